@@ -1,0 +1,23 @@
+# Every dependency comes from a Debian 12 package (see scripts/install-deps).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(CURL REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(simdjson REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(PostgreSQL REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(tomlplusplus REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# Debian's cpp-httplib ships no CMake config and is built as a shared library:
+# link it through pkg-config and never define CPPHTTPLIB_* macros ourselves.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+if(SCHEMAPORT_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(SCHEMAPORT_BUILD_BENCH)
+  find_package(benchmark QUIET)
+endif()

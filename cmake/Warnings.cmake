@@ -1,0 +1,14 @@
+# Warnings as errors for our own code only; third-party headers are included as system headers.
+function(schemaport_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror -Wshadow=local
+                                           -Wnon-virtual-dtor -Wimplicit-fallthrough)
+endfunction()
+
+# schemaport_library(NAME SOURCES... DEPS...): one static library per subsystem.
+function(schemaport_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+  schemaport_warnings(${name})
+endfunction()
