@@ -115,4 +115,70 @@ Result<ParsedAuthorization> ParseAuthorization(std::string_view header_value);
 
 }  // namespace sigv4
 
+// ---------------------------------------------------------------------------------------------
+// Service models (botocore service-2.json) and input validation
+// ---------------------------------------------------------------------------------------------
+
+struct ServiceMetadata {
+  std::string service_id;       // "Redshift Data"
+  std::string api_version;      // "2019-12-20"
+  std::string protocol;         // "json" or "query"
+  std::string json_version;     // "1.1" for json services
+  std::string target_prefix;    // "RedshiftData" (json services)
+  std::string endpoint_prefix;  // "redshift-data"
+  std::string signing_name;     // signingName, or endpointPrefix when absent
+};
+
+// One problem found in an input, e.g. {"Parameters[0].name", "is required"}.
+struct ValidationIssue {
+  std::string path;     // member path from the input's root: "WaitTimeSeconds", "Parameters[1].value"
+  std::string message;  // "must be at most 30"; never echoes the value (it may be a secret)
+  std::string ToString() const { return path + ": " + message; }
+};
+
+// A parsed botocore model with its patterns compiled (ICU regular expressions; `\w` and `\d` keep
+// their ASCII meaning). A value must match a pattern as a whole, as the AWS services check them
+// (STS rejects RoleSessionName "a b" against `[\w+=,.@-]*`), although Smithy's trait is unanchored.
+// Copies share the parsed model. Thread safety: const methods may be called concurrently.
+class ServiceModel {
+ public:
+  // Parses a service-2.json text. Fails with kInvalidArgument on bad JSON, a missing metadata
+  // block, a dangling shape reference or a pattern that does not compile.
+  static Result<ServiceModel> Load(std::string_view json_text);
+  static Result<ServiceModel> LoadFile(const std::string& path);
+
+  const ServiceMetadata& metadata() const;
+  bool HasOperation(std::string_view operation) const;
+  std::vector<std::string> Operations() const;
+
+  // Checks `input` against the operation's input shape, the way the service would: required
+  // members, unknown members, JSON types, string length (in code points) min/max, patterns,
+  // enums, integer/long/double ranges, list and map sizes, unions (exactly one member), recursing
+  // into lists, maps and structures. JSON null counts as absent.
+  // Returns every issue found (empty when valid); an unknown operation is one issue at path "".
+  std::vector<ValidationIssue> CheckInput(std::string_view operation,
+                                          const nlohmann::json& input) const;
+  // OK, or kInvalidArgument whose message lists the issues: "WaitTimeSeconds: must be at most 30"
+  // (several joined with "; ").
+  Status ValidateInput(std::string_view operation, const nlohmann::json& input) const;
+
+  // Error shapes declared by the model (e.g. "ValidationException"): its HTTP status code from
+  // the `error` trait (botocore "error": {"httpStatusCode"}), or nullopt if not declared.
+  std::optional<int> ErrorHttpStatus(std::string_view error_code) const;
+
+  struct Impl;
+
+ private:
+  explicit ServiceModel(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
+};
+
+// The models built into the binary (third_party/aws-models, embedded at build time):
+// "redshift-data", "redshift-serverless", "redshift", "sts", "secretsmanager".
+// Returns kNotFound for any other name. Each call parses the model (milliseconds): keep the result.
+Result<ServiceModel> EmbeddedModel(std::string_view service);
+// The raw service-2.json text of an embedded model (empty when unknown).
+std::string_view EmbeddedModelJson(std::string_view service);
+std::vector<std::string> EmbeddedModelNames();
+
 }  // namespace schemaport::aws
