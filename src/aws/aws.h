@@ -6,7 +6,9 @@
 // debug string produced by this layer.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -180,5 +182,77 @@ Result<ServiceModel> EmbeddedModel(std::string_view service);
 // The raw service-2.json text of an embedded model (empty when unknown).
 std::string_view EmbeddedModelJson(std::string_view service);
 std::vector<std::string> EmbeddedModelNames();
+
+// ---------------------------------------------------------------------------------------------
+// HTTP transport
+// ---------------------------------------------------------------------------------------------
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string url;  // "https://host[:port]/path?query", already percent-encoded
+  Headers headers;
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 0;
+  Headers headers;  // names as received
+  std::string body;
+  // The first header of that name (case-insensitive), or nullopt.
+  std::optional<std::string> Header(std::string_view name) const;
+};
+
+// Sends one HTTP request. A response with any HTTP status is a success of Send; errors are for
+// requests that got no complete response, with codes the retry layer relies on:
+//   kUnavailable       could not resolve or connect, connection dropped, send/receive failed
+//   kTimeout           connect or total timeout
+//   kFailedPrecondition TLS peer or host verification failed (not retried)
+//   kResourceExhausted the response exceeded the size cap (not retried)
+//   kInvalidArgument   a malformed or non-HTTP(S) URL
+// Thread safety: implementations are thread-safe.
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
+};
+
+// libcurl transport. Connections are reused through a pool of easy handles (each keeps its
+// connection cache). TLS peer and host verification are always on, against the system store or
+// `ca_bundle` (AWS_CA_BUNDLE). Proxies come from the standard variables (https_proxy, HTTPS_PROXY,
+// http_proxy, no_proxy/NO_PROXY), read by libcurl itself. Only http and https, no redirects.
+// With a `debug_logger`, request and response header lines are logged at debug level with the
+// values of Authorization, X-Amz-Security-Token and X-Amz-Signature replaced by ***; bodies are
+// never logged.
+class CurlHttpClient final : public HttpClient {
+ public:
+  struct Options {
+    std::string ca_bundle;  // PEM file; empty: the system store
+    std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+    std::chrono::milliseconds total_timeout{std::chrono::seconds(120)};
+    std::size_t max_response_bytes = std::size_t{512} << 20;
+    std::shared_ptr<Logger> debug_logger;
+  };
+  static Result<std::unique_ptr<CurlHttpClient>> Create(Options options);
+  ~CurlHttpClient() override;
+  CurlHttpClient(const CurlHttpClient&) = delete;
+  CurlHttpClient& operator=(const CurlHttpClient&) = delete;
+
+  Result<HttpResponse> Send(const HttpRequest& request) override;
+  // New TCP connections opened so far (to observe connection reuse).
+  std::int64_t connections_opened() const { return connections_opened_.load(); }
+
+ private:
+  explicit CurlHttpClient(Options options);
+  struct Handle;
+  std::unique_ptr<Handle> Acquire();
+  void Release(std::unique_ptr<Handle> handle);
+
+  Options options_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Handle>> idle_;  // guarded by mu_
+  std::atomic<std::int64_t> connections_opened_{0};
+};
 
 }  // namespace schemaport::aws
