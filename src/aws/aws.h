@@ -168,6 +168,9 @@ class ServiceModel {
   // the `error` trait (botocore "error": {"httpStatusCode"}), or nullopt if not declared.
   std::optional<int> ErrorHttpStatus(std::string_view error_code) const;
 
+  // The whole parsed service-2.json (operations, shapes...).
+  const nlohmann::json& document() const;
+
   struct Impl;
 
  private:
@@ -254,5 +257,220 @@ class CurlHttpClient final : public HttpClient {
   std::vector<std::unique_ptr<Handle>> idle_;  // guarded by mu_
   std::atomic<std::int64_t> connections_opened_{0};
 };
+
+// ---------------------------------------------------------------------------------------------
+// AWS errors
+// ---------------------------------------------------------------------------------------------
+
+// An error reply from an AWS service (or a transport failure, with code "" and status 0).
+struct AwsError {
+  std::string code;        // "AccessDeniedException", "Throttling", ... (namespace/URI stripped)
+  std::string message;     // the service's message (may name the missing IAM action)
+  std::string request_id;  // x-amzn-RequestId / <RequestId>
+  int http_status = 0;
+  bool throttling = false;  // a throttling code or HTTP 429
+  bool retryable = false;   // throttling, a transient code, or HTTP 500/502/503/504
+};
+
+// Standard-mode classification (the AWS SDKs' lists).
+bool IsThrottlingErrorCode(std::string_view code);
+bool IsTransientErrorCode(std::string_view code);
+// Fills throttling/retryable from code and http_status.
+void Classify(AwsError& error);
+
+// Parses a non-2xx awsJson1_1 reply. The code comes from the x-amzn-ErrorType header, else the
+// body's "__type" (or "code"), in any of its forms: "Code", "aws.prefix#Code",
+// "Code:http://internal.amazon.com/...". Falls back to "HttpStatus<N>" for unparsable bodies.
+AwsError ParseJsonError(const HttpResponse& response);
+// Parses a non-2xx awsQuery reply: <ErrorResponse><Error><Type/><Code/><Message/></Error>
+// <RequestId/></ErrorResponse> (also <Response><Errors><Error>...<RequestID>), entities decoded.
+AwsError ParseQueryError(const HttpResponse& response);
+
+// The one conversion of AWS errors into Status. Message (user-safe):
+//   "<service> <Operation> failed: <Code>: <AWS message>"
+// with the AWS message cut before any canonical-request or string-to-sign echo and at 1000
+// characters. Detail: "aws_code=<Code> http_status=<N> request_id=<id>".
+// Codes: access errors -> kPermissionDenied; signature/unknown key/expired token ->
+// kUnauthenticated; validation -> kInvalidArgument; not found -> kNotFound; exists ->
+// kAlreadyExists; throttling and quota (ActiveStatementsExceeded...) -> kResourceExhausted;
+// 5xx and internal/transient -> kUnavailable; query timeouts -> kTimeout; else by HTTP status.
+Status ErrorToStatus(const AwsError& error, std::string_view service, std::string_view operation);
+// The AWS error code carried by a Status made by ErrorToStatus ("" if none).
+std::string AwsErrorCode(const Status& status);
+
+// ---------------------------------------------------------------------------------------------
+// Endpoints
+// ---------------------------------------------------------------------------------------------
+
+// Where requests go. Server settings only: nothing a user submits may set these (no SSRF).
+struct EndpointSettings {
+  std::string endpoint_url;                          // AWS_ENDPOINT_URL
+  std::map<std::string, std::string> service_urls;  // "REDSHIFT_DATA" -> AWS_ENDPOINT_URL_REDSHIFT_DATA
+  std::string ca_bundle;                             // AWS_CA_BUNDLE
+  // Reads AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE> and AWS_CA_BUNDLE from `env`
+  // (the caller passes the process environment or a config; nothing is read implicitly).
+  static EndpointSettings FromEnvironment(const Environment& env);
+};
+
+// us-east-1, eu-central-2, us-gov-west-1, cn-north-1, ap-southeast-5...
+bool IsValidRegion(std::string_view region);
+// The env-variable key of a service: serviceId upper-cased, spaces to underscores
+// ("Redshift Data" -> "REDSHIFT_DATA", "Secrets Manager" -> "SECRETS_MANAGER").
+std::string ServiceEndpointKey(std::string_view service_id);
+
+struct Endpoint {
+  std::string url;   // scheme and authority: "https://redshift-data.us-east-1.amazonaws.com"
+  std::string host;  // Host header value: "host" or "host:port"
+  std::string path;  // request path, ending in "/": "/" unless the URL setting had a path
+};
+// The service-specific URL, else the global one, else https://<prefix>.<region>.amazonaws.com
+// (.amazonaws.com.cn for cn-*). Fails with kInvalidArgument on an invalid region or URL.
+Result<Endpoint> ResolveEndpoint(const EndpointSettings& settings, const ServiceMetadata& service,
+                                 std::string_view region);
+
+// ---------------------------------------------------------------------------------------------
+// Retries and rate limiting
+// ---------------------------------------------------------------------------------------------
+
+// AWS "standard" retry mode. Delay before retry i (0-based) is
+//   random[0,1) * min(base * 2^i, max_backoff), base = throttling_base for throttling errors,
+// and a shared retry quota: each retry takes retry_cost (timeout_retry_cost for timeouts and
+// dropped connections) from `initial_quota` tokens; a success gives back the retry's cost (or
+// 1 when it was a first attempt), up to the initial quota. No tokens: no retry.
+struct RetryPolicy {
+  int max_attempts = 3;
+  std::chrono::milliseconds base{100};
+  std::chrono::milliseconds throttling_base{500};
+  std::chrono::milliseconds max_backoff{20000};
+  int initial_quota = 500;
+  int retry_cost = 5;
+  int timeout_retry_cost = 10;
+};
+
+// Thread safety: thread-safe.
+class RetryQuota {
+ public:
+  explicit RetryQuota(const RetryPolicy& policy) : policy_(policy), tokens_(policy.initial_quota) {}
+  // Takes the cost of a retry; false (nothing taken) if the quota cannot pay it.
+  bool TryAcquire(bool timeout_error, int* cost_taken);
+  void OnSuccess(int cost_of_last_retry /* 0 for a first attempt */);
+  int tokens() const;
+
+ private:
+  const RetryPolicy policy_;
+  mutable std::mutex mu_;
+  int tokens_;
+};
+
+std::chrono::nanoseconds BackoffDelay(const RetryPolicy& policy, int retry_index, bool throttling,
+                                      Random& random);
+
+// A token bucket per operation (requests per second, burst = one second's worth). Acquire()
+// reserves a token and sleeps on the injected clock until it is due. OnThrottled() halves the
+// operation's rate (down to 1/8 of the configured rate); each success restores 5% of the
+// configured rate. Operations without a configured rate are not limited.
+// Thread safety: thread-safe; sleeping happens outside the lock.
+class RateLimiter {
+ public:
+  RateLimiter(std::map<std::string, double, std::less<>> rates_per_second, Clock& clock);
+  void Acquire(std::string_view operation);
+  void OnThrottled(std::string_view operation);
+  void OnSuccess(std::string_view operation);
+  double CurrentRate(std::string_view operation) const;  // 0 when unlimited
+
+ private:
+  struct Bucket {
+    double configured = 0, rate = 0, tokens = 0;
+    std::chrono::steady_clock::time_point last;
+  };
+  Clock& clock_;
+  mutable std::mutex mu_;
+  std::map<std::string, Bucket, std::less<>> buckets_;
+};
+
+// The Data API quotas: ExecuteStatement 30/s, GetStatementResult 20/s (also V2),
+// DescribeStatement 100/s.
+std::map<std::string, double, std::less<>> DefaultDataApiRates();
+
+// ---------------------------------------------------------------------------------------------
+// Credentials providers
+// ---------------------------------------------------------------------------------------------
+
+// Thread safety: implementations are thread-safe.
+class CredentialsProvider {
+ public:
+  virtual ~CredentialsProvider() = default;
+  virtual Result<Credentials> Get() = 0;
+};
+
+class StaticCredentialsProvider final : public CredentialsProvider {
+ public:
+  explicit StaticCredentialsProvider(Credentials credentials) : credentials_(std::move(credentials)) {}
+  Result<Credentials> Get() override;
+
+ private:
+  const Credentials credentials_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// A service client: model-driven serialisation, signing, retries, rate limits, error mapping
+// ---------------------------------------------------------------------------------------------
+
+struct ClientConfig {
+  std::string region;
+  EndpointSettings endpoints;
+  RetryPolicy retry;
+  std::map<std::string, double, std::less<>> rates_per_second;  // per operation; empty: none
+  std::string user_agent = "schemaport/0.1";
+};
+
+// Calls the operations of one AWS service described by its model. For every call: validates
+// the input against the model (kInvalidArgument naming the field, nothing sent), waits for the
+// operation's rate limiter, gets credentials, serialises (awsJson1_1: POST / with X-Amz-Target;
+// awsQuery: form POST Action=...&Version=...), signs with SigV4 at clock.Now(), sends, retries
+// per RetryPolicy, and parses the reply: JSON as is; query XML converted to the JSON form of
+// the output shape (the result wrapper removed). Errors go through ErrorToStatus.
+// REQUIRES: clock and random outlive the client. Thread safety: thread-safe.
+class AwsServiceClient {
+ public:
+  static Result<std::unique_ptr<AwsServiceClient>> Create(
+      ServiceModel model, ClientConfig config, std::shared_ptr<HttpClient> http,
+      std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random);
+
+  Result<nlohmann::json> Call(std::string_view operation, const nlohmann::json& input);
+  // The raw reply body (JSON services), for callers that parse large replies themselves.
+  Result<std::string> CallRaw(std::string_view operation, const nlohmann::json& input);
+
+  const ServiceModel& model() const { return model_; }
+  const Endpoint& endpoint() const { return endpoint_; }
+  RateLimiter& rate_limiter() { return limiter_; }
+  const RetryQuota& retry_quota() const { return quota_; }
+
+ private:
+  AwsServiceClient(ServiceModel model, ClientConfig config, Endpoint endpoint,
+                   std::shared_ptr<HttpClient> http, std::shared_ptr<CredentialsProvider> credentials,
+                   Clock& clock, Random& random);
+  Result<HttpResponse> Send(std::string_view operation, const std::string& body);
+
+  ServiceModel model_;
+  ClientConfig config_;
+  Endpoint endpoint_;
+  std::shared_ptr<HttpClient> http_;
+  std::shared_ptr<CredentialsProvider> credentials_;
+  Clock& clock_;
+  Random& random_;
+  RateLimiter limiter_;
+  RetryQuota quota_;
+};
+
+// Query-protocol helpers, exposed for the emulator and tests.
+// Serialises a JSON input as awsQuery form fields (Action and Version first), following the
+// input shape: structures "A.B", lists "A.member.N" (or the member's locationName; flattened
+// lists "A.N"), maps "A.entry.N.key/value", booleans "true"/"false".
+Result<std::string> QueryFormBody(const ServiceModel& model, std::string_view operation,
+                                  const nlohmann::json& input);
+// Converts an awsQuery XML reply into the JSON form of the operation's output shape.
+Result<nlohmann::json> QueryXmlToJson(const ServiceModel& model, std::string_view operation,
+                                      std::string_view xml);
 
 }  // namespace schemaport::aws

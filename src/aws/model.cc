@@ -325,6 +325,8 @@ Result<ServiceModel> ServiceModel::LoadFile(const std::string& path) {
 
 const ServiceMetadata& ServiceModel::metadata() const { return impl_->metadata; }
 
+const json& ServiceModel::document() const { return impl_->doc; }
+
 bool ServiceModel::HasOperation(std::string_view operation) const {
   return impl_->doc["operations"].contains(operation);
 }
