@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -472,5 +473,315 @@ Result<std::string> QueryFormBody(const ServiceModel& model, std::string_view op
 // Converts an awsQuery XML reply into the JSON form of the operation's output shape.
 Result<nlohmann::json> QueryXmlToJson(const ServiceModel& model, std::string_view operation,
                                       std::string_view xml);
+
+// ---------------------------------------------------------------------------------------------
+// STS
+// ---------------------------------------------------------------------------------------------
+
+struct CallerIdentity {
+  std::string account;  // "123456789012"
+  std::string arn;      // "arn:aws:iam::123456789012:user/alice"
+  std::string user_id;  // "AIDA..."
+};
+
+struct AssumeRoleParams {
+  std::string role_arn;
+  std::string role_session_name = "schemaport";
+  std::string external_id;               // optional
+  std::optional<int> duration_seconds;   // 900..43200
+};
+
+// Thread safety: thread-safe.
+class StsClient {
+ public:
+  static Result<std::unique_ptr<StsClient>> Create(ClientConfig config, std::shared_ptr<HttpClient> http,
+                                                   std::shared_ptr<CredentialsProvider> credentials,
+                                                   Clock& clock, Random& random);
+  explicit StsClient(std::unique_ptr<AwsServiceClient> client) : client_(std::move(client)) {}
+  Result<CallerIdentity> GetCallerIdentity();
+  // Temporary credentials (with session token and expiration) for the role.
+  Result<Credentials> AssumeRole(const AssumeRoleParams& params);
+
+ private:
+  std::unique_ptr<AwsServiceClient> client_;
+};
+
+// Credentials of an assumed role, fetched on first use and again `refresh_before` ahead of
+// their expiration. One refresh runs at a time; concurrent callers wait for it and share the
+// result. A failed refresh is returned to the caller (and tried again on the next Get).
+// Thread safety: thread-safe.
+class AssumeRoleCredentialsProvider final : public CredentialsProvider {
+ public:
+  AssumeRoleCredentialsProvider(std::shared_ptr<StsClient> sts, AssumeRoleParams params,
+                                Clock& clock,
+                                std::chrono::seconds refresh_before = std::chrono::minutes(5));
+  Result<Credentials> Get() override;
+  int refreshes() const;  // AssumeRole calls made so far
+
+ private:
+  std::shared_ptr<StsClient> sts_;
+  const AssumeRoleParams params_;
+  Clock& clock_;
+  const std::chrono::seconds refresh_before_;
+  mutable std::mutex mu_;
+  std::optional<Credentials> cached_;  // guarded by mu_
+  int refreshes_ = 0;                  // guarded by mu_
+};
+
+// ---------------------------------------------------------------------------------------------
+// Redshift Data API
+// ---------------------------------------------------------------------------------------------
+
+// Which warehouse and how to authenticate. Exactly one of workgroup_name (serverless) or
+// cluster_identifier (provisioned); with a cluster, db_user (GetClusterCredentials) or neither
+// (GetClusterCredentialsWithIAM); or secret_arn (Secrets Manager) with either.
+struct DataApiTarget {
+  std::string database;
+  std::string workgroup_name;
+  std::string cluster_identifier;
+  std::string db_user;
+  std::string secret_arn;
+};
+
+struct SqlParameter {
+  std::string name;
+  std::string value;
+};
+
+struct ExecuteStatementRequest {
+  DataApiTarget target;
+  std::string sql;
+  std::vector<SqlParameter> parameters;
+  std::string statement_name;
+  bool with_event = false;
+  std::string client_token;  // idempotency token; generated (NewId) when empty, so retries are safe
+  std::string result_format;  // "", "JSON" or "CSV"
+  std::optional<int> session_keep_alive_seconds;  // 0..86400
+  std::string session_id;  // run in an existing session (then target is not sent)
+  std::optional<int> wait_time_seconds;  // 1..30: long-poll for completion
+};
+
+enum class StatementStatus { kSubmitted, kPicked, kStarted, kFinished, kFailed, kAborted, kUnknown };
+StatementStatus ParseStatementStatus(std::string_view text);
+std::string_view StatementStatusName(StatementStatus status);
+inline bool IsTerminal(StatementStatus s) {
+  return s == StatementStatus::kFinished || s == StatementStatus::kFailed ||
+         s == StatementStatus::kAborted;
+}
+
+struct ExecuteStatementResult {
+  std::string id;
+  std::string session_id;
+  std::string database;
+  StatementStatus status = StatementStatus::kUnknown;  // present when WaitTimeSeconds was used
+  std::optional<bool> has_result_set;
+};
+
+struct StatementDescription {
+  std::string id;
+  StatementStatus status = StatementStatus::kUnknown;
+  std::string error;  // the SQL error of a FAILED statement
+  bool has_result_set = false;
+  std::int64_t result_rows = -1;
+  std::int64_t result_size = -1;
+  std::int64_t duration_ns = -1;
+  std::int64_t redshift_query_id = 0;
+  std::string session_id;
+  std::string result_format;
+};
+
+struct ColumnMetadata {
+  std::string name, label, type_name, schema_name, table_name, column_default;
+  int nullable = 0, precision = 0, scale = 0, length = 0;
+  bool is_case_sensitive = false, is_signed = false, is_currency = false;
+};
+
+// One Data API field: null, boolean, long, double, string (blobs as their base64 text).
+using FieldValue = std::variant<std::monostate, bool, std::int64_t, double, std::string>;
+
+struct ResultPage {
+  std::vector<ColumnMetadata> columns;  // on every page the service sends them
+  std::vector<std::vector<FieldValue>> records;
+  std::int64_t total_rows = 0;
+  std::string next_token;  // empty on the last page
+};
+
+struct CsvResultPage {
+  std::vector<ColumnMetadata> columns;
+  std::vector<std::string> csv_records;  // each a CSV text block ("CSVRecords")
+  std::int64_t total_rows = 0;
+  std::string next_token;
+};
+
+struct TableMember {
+  std::string name, schema, type;  // type: "TABLE", "VIEW", ...
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_token;  // empty on the last page
+};
+
+struct DescribeTableResult {
+  std::string table_name;
+  std::vector<ColumnMetadata> columns;
+  std::string next_token;
+};
+
+// Options for RunStatement.
+struct RunOptions {
+  std::chrono::milliseconds deadline{std::chrono::minutes(5)};  // then CancelStatement
+  bool long_poll = true;  // WaitTimeSeconds on ExecuteStatement/DescribeStatement
+  std::chrono::milliseconds poll_initial{100};  // polling backoff when not long-polling
+  std::chrono::milliseconds poll_max{std::chrono::seconds(5)};
+};
+
+// Thread safety: thread-safe.
+class RedshiftDataClient {
+ public:
+  static Result<std::unique_ptr<RedshiftDataClient>> Create(
+      ClientConfig config, std::shared_ptr<HttpClient> http,
+      std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random);
+  RedshiftDataClient(std::unique_ptr<AwsServiceClient> client, Clock& clock, Random& random)
+      : client_(std::move(client)), clock_(clock), random_(random) {}
+
+  Result<ExecuteStatementResult> ExecuteStatement(const ExecuteStatementRequest& request);
+  Result<StatementDescription> DescribeStatement(std::string_view id,
+                                                 std::optional<int> wait_time_seconds = {});
+  // Parsed with simdjson straight from the reply (the hot path of large catalog fetches).
+  Result<ResultPage> GetStatementResult(std::string_view id, std::string_view next_token = {});
+  Result<CsvResultPage> GetStatementResultV2(std::string_view id, std::string_view next_token = {});
+  // True when the service accepted the cancellation.
+  Result<bool> CancelStatement(std::string_view id);
+
+  Result<Page<std::string>> ListDatabases(const DataApiTarget& target, std::string_view next_token = {},
+                                          std::optional<int> max_results = {});
+  Result<Page<std::string>> ListSchemas(const DataApiTarget& target, std::string_view schema_pattern = {},
+                                        std::string_view connected_database = {},
+                                        std::string_view next_token = {},
+                                        std::optional<int> max_results = {});
+  Result<Page<TableMember>> ListTables(const DataApiTarget& target, std::string_view schema_pattern = {},
+                                       std::string_view table_pattern = {},
+                                       std::string_view connected_database = {},
+                                       std::string_view next_token = {},
+                                       std::optional<int> max_results = {});
+  Result<DescribeTableResult> DescribeTable(const DataApiTarget& target, std::string_view schema,
+                                            std::string_view table,
+                                            std::string_view connected_database = {},
+                                            std::string_view next_token = {},
+                                            std::optional<int> max_results = {});
+  // All pages, following NextToken.
+  Result<std::vector<std::string>> ListAllDatabases(const DataApiTarget& target);
+  Result<std::vector<std::string>> ListAllSchemas(const DataApiTarget& target,
+                                                  std::string_view schema_pattern = {});
+  Result<std::vector<TableMember>> ListAllTables(const DataApiTarget& target,
+                                                 std::string_view schema_pattern = {},
+                                                 std::string_view table_pattern = {});
+  Result<std::vector<ColumnMetadata>> DescribeAllColumns(const DataApiTarget& target,
+                                                         std::string_view schema,
+                                                         std::string_view table);
+
+  // Runs a statement to completion: ExecuteStatement (with a ClientToken), then long polls
+  // (WaitTimeSeconds, up to 30 s per call) or, when long polling is off or rejected, polls
+  // DescribeStatement with exponential backoff on the injected clock. Past the deadline it
+  // calls CancelStatement and fails with kTimeout. A FAILED statement fails with its SQL error
+  // (kPermissionDenied for "permission denied", else kFailedPrecondition); ABORTED is kCancelled.
+  // When the statement has a result set and `on_page` is set, every result page is passed to it
+  // in order and then dropped, so memory is bounded by one page; an error from `on_page` stops
+  // the fetch and is returned.
+  Result<StatementDescription> RunStatement(ExecuteStatementRequest request, const RunOptions& options,
+                                            const std::function<Status(const ResultPage&)>& on_page);
+
+  AwsServiceClient& service() { return *client_; }
+
+ private:
+  std::unique_ptr<AwsServiceClient> client_;
+  Clock& clock_;
+  Random& random_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Secrets Manager, redshift-serverless, redshift
+// ---------------------------------------------------------------------------------------------
+
+struct SecretValue {
+  std::string arn, name, version_id;
+  Secret secret_string;
+  Secret secret_binary;  // raw bytes (decoded from base64)
+  std::vector<std::string> version_stages;
+};
+
+struct SecretVersionRef {
+  std::string arn, name, version_id;
+  std::vector<std::string> version_stages;
+};
+
+// Thread safety: thread-safe.
+class SecretsManagerClient {
+ public:
+  static Result<std::unique_ptr<SecretsManagerClient>> Create(
+      ClientConfig config, std::shared_ptr<HttpClient> http,
+      std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random);
+  explicit SecretsManagerClient(std::unique_ptr<AwsServiceClient> client, Random& random)
+      : client_(std::move(client)), random_(random) {}
+  // By name or ARN; at most one of version_id and version_stage (default AWSCURRENT).
+  Result<SecretValue> GetSecretValue(std::string_view secret_id, std::string_view version_id = {},
+                                     std::string_view version_stage = {});
+  // client_request_token: idempotency token; generated when empty.
+  Result<SecretVersionRef> CreateSecret(std::string_view name, const Secret& secret_string,
+                                        std::string_view description = {},
+                                        std::string_view kms_key_id = {},
+                                        std::string client_request_token = {});
+  Result<SecretVersionRef> PutSecretValue(std::string_view secret_id, const Secret& secret_string,
+                                          std::string client_request_token = {},
+                                          const std::vector<std::string>& version_stages = {});
+
+ private:
+  std::unique_ptr<AwsServiceClient> client_;
+  Random& random_;
+};
+
+// Temporary database credentials (redshift-serverless GetCredentials, redshift
+// GetClusterCredentials[WithIAM]).
+struct DbCredentials {
+  std::string db_user;  // "IAM:alice", "IAMR:role", or the DbUser
+  Secret db_password;
+  std::optional<Clock::TimePoint> expiration;
+  std::optional<Clock::TimePoint> next_refresh_time;
+};
+
+class RedshiftServerlessClient {
+ public:
+  static Result<std::unique_ptr<RedshiftServerlessClient>> Create(
+      ClientConfig config, std::shared_ptr<HttpClient> http,
+      std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random);
+  explicit RedshiftServerlessClient(std::unique_ptr<AwsServiceClient> client)
+      : client_(std::move(client)) {}
+  Result<DbCredentials> GetCredentials(std::string_view workgroup_name, std::string_view db_name = {},
+                                       std::optional<int> duration_seconds = {});
+
+ private:
+  std::unique_ptr<AwsServiceClient> client_;
+};
+
+class RedshiftClient {
+ public:
+  static Result<std::unique_ptr<RedshiftClient>> Create(
+      ClientConfig config, std::shared_ptr<HttpClient> http,
+      std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random);
+  explicit RedshiftClient(std::unique_ptr<AwsServiceClient> client) : client_(std::move(client)) {}
+  Result<DbCredentials> GetClusterCredentials(std::string_view cluster_identifier,
+                                              std::string_view db_user, std::string_view db_name = {},
+                                              std::optional<int> duration_seconds = {},
+                                              bool auto_create = false,
+                                              const std::vector<std::string>& db_groups = {});
+  Result<DbCredentials> GetClusterCredentialsWithIAM(std::string_view cluster_identifier,
+                                                     std::string_view db_name = {},
+                                                     std::optional<int> duration_seconds = {});
+
+ private:
+  std::unique_ptr<AwsServiceClient> client_;
+};
 
 }  // namespace schemaport::aws
