@@ -69,6 +69,14 @@ Status PgConn::Run(const std::string& sql, const std::vector<std::optional<std::
   return Status::Ok();
 }
 
+Status PgConn::RunScript(const std::string& sql) {
+  PgResult r(PQexec(conn_, sql.c_str()));
+  if (!r.get()) return Unavailable(PgErrorText(nullptr, conn_));
+  ExecStatusType st = PQresultStatus(r.get());
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) return Status::Ok();
+  return Status(Code::kFailedPrecondition, PgErrorText(r.get(), conn_));
+}
+
 void PgConn::Cancel() {
   std::lock_guard<std::mutex> lock(cancel_mu_);
   if (!cancel_) return;

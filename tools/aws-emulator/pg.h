@@ -68,6 +68,8 @@ class PgConn {
   Result<PgResult> Exec(const std::string& sql, const std::vector<std::optional<std::string>>& params = {});
   // Like Exec but only checks success.
   Status Run(const std::string& sql, const std::vector<std::optional<std::string>>& params = {});
+  // Runs several statements with the simple query protocol (trusted, emulator-owned SQL only).
+  Status RunScript(const std::string& sql);
   // Requests cancellation of the statement in progress (thread-safe).
   void Cancel();
   bool Healthy() const { return PQstatus(conn_) == CONNECTION_OK; }

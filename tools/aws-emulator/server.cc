@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <ctime>
 
@@ -101,6 +102,22 @@ Status FaultSpecFromJson(const json& j, FaultSpec& spec) {
   return Status::Ok();
 }
 
+// The injected clock shifted by an offset the admin endpoint sets (tests use it to move past
+// the expiry of temporary credentials without waiting).
+class OffsetClock final : public Clock {
+ public:
+  explicit OffsetClock(const Clock& base) : base_(base) {}
+  TimePoint Now() const override { return base_.Now() + std::chrono::seconds(offset_.load()); }
+  std::chrono::steady_clock::time_point Monotonic() const override { return base_.Monotonic(); }
+  void SleepFor(std::chrono::nanoseconds) override {}
+  void SetOffset(std::int64_t seconds) { offset_ = seconds; }
+  std::int64_t offset() const { return offset_.load(); }
+
+ private:
+  const Clock& base_;
+  std::atomic<std::int64_t> offset_{0};
+};
+
 }  // namespace
 
 struct Emulator::Impl {
@@ -123,7 +140,7 @@ struct Emulator::Impl {
   void SetupAdmin();
 
   EmulatorConfig config;
-  const Clock& clock;
+  OffsetClock clock;
   SystemRandom ids;
   SeededRandom seeded;
   Iam iam;
@@ -166,7 +183,7 @@ Status Emulator::Impl::InstallCatalogObjects() {
     if (version.ok() && version->rows() == 1 && version->Get(0, 0) == marker) continue;
     SP_TRY(c.Run("BEGIN"));
     SP_TRY(c.Run("SELECT pg_advisory_xact_lock(7275616)"));
-    Status installed = c.Run(kCatalogObjectsSql);
+    Status installed = c.RunScript(kCatalogObjectsSql);
     if (installed.ok()) {
       installed = c.Run(fmt::format("COMMENT ON FUNCTION pg_catalog.pg_get_late_binding_view_cols() IS '{}'", marker));
     }
@@ -420,6 +437,18 @@ void Emulator::Impl::SetupAdmin() {
   };
   admin.Put("/faults", put_faults);
   admin.Post("/faults", put_faults);
+  admin.Get("/clock", [this, send_json](const httplib::Request&, httplib::Response& res) {
+    send_json(res, {{"now", FormatIso8601(clock.Now())}, {"offset_seconds", clock.offset()}});
+  });
+  admin.Put("/clock", [this, send_json](const httplib::Request& req, httplib::Response& res) {
+    json in = json::parse(req.body, nullptr, false);
+    if (!in.is_object() || !in.value("offset_seconds", json()).is_number_integer()) {
+      send_json(res, {{"error", "body must be {\"offset_seconds\": <integer>}"}}, 400);
+      return;
+    }
+    clock.SetOffset(in["offset_seconds"].get<std::int64_t>());
+    send_json(res, {{"now", FormatIso8601(clock.Now())}, {"offset_seconds", clock.offset()}});
+  });
   admin.Get("/statements", [this, send_json](const httplib::Request&, httplib::Response& res) {
     send_json(res, {{"statements", statement_log.ToJson()}});
   });
