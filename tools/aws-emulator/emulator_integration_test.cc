@@ -107,10 +107,10 @@ external_id = "ext-123"
 allow = ["redshift-data:*", "redshift-serverless:GetCredentials"]
 [[workgroups]]
 name = "analytics"
-databases = {{ dev = "{db}" }}
+databases = {{ "{db}" = "{db}" }}
 [[clusters]]
 identifier = "prod-cluster"
-databases = {{ dev = "{db}" }}
+databases = {{ "{db}" = "{db}" }}
 [[secrets]]
 name = "redshift/app"
 secret_string = '{{"username":"app_user","password":"app-pass"}}'
@@ -161,7 +161,7 @@ secret_string = '{{"username":"app_user","password":"app-pass"}}'
         {"NODE_NO_WARNINGS", "1"},
         {"EMU_ADMIN", fmt::format("http://127.0.0.1:{}", emu.admin_port)},
         {"EMU_ACCOUNT", "123456789012"},
-        {"EMU_DATABASE", "dev"},
+        {"EMU_DATABASE", *database_},  // mapped to the PostgreSQL database of the same name
         {"EMU_WORKGROUP", "analytics"},
         {"EMU_CLUSTER", "prod-cluster"},
         {"EMU_ALICE_KEY", "AKIAALICE0000000000"},

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { ExecuteStatementCommand, DescribeStatementCommand, GetStatementResultCommand } from '@aws-sdk/client-redshift-data';
-import { clients, creds, check, database, workgroup } from './lib.mjs';
+import { clients, creds, check, database, cluster } from './lib.mjs';
 
 const alice = clients(creds('alice')).data;
 
@@ -13,7 +13,8 @@ function superuser(sql) {
 }
 
 async function query(sql) {
-  const out = await alice.send(new ExecuteStatementCommand({ Database: database, WorkgroupName: workgroup, Sql: sql }));
+  // As `analyst`, who has USAGE on schema sales: SVV_* views show what the user may access.
+  const out = await alice.send(new ExecuteStatementCommand({ Database: database, ClusterIdentifier: cluster, DbUser: 'analyst', Sql: sql }));
   let d;
   for (;;) {
     d = await alice.send(new DescribeStatementCommand({ Id: out.Id, WaitTimeSeconds: 10 }));
