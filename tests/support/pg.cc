@@ -36,12 +36,14 @@ Result<std::string> FindBinDir() {
   }
   if (!candidates.empty()) {
     std::sort(candidates.begin(), candidates.end(), [](const fs::path& a, const fs::path& b) {
-      return std::atoi(a.parent_path().filename().c_str()) < std::atoi(b.parent_path().filename().c_str());
+      return std::atoi(a.parent_path().filename().c_str()) <
+             std::atoi(b.parent_path().filename().c_str());
     });
     return candidates.back().string();
   }
   for (const char* dir : {"/usr/local/bin", "/usr/bin"}) {
-    if (fs::exists(fs::path(dir) / "initdb") && fs::exists(fs::path(dir) / "postgres")) return std::string(dir);
+    if (fs::exists(fs::path(dir) / "initdb") && fs::exists(fs::path(dir) / "postgres"))
+      return std::string(dir);
   }
   return FailedPrecondition(
       "PostgreSQL server binaries not found (install the 'postgresql' package, run "
@@ -75,7 +77,8 @@ Result<std::unique_ptr<PgCluster>> PgCluster::Start() {
   if (root) {
     passwd* pw = ::getpwnam("postgres");
     if (pw == nullptr) {
-      return FailedPrecondition("running as root, but there is no 'postgres' user to run PostgreSQL as");
+      return FailedPrecondition(
+          "running as root, but there is no 'postgres' user to run PostgreSQL as");
     }
     if (::chown(c->dir_->path().c_str(), pw->pw_uid, pw->pw_gid) != 0) {
       return Internal("cannot hand the cluster directory to the postgres user");
@@ -89,8 +92,18 @@ Result<std::unique_ptr<PgCluster>> PgCluster::Start() {
   const fs::path data = c->dir_->path() / "data";
 
   ChildProcess::Options init;
-  init.argv = {c->bindir_ + "/initdb", "-D", data.string(), "-U", c->superuser_, "-A", "trust",
-               "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"};
+  init.argv = {c->bindir_ + "/initdb",
+               "-D",
+               data.string(),
+               "-U",
+               c->superuser_,
+               "-A",
+               "trust",
+               "-E",
+               "UTF8",
+               "--locale=C",
+               "--no-sync",
+               "--no-instructions"};
   init.log_path = c->dir_->path() / "initdb.log";
   init.run_as_user = run_as;
   init.working_dir = c->dir_->path();
@@ -104,12 +117,29 @@ Result<std::unique_ptr<PgCluster>> PgCluster::Start() {
   for (int attempt = 0; attempt < 5; ++attempt) {
     c->port_ = FreePort();
     ChildProcess::Options pg;
-    pg.argv = {c->bindir_ + "/postgres", "-D", data.string(), "-p", std::to_string(c->port_),
-               "-c", "listen_addresses=127.0.0.1",
-               "-c", "unix_socket_directories=" + c->dir_->path().string(),
-               "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-               "-c", "max_connections=300", "-c", "shared_buffers=128MB",
-               "-c", "log_min_messages=warning", "-c", "track_counts=on"};
+    pg.argv = {c->bindir_ + "/postgres",
+               "-D",
+               data.string(),
+               "-p",
+               std::to_string(c->port_),
+               "-c",
+               "listen_addresses=127.0.0.1",
+               "-c",
+               "unix_socket_directories=" + c->dir_->path().string(),
+               "-c",
+               "fsync=off",
+               "-c",
+               "synchronous_commit=off",
+               "-c",
+               "full_page_writes=off",
+               "-c",
+               "max_connections=300",
+               "-c",
+               "shared_buffers=128MB",
+               "-c",
+               "log_min_messages=warning",
+               "-c",
+               "track_counts=on"};
     pg.log_path = c->dir_->path() / "postgres.log";
     pg.run_as_user = run_as;
     pg.working_dir = c->dir_->path();
@@ -130,7 +160,9 @@ Result<std::unique_ptr<PgCluster>> PgCluster::Start() {
   return FailedPrecondition("PostgreSQL could not bind a free port after 5 attempts");
 }
 
-PgCluster::~PgCluster() { Stop(); }
+PgCluster::~PgCluster() {
+  Stop();
+}
 
 void PgCluster::Stop() {
   if (postmaster_) {
@@ -140,24 +172,30 @@ void PgCluster::Stop() {
   dir_.reset();
 }
 
-pid_t PgCluster::pid() const { return postmaster_ ? postmaster_->pid() : 0; }
+pid_t PgCluster::pid() const {
+  return postmaster_ ? postmaster_->pid() : 0;
+}
 
-const fs::path& PgCluster::data_dir() const { return dir_->path(); }
+const fs::path& PgCluster::data_dir() const {
+  return dir_->path();
+}
 
 std::string PgCluster::ConnInfo(std::string_view dbname) const {
-  return "host=127.0.0.1 port=" + std::to_string(port_) + " user=" + superuser_ + " dbname=" +
-         std::string(dbname) + " connect_timeout=10";
+  return "host=127.0.0.1 port=" + std::to_string(port_) + " user=" + superuser_ +
+         " dbname=" + std::string(dbname) + " connect_timeout=10";
 }
 
 std::string PgCluster::Url(std::string_view dbname) const {
-  return "postgresql://" + superuser_ + "@127.0.0.1:" + std::to_string(port_) + "/" + std::string(dbname);
+  return "postgresql://" + superuser_ + "@127.0.0.1:" + std::to_string(port_) + "/" +
+         std::string(dbname);
 }
 
 Result<std::vector<std::vector<std::string>>> PgCluster::Query(std::string_view dbname,
                                                                std::string_view sql) const {
   PgConnPtr conn(PQconnectdb(ConnInfo(dbname).c_str()));
   if (PQstatus(conn.get()) != CONNECTION_OK) {
-    return Unavailable("cannot connect to test PostgreSQL: " + std::string(PQerrorMessage(conn.get())));
+    return Unavailable("cannot connect to test PostgreSQL: " +
+                       std::string(PQerrorMessage(conn.get())));
   }
   PgResultPtr res(PQexec(conn.get(), std::string(sql).c_str()));
   const auto status = PQresultStatus(res.get());

@@ -28,7 +28,8 @@ namespace fs = std::filesystem;
 
 TempDir::TempDir(std::string_view prefix) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + std::string(prefix) + "-XXXXXX";
+  std::string templ =
+      std::string(tmp && *tmp ? tmp : "/tmp") + "/" + std::string(prefix) + "-XXXXXX";
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
   if (mkdtemp(buf.data()) == nullptr) {
@@ -56,7 +57,8 @@ int FreePort() {
   int port = 0;
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
     socklen_t len = sizeof addr;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) port = ntohs(addr.sin_port);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      port = ntohs(addr.sin_port);
   }
   ::close(fd);
   return port;
@@ -118,7 +120,8 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(Options options) {
     gid = pw->pw_gid;
   }
 
-  const int log_fd = ::open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int log_fd =
+      ::open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) return Internal("cannot open log " + options.log_path.string());
   if (switch_user && ::fchown(log_fd, uid, gid) != 0) {
     // The child can still write: the descriptor is inherited.
@@ -145,7 +148,8 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(Options options) {
     };
     ::setpgid(0, 0);  // own process group: Stop() signals the whole tree
     const int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(log_fd, 1) < 0 || ::dup2(log_fd, 2) < 0) fail(1);
+    if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(log_fd, 1) < 0 || ::dup2(log_fd, 2) < 0)
+      fail(1);
     if (switch_user) {
       if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) fail(2);
     }
@@ -166,15 +170,18 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(Options options) {
   if (n == sizeof code) {
     int status = 0;
     ::waitpid(pid, &status, 0);
-    static const char* kStep[] = {"", "redirect output", "switch user", "set parent-death signal",
-                                  "change directory", "execute"};
-    return FailedPrecondition(std::string("cannot start ") + options.argv[0] + ": " +
-                              kStep[code] + " failed: " + std::strerror(child_errno));
+    static const char* kStep[] = {
+        "",       "redirect output", "switch user", "set parent-death signal", "change directory",
+        "execute"};
+    return FailedPrecondition(std::string("cannot start ") + options.argv[0] + ": " + kStep[code] +
+                              " failed: " + std::strerror(child_errno));
   }
   return std::unique_ptr<ChildProcess>(new ChildProcess(std::move(options), pid));
 }
 
-ChildProcess::~ChildProcess() { Stop(); }
+ChildProcess::~ChildProcess() {
+  Stop();
+}
 
 bool ChildProcess::Running() {
   if (reaped_) return false;
@@ -211,9 +218,12 @@ int ChildProcess::Stop(std::chrono::milliseconds grace) {
   return status_;
 }
 
-std::string ChildProcess::Log() const { return ReadFile(options_.log_path); }
+std::string ChildProcess::Log() const {
+  return ReadFile(options_.log_path);
+}
 
-Result<std::string> ChildProcess::WaitForLog(std::string_view needle, std::chrono::milliseconds timeout) {
+Result<std::string> ChildProcess::WaitForLog(std::string_view needle,
+                                             std::chrono::milliseconds timeout) {
   std::string log;
   bool exited = false;
   const bool found = WaitUntil(

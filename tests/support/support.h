@@ -49,12 +49,12 @@ std::string ReadFile(const std::filesystem::path& path);
 class ChildProcess {
  public:
   struct Options {
-    std::vector<std::string> argv;                 // argv[0] is the program path
-    std::map<std::string, std::string> env;        // added to (and overriding) the environment
-    std::filesystem::path log_path;                // stdout+stderr; required
-    std::filesystem::path working_dir;             // optional
-    std::string run_as_user;                       // optional; only when running as root
-    int stop_signal = 15;                          // SIGTERM; PostgreSQL wants SIGINT (fast)
+    std::vector<std::string> argv;           // argv[0] is the program path
+    std::map<std::string, std::string> env;  // added to (and overriding) the environment
+    std::filesystem::path log_path;          // stdout+stderr; required
+    std::filesystem::path working_dir;       // optional
+    std::string run_as_user;                 // optional; only when running as root
+    int stop_signal = 15;                    // SIGTERM; PostgreSQL wants SIGINT (fast)
   };
 
   // Starts the process. Fails if the program cannot be executed.

@@ -97,8 +97,8 @@ TEST(ChildProcessTest, StopEscalatesToSigkill) {
 
 TEST(ChildProcessTest, WaitForLogReportsEarlyExitWithLog) {
   TempDir dir;
-  auto child = ChildProcess::Start({.argv = {"/bin/sh", "-c", "echo boom >&2; exit 1"},
-                                    .log_path = dir / "early.log"});
+  auto child = ChildProcess::Start(
+      {.argv = {"/bin/sh", "-c", "echo boom >&2; exit 1"}, .log_path = dir / "early.log"});
   ASSERT_TRUE(child.ok());
   auto r = (*child)->WaitForLog("listening", 10s);
   ASSERT_FALSE(r.ok());
