@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cctype>
 #include <ctime>
+#include <iostream>
 
 #include "auth.h"
 #include "aws/aws.h"
@@ -104,6 +106,53 @@ Status FaultSpecFromJson(const json& j, FaultSpec& spec) {
 
 // The injected clock shifted by an offset the admin endpoint sets (tests use it to move past
 // the expiry of temporary credentials without waiting).
+// "Parameters[0].name" -> "parameters.0.name" style used in AWS validation messages: members in
+// lowerCamelCase.
+std::string AwsPath(std::string_view path) {
+  std::string out;
+  bool start = true;
+  for (char c : path) {
+    if (start && std::isupper(static_cast<unsigned char>(c))) {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else {
+      out += c;
+    }
+    start = c == '.' || c == '[';
+  }
+  return out;
+}
+
+// Form parameters of an awsQuery request as JSON typed by the operation's top-level input
+// members (nested list/structure parameters are not interpreted).
+json QueryInputJson(const aws::ServiceModel& model, const std::string& op,
+                    const std::map<std::string, std::string>& form) {
+  json in = json::object();
+  const json& doc = model.document();
+  const json& operations = doc.at("operations");
+  auto o = operations.find(op);
+  if (o == operations.end() || !o->contains("input")) return in;
+  const json& shapes = doc.at("shapes");
+  const json& shape = shapes.at(o->at("input").at("shape").get<std::string>());
+  if (!shape.contains("members")) return in;
+  for (const auto& [name, member] : shape.at("members").items()) {
+    auto it = form.find(name);
+    if (it == form.end()) continue;
+    std::string type = shapes.at(member.at("shape").get<std::string>()).value("type", "string");
+    if (type == "integer" || type == "long") {
+      try {
+        in[name] = std::stoll(it->second);
+      } catch (const std::exception&) {
+        in[name] = it->second;
+      }
+    } else if (type == "boolean") {
+      in[name] = it->second == "true";
+    } else if (type == "string" || type == "timestamp") {
+      in[name] = it->second;
+    }
+  }
+  return in;
+}
+
 class OffsetClock final : public Clock {
  public:
   explicit OffsetClock(const Clock& base) : base_(base) {}
@@ -134,6 +183,10 @@ struct Emulator::Impl {
         ctx{config, clock, ids, iam, secrets, engine, pg} {}
 
   Status InstallCatalogObjects();
+  Status LoadModels();
+  // The operation's input problems as the service's validation error, or nullopt when valid.
+  std::optional<ApiError> Validate(const std::string& service, const std::string& op, const json& input,
+                                   bool json_protocol);
   void Handle(const httplib::Request& req, httplib::Response& res);
   void Reply(httplib::Response& res, const std::string& op, bool json_protocol, const ServiceInfo& info,
              const std::string& request_id, const std::variant<std::string, ApiError>& reply);
@@ -151,6 +204,10 @@ struct Emulator::Impl {
   PgAccess pg;
   StatementEngine engine;
   ServiceContext ctx;
+
+  // Service models (botocore, embedded in schemaport_aws) by signing name: inputs are validated
+  // against them before an operation runs, as the services do.
+  std::map<std::string, aws::ServiceModel> models;
 
   std::unique_ptr<httplib::Server> server;
   httplib::Server admin;
@@ -194,6 +251,36 @@ Status Emulator::Impl::InstallCatalogObjects() {
     SP_TRY(c.Run("COMMIT"));
   }
   return Status::Ok();
+}
+
+Status Emulator::Impl::LoadModels() {
+  for (const char* name : {"redshift-data", "redshift-serverless", "secretsmanager", "sts", "redshift"}) {
+    auto model = aws::EmbeddedModel(name);
+    if (!model.ok()) return model.status().WithContext(fmt::format("loading the {} model", name));
+    models.emplace(name, std::move(model.value()));
+  }
+  return Status::Ok();
+}
+
+std::optional<ApiError> Emulator::Impl::Validate(const std::string& service, const std::string& op,
+                                                 const json& input, bool json_protocol) {
+  auto m = models.find(service);
+  if (m == models.end()) return std::nullopt;
+  if (!m->second.HasOperation(op)) {
+    if (json_protocol) return ApiError{400, "UnknownOperationException", ""};
+    return ApiError{400, "InvalidAction",
+                    fmt::format("Could not find operation {} for version {}", op,
+                                m->second.document()["metadata"].value("apiVersion", ""))};
+  }
+  std::vector<aws::ValidationIssue> issues = m->second.CheckInput(op, input);
+  if (issues.empty()) return std::nullopt;
+  std::string text = fmt::format("{} validation error{} detected: ", issues.size(), issues.size() > 1 ? "s" : "");
+  for (std::size_t i = 0; i < issues.size(); ++i) {
+    if (i) text += "; ";
+    text += fmt::format("Value at '{}' failed to satisfy constraint: Member {}", AwsPath(issues[i].path),
+                        issues[i].message);
+  }
+  return ApiError{400, json_protocol ? "ValidationException" : "ValidationError", text};
 }
 
 void Emulator::Impl::Reply(httplib::Response& res, const std::string& op, bool json_protocol,
@@ -363,8 +450,12 @@ void Emulator::Impl::Handle(const httplib::Request& req, httplib::Response& res)
       Reply(res, op, true, info, request_id, ApiError{400, "SerializationException", "Malformed JSON request body."});
       return;
     }
-    JsonReply out;
     std::string svc = info.signing_name;
+    if (auto invalid = Validate(svc, op, in, true)) {
+      Reply(res, op, true, info, request_id, *invalid);
+      return;
+    }
+    JsonReply out;
     if (svc == "redshift-data") {
       out = HandleDataApi(ctx, v.identity, op, in);
     } else if (svc == "secretsmanager") {
@@ -377,6 +468,10 @@ void Emulator::Impl::Handle(const httplib::Request& req, httplib::Response& res)
     } else {
       Reply(res, op, true, info, request_id, std::get<json>(out).dump(-1, ' ', false, json::error_handler_t::replace));
     }
+    return;
+  }
+  if (auto invalid = Validate(info.signing_name, op, QueryInputJson(models.at(info.signing_name), op, form), false)) {
+    Reply(res, op, false, info, request_id, *invalid);
     return;
   }
   XmlReply out = std::string(info.signing_name) == "sts" ? HandleSts(ctx, v.identity, op, form)
@@ -475,6 +570,7 @@ int Emulator::admin_port() const { return impl_->admin_port; }
 
 Status Emulator::Start() {
   Impl& m = *impl_;
+  SP_TRY(m.LoadModels());
   SP_TRY(m.InstallCatalogObjects());
   if (!m.config.server.tls_cert.empty()) {
     auto ssl = std::make_unique<httplib::SSLServer>(m.config.server.tls_cert.c_str(), m.config.server.tls_key.c_str());
@@ -492,7 +588,18 @@ Status Emulator::Start() {
   m.server->set_read_timeout(60, 0);
   m.server->set_write_timeout(60, 0);
   m.server->set_keep_alive_max_count(1000);
-  auto handler = [&m](const httplib::Request& req, httplib::Response& res) { m.Handle(req, res); };
+  auto handler = [&m](const httplib::Request& req, httplib::Response& res) {
+    // The adapter boundary: no exception (e.g. from JSON handling) leaves as a dropped reply.
+    try {
+      m.Handle(req, res);
+    } catch (const std::exception& e) {
+      std::cerr << json{{"event", "internal_error"}, {"path", req.path}, {"what", e.what()}}.dump() << std::endl;
+      res.status = 500;
+      res.set_header("x-amzn-ErrorType", "InternalFailure");
+      res.set_content(R"({"__type":"InternalFailure","message":"An internal error occurred."})",
+                      "application/x-amz-json-1.1");
+    }
+  };
   m.server->Post(".*", handler);
   m.server->Get(".*", handler);
   m.SetupAdmin();

@@ -264,6 +264,9 @@ await check('validation errors use ValidationException', async () => {
   await expectError(alice.send(new ExecuteStatementCommand({ ...where, Sql: `select '${'x'.repeat(110 * 1024)}'` })), 'ValidationException', '100kB');
   await expectError(alice.send(new ExecuteStatementCommand({ ...where, Sql: 'select 1', ResultFormat: 'XML' })), 'ValidationException');
   await expectError(alice.send(new DescribeStatementCommand({ Id: '00000000-0000-4000-8000-000000000000' })), 'ResourceNotFoundException');
+  // Checked against the botocore model, as the service does.
+  await expectError(alice.send(new DescribeStatementCommand({ Id: 'x', WaitTimeSeconds: 31 })), 'ValidationException', "'waitTimeSeconds'");
+  await expectError(alice.send(new ExecuteStatementCommand({ ...where, Sql: 'select 1', StatementName: 'x'.repeat(2049) })), 'ValidationException', "'statementName'");
   await expectError(alice.send(new ExecuteStatementCommand({ Database: database, WorkgroupName: 'no-such-wg', Sql: 'select 1' })), 'ResourceNotFoundException');
   assert.equal(workgroup, 'analytics');
 });
