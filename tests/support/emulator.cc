@@ -37,18 +37,16 @@ Result<std::string> Emulator::Admin(const std::string& method, const std::string
                                     const std::string& body) {
   httplib::Client client("127.0.0.1", admin_port_);
   client.set_read_timeout(30, 0);
-  httplib::Result r;
-  if (method == "GET") {
-    r = client.Get(path);
-  } else if (method == "PUT") {
-    r = client.Put(path, body, "application/json");
-  } else if (method == "POST") {
-    r = client.Post(path, body, "application/json");
-  } else if (method == "DELETE") {
-    r = client.Delete(path);
-  } else {
+  auto send = [&]() -> httplib::Result {
+    if (method == "PUT") return client.Put(path, body, "application/json");
+    if (method == "POST") return client.Post(path, body, "application/json");
+    if (method == "DELETE") return client.Delete(path);
+    return client.Get(path);
+  };
+  if (method != "GET" && method != "PUT" && method != "POST" && method != "DELETE") {
     return InvalidArgument("unsupported admin method " + method);
   }
+  httplib::Result r = send();
   if (!r) return Unavailable("aws-emulator admin endpoint did not answer " + method + " " + path);
   if (r->status / 100 != 2) {
     return Internal("aws-emulator admin " + method + " " + path + " gave HTTP " +

@@ -155,7 +155,13 @@ Status CatalogBuilder::AddLateBindingColumn(RowView row) {
   if (row[0].is_null || row[1].is_null) return Shape(kStmt, "schema or view name is null");
   TableEntry* e = FindByName(schema, view);
   if (e == nullptr) return Status::Ok();  // not kept
-  e->table.kind = TableKind::kLateBindingView;
+  if (e->table.kind != TableKind::kLateBindingView) {
+    // The function is the only truth for a late-binding view's columns: drop any the
+    // attribute catalog had for it.
+    e->table.kind = TableKind::kLateBindingView;
+    columns_ -= static_cast<std::int64_t>(e->table.columns.size());
+    e->table.columns.clear();
+  }
   if (depth_ != FetchDepth::kColumns) return Status::Ok();
   Column c;
   c.name = SP_TRY(Text(kStmt, row[2], "column_name"));

@@ -36,6 +36,7 @@ class CatalogBuilderTest : public ::testing::Test {
     ASSERT_TRUE(b.AddColumn(Row{"101", "1", "Ünïcode", "character varying(65535)", "f", "\\N", "\\N"}).ok());
     ASSERT_TRUE(b.AddColumn(Row{"102", "1", "id", "bigint", "f", "\\N", "\\N"}).ok());
     ASSERT_TRUE(b.AddColumn(Row{"104", "1", "n", "integer", "f", "\\N", "\\N"}).ok());
+    ASSERT_TRUE(b.AddColumn(Row{"103", "1", "stale", "integer", "f", "\\N", "\\N"}).ok());
     ASSERT_TRUE(b.AddColumn(Row{"999", "1", "ghost", "integer", "f", "\\N", "\\N"}).ok());
     ASSERT_TRUE(b.AddLateBindingColumn(Row{"sales", "lbv", "x", "super", "1"}).ok());
     ASSERT_TRUE(b.AddExternalSchema(Row{"spectrum", "ext_db"}).ok());
