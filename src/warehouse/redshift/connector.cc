@@ -169,9 +169,10 @@ class RedshiftConnector final : public Connector {
                      sql, {}, &CatalogBuilder::AddColumn));
         }
       }
-      SP_TRY(run("reading late-binding views of " + db, kLateBindingColumnsSql, {},
-                 &CatalogBuilder::AddLateBindingColumn));
     }
+    // Also at tables depth: only this function tells a late-binding view from a view.
+    SP_TRY(run("reading late-binding views of " + db, kLateBindingColumnsSql, {},
+               &CatalogBuilder::AddLateBindingColumn));
     SP_TRY(run("reading external schemas of " + db, kExternalSchemasSql, {}, &CatalogBuilder::AddExternalSchema));
     if (columns) {
       SP_TRY(run("reading external tables of " + db, kExternalColumnsSql, {}, &CatalogBuilder::AddExternalColumn));

@@ -22,7 +22,14 @@ struct Dependencies {
   Clock* clock = nullptr;
   Random* random = nullptr;
   std::shared_ptr<Logger> logger;    // may be null
-  aws::RetryPolicy retry;
+  // More attempts than the SDKs' default 3: a fetch makes dozens of calls, and with a few
+  // percent of throttles or 5xx replies three attempts lose a call too often. Every call is
+  // safe to retry (ExecuteStatement carries a ClientToken).
+  aws::RetryPolicy retry = [] {
+    aws::RetryPolicy p;
+    p.max_attempts = 8;
+    return p;
+  }();
   int parallel_databases = 4;        // databases fetched at once
   std::chrono::seconds statement_timeout{600};  // per statement; then it is cancelled
   // How long the Data API keeps a fetch's session open after its last statement.

@@ -168,7 +168,10 @@ TestReport RunConnectionTest(Connection& connection) {
     if (!creds.ok()) {
       const Code code = creds.status().code();
       std::string fix = PolicyHint(action, resource);
-      if (code == Code::kNotFound || code == Code::kInvalidArgument) {
+      if ((code == Code::kNotFound || code == Code::kInvalidArgument) &&
+          creds.status().message().find("atabase") != std::string::npos) {
+        fix = "Check the database name: AWS did not accept '" + settings.database + "'.";
+      } else if (code == Code::kNotFound || code == Code::kInvalidArgument) {
         fix = settings.mode == AuthMode::kServerless
                   ? "Check the workgroup name and Region: no usable workgroup '" + settings.workgroup +
                         "' in " + settings.region + "."
