@@ -53,8 +53,8 @@ struct Credentials {
 //    pairs are sorted by key, then value. Empty segments are dropped; a key without `=` has an
 //    empty value. A pair named X-Amz-Signature is excluded (so a presigned URL can be verified).
 //  * Header names are compared case-insensitively; values are trimmed and every run of
-//    whitespace (space, tab, CR, LF, VT, FF) becomes one space; repeated headers are joined
-//    with "," in order.
+//    spaces, tabs, CRs and LFs becomes one space (as @smithy/signature-v4 does); repeated
+//    headers are joined with "," in order.
 //  * SignHeaders signs every header present except the ones no signer signs (authorization,
 //    user-agent, expect, connection, transfer-encoding, x-amzn-trace-id, proxy-*, sec-*, ... the
 //    @smithy/signature-v4 list), plus x-amz-date, x-amz-security-token (unless
