@@ -597,8 +597,12 @@ JsonReply Metadata(ServiceContext& ctx, const Identity& caller, const std::strin
   json out;
   std::vector<json> items;
   std::string list_key;
+  // Catalog queries run for the caller are logged like statements (operation name as the id).
   auto query = [&](const std::string& sql, const std::vector<std::optional<std::string>>& params) -> Result<PgResult> {
-    return c.Exec(sql, params);
+    Result<PgResult> r = c.Exec(sql, params);
+    ctx.log.Add(StatementLogEntry{FormatIso8601(ctx.clock.Now()), op, caller.arn, t.db_user, t.database, sql,
+                                  r.ok() ? "FINISHED" : "FAILED", r.ok() ? "" : r.status().message()});
+    return r;
   };
   if (op == "ListDatabases") {
     list_key = "Databases";

@@ -180,7 +180,7 @@ struct Emulator::Impl {
         statement_log(config.server.statement_log),
         pg(config.postgres, ids),
         engine(config, clock, ids, pg, statement_log, faults),
-        ctx{config, clock, ids, iam, secrets, engine, pg} {}
+        ctx{config, clock, ids, iam, secrets, engine, pg, statement_log} {}
 
   Status InstallCatalogObjects();
   Status LoadModels();

@@ -69,6 +69,7 @@ struct ServiceContext {
   SecretsStore& secrets;
   StatementEngine& engine;
   PgAccess& pg;
+  StatementLog& log;  // metadata operations log the catalog queries they run
 };
 
 JsonReply HandleDataApi(ServiceContext& ctx, const Identity& caller, const std::string& op,

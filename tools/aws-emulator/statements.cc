@@ -729,7 +729,7 @@ void StatementEngine::Execute(const std::string& id) {
   if (!conn) {
     final_status = StatementStatus::kFailed;
     final_error = connect_error;
-  } else if (final_status == StatementStatus::kFinished && faults_.FailStatement()) {
+  } else if (final_status == StatementStatus::kFinished && faults_.FailStatement(batch ? "BatchExecuteStatement" : "ExecuteStatement")) {
     final_status = StatementStatus::kFailed;
     final_error = "ERROR: Query failed: fault injected by the emulator";
   }
