@@ -52,6 +52,7 @@ class SecretsStore {
 
  private:
   SecretRecord* FindLocked(const std::string& id);
+  const SecretRecord* FindLocked(const std::string& id) const;
   std::string NewArn(const std::string& name);
   const EmulatorConfig& config_;
   const Clock& clock_;
