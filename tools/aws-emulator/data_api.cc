@@ -597,8 +597,12 @@ JsonReply Metadata(ServiceContext& ctx, const Identity& caller, const std::strin
   json out;
   std::vector<json> items;
   std::string list_key;
+  // Catalog queries run for the caller are logged like statements (operation name as the id).
   auto query = [&](const std::string& sql, const std::vector<std::optional<std::string>>& params) -> Result<PgResult> {
-    return c.Exec(sql, params);
+    Result<PgResult> r = c.Exec(sql, params);
+    ctx.log.Add(StatementLogEntry{FormatIso8601(ctx.clock.Now()), op, caller.arn, t.db_user, t.database, sql,
+                                  r.ok() ? "FINISHED" : "FAILED", r.ok() ? "" : r.status().message()});
+    return r;
   };
   if (op == "ListDatabases") {
     list_key = "Databases";
@@ -647,8 +651,10 @@ JsonReply Metadata(ServiceContext& ctx, const Identity& caller, const std::strin
                         : page,
                     static_cast<std::size_t>(ctx.config.limits.describe_table_page_columns));
     auto r = query(
-        "SELECT a.attname, t.typname, format_type(a.atttypid, a.atttypmod), a.atttypmod, a.attnotnull,"
-        " pg_catalog.pg_get_expr(d.adbin, d.adrelid), n.nspname, c.relname, a.atttypid"
+        "SELECT col_name, typname, fmt, typmod, not_null, col_default, schema_name, rel FROM ("
+        " SELECT a.attname::text AS col_name, t.typname::text AS typname, format_type(a.atttypid, a.atttypmod) AS fmt,"
+        "  a.atttypmod AS typmod, a.attnotnull AS not_null, pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS col_default,"
+        "  n.nspname::text AS schema_name, c.relname::text AS rel, a.attnum::int AS ord"
         " FROM pg_catalog.pg_attribute a"
         " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
         " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
@@ -656,7 +662,11 @@ JsonReply Metadata(ServiceContext& ctx, const Identity& caller, const std::strin
         " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
         " WHERE n.nspname = $1 AND ($2::text IS NULL OR c.relname = $2) AND a.attnum > 0 AND NOT a.attisdropped"
         "   AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
-        " ORDER BY c.relname, a.attnum",
+        " UNION ALL"  // external (Spectrum) tables exist only in the fixtures
+        " SELECT columnname::text, external_type, external_type, -1, is_nullable = 'false', NULL,"
+        "  schemaname::text, tablename::text, columnnum"
+        " FROM pg_catalog.svv_external_columns WHERE schemaname = $1 AND ($2::text IS NULL OR tablename = $2)"
+        ") x ORDER BY rel, ord",
         {schema, table.empty() ? std::nullopt : std::optional<std::string>(table)});
     if (!r.ok()) return Validation(r.status().message());
     for (int i = 0; i < r->rows(); ++i) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <regex>
 
 #include <nlohmann/json.hpp>
@@ -49,6 +50,8 @@ std::string WideTableSql() {
 class EmulatorIntegrationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    ASSERT_TRUE(std::filesystem::exists(SourceDir() / "tests/js/node_modules/@aws-sdk/client-redshift-data"))
+        << "the pinned AWS SDK for JavaScript is not installed: run `npm ci` in tests/js";
     PgCluster& pg = SharedPgCluster();
     auto db = pg.CreateDatabase("emu");
     ASSERT_TRUE(db.ok()) << db.status();

@@ -32,10 +32,9 @@ FaultInjector::Decision FaultInjector::ForCall(const std::string& operation) {
   return d;
 }
 
-bool FaultInjector::FailStatement() {
+bool FaultInjector::FailStatement(const std::string& operation) {
   std::lock_guard<std::mutex> lock(mu_);
-  const FaultSpec& spec = SpecFor("ExecuteStatement");
-  double p = spec.statement_fail > 0 ? spec.statement_fail : config_.global.statement_fail;
+  double p = SpecFor(operation).statement_fail;
   return p > 0 && random_->NextDouble() < p;
 }
 

@@ -29,8 +29,9 @@ class FaultInjector {
   FaultInjector(FaultsConfig config, std::uint64_t seed);
 
   Decision ForCall(const std::string& operation);
-  // Whether a statement about to run should fail instead.
-  bool FailStatement();
+  // Whether a statement about to run should fail instead: the operation's statement_fail when it
+  // has its own spec ("ExecuteStatement", "BatchExecuteStatement"), else the global one.
+  bool FailStatement(const std::string& operation);
 
   FaultsConfig Get() const;
   void Set(FaultsConfig config);

@@ -44,11 +44,16 @@ TEST_F(FaultsTest, ProbabilitiesShapeOutcomes) {
   EXPECT_EQ(d.latency.count(), 7);
   f.Set(FaultsConfig{});
   EXPECT_EQ(f.ForCall("X").action, FaultInjector::Action::kNone);
-  EXPECT_FALSE(f.FailStatement());
+  EXPECT_FALSE(f.FailStatement("ExecuteStatement"));
   FaultsConfig fail;
   fail.global.statement_fail = 1.0;
   f.Set(fail);
-  EXPECT_TRUE(f.FailStatement());
+  EXPECT_TRUE(f.FailStatement("ExecuteStatement"));
+  FaultsConfig per_op;
+  per_op.global.statement_fail = 1.0;
+  per_op.operations["BatchExecuteStatement"] = FaultSpec{};
+  f.Set(per_op);
+  EXPECT_FALSE(f.FailStatement("BatchExecuteStatement"));
 }
 
 TEST_F(FaultsTest, CountersGroupByOperationAndOutcome) {

@@ -180,7 +180,7 @@ struct Emulator::Impl {
         statement_log(config.server.statement_log),
         pg(config.postgres, ids),
         engine(config, clock, ids, pg, statement_log, faults),
-        ctx{config, clock, ids, iam, secrets, engine, pg} {}
+        ctx{config, clock, ids, iam, secrets, engine, pg, statement_log} {}
 
   Status InstallCatalogObjects();
   Status LoadModels();
@@ -433,14 +433,14 @@ void Emulator::Impl::Handle(const httplib::Request& req, httplib::Response& res)
   const VerifiedRequest& v = std::get<VerifiedRequest>(verified);
   if (v.service != info.signing_name) {
     Reply(res, op, json_protocol, info, request_id,
-          ApiError{403, json_protocol ? "InvalidSignatureException" : "SignatureDoesNotMatch",
+          ApiError{json_protocol ? 400 : 403, json_protocol ? "InvalidSignatureException" : "SignatureDoesNotMatch",
                    fmt::format("Credential should be scoped to correct service: '{}'. ", info.signing_name)});
     return;
   }
   if (v.region != config.region) {
     Reply(res, op, json_protocol, info, request_id,
-          ApiError{403, json_protocol ? "InvalidSignatureException" : "SignatureDoesNotMatch",
-                   fmt::format("Credential should be scoped to a valid region, not '{}'. ", v.region)});
+          ApiError{json_protocol ? 400 : 403, json_protocol ? "InvalidSignatureException" : "SignatureDoesNotMatch",
+                   fmt::format("Credential should be scoped to a valid region. ")});
     return;
   }
 

@@ -2,6 +2,7 @@
 #include "services.h"
 
 #include <regex>
+#include <utility>
 
 #include "aws/aws.h"
 
@@ -96,9 +97,13 @@ std::string SecretsStore::NewArn(const std::string& name) {
 }
 
 SecretsStore::SecretRecord* SecretsStore::FindLocked(const std::string& id) {
+  return const_cast<SecretRecord*>(std::as_const(*this).FindLocked(id));
+}
+
+const SecretsStore::SecretRecord* SecretsStore::FindLocked(const std::string& id) const {
   auto it = secrets_.find(id);
   if (it != secrets_.end()) return &it->second;
-  for (auto& [name, rec] : secrets_) {
+  for (const auto& [name, rec] : secrets_) {
     if (rec.arn == id) return &rec;
   }
   return nullptr;
@@ -106,7 +111,7 @@ SecretsStore::SecretRecord* SecretsStore::FindLocked(const std::string& id) {
 
 std::optional<SecretsStore::SecretRecord> SecretsStore::Find(const std::string& id) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto* rec = const_cast<SecretsStore*>(this)->FindLocked(id);
+  const SecretRecord* rec = FindLocked(id);
   if (!rec) return std::nullopt;
   return *rec;
 }
@@ -193,7 +198,7 @@ JsonReply SecretsStore::GetValue(const json& in) const {
   std::string version_id = JsonString(in, "VersionId");
   std::string stage = JsonString(in, "VersionStage");
   std::lock_guard<std::mutex> lock(mu_);
-  auto* rec = const_cast<SecretsStore*>(this)->FindLocked(id);
+  const SecretRecord* rec = FindLocked(id);
   if (!rec) return ApiError{400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret."};
   if (version_id.empty() && stage.empty()) stage = "AWSCURRENT";
   for (const Version& v : rec->versions) {

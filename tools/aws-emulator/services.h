@@ -52,6 +52,7 @@ class SecretsStore {
 
  private:
   SecretRecord* FindLocked(const std::string& id);
+  const SecretRecord* FindLocked(const std::string& id) const;
   std::string NewArn(const std::string& name);
   const EmulatorConfig& config_;
   const Clock& clock_;
@@ -69,6 +70,7 @@ struct ServiceContext {
   SecretsStore& secrets;
   StatementEngine& engine;
   PgAccess& pg;
+  StatementLog& log;  // metadata operations log the catalog queries they run
 };
 
 JsonReply HandleDataApi(ServiceContext& ctx, const Identity& caller, const std::string& op,

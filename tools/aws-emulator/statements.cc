@@ -374,11 +374,17 @@ Status PgAccess::EnsureRole(const Target& target, Secret& password_out) {
     return Status::Ok();
   }
   auto admin = SP_TRY(ConnectSuperuser(target.pg_database));
-  PgResult exists = SP_TRY(admin->Exec("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", {target.db_user}));
+  PgResult exists =
+      SP_TRY(admin->Exec("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = $1", {target.db_user}));
   if (exists.rows() == 0) {
     if (!target.create_user) return Status::Ok();  // the connection attempt reports the missing role
     Status created = admin->Run("CREATE ROLE " + QuoteIdent(target.db_user) + " LOGIN");
     if (!created.ok() && created.detail() != "42710") return created;  // 42710: created concurrently
+  } else if (exists.Get(0, 0) == "t") {
+    // Never change a superuser's password (the emulator's own connection may depend on it).
+    if (target.db_user == server_.superuser) password_out = server_.password;
+    role_passwords_[target.db_user] = password_out;
+    return Status::Ok();
   }
   // Temporary credentials: the emulator sets a random password for the role, as GetCredentials
   // and GetClusterCredentials issue a temporary one.
@@ -723,7 +729,7 @@ void StatementEngine::Execute(const std::string& id) {
   if (!conn) {
     final_status = StatementStatus::kFailed;
     final_error = connect_error;
-  } else if (final_status == StatementStatus::kFinished && faults_.FailStatement()) {
+  } else if (final_status == StatementStatus::kFinished && faults_.FailStatement(batch ? "BatchExecuteStatement" : "ExecuteStatement")) {
     final_status = StatementStatus::kFailed;
     final_error = "ERROR: Query failed: fault injected by the emulator";
   }

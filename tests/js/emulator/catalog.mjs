@@ -3,7 +3,7 @@
 // SHOW enable_case_sensitive_identifier.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { ExecuteStatementCommand, DescribeStatementCommand, GetStatementResultCommand } from '@aws-sdk/client-redshift-data';
+import { ExecuteStatementCommand, DescribeStatementCommand, GetStatementResultCommand, DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-redshift-data';
 import { clients, creds, check, database, cluster } from './lib.mjs';
 
 const alice = clients(creds('alice')).data;
@@ -54,6 +54,14 @@ await check('svv_external_schemas / tables / columns', async () => {
   assert.equal(t.rows[0][2], 'events');
   const c = await query('select columnname, external_type, columnnum from svv_external_columns order by columnnum');
   assert.deepEqual(c.rows, [['id', 'int', 1], ['payload', 'string', 2]]);
+});
+
+await check('ListTables and DescribeTable include external tables', async () => {
+  const where = { Database: database, ClusterIdentifier: cluster, DbUser: 'analyst' };
+  const t = await alice.send(new ListTablesCommand({ ...where, SchemaPattern: 'spectrum' }));
+  assert.deepEqual(t.Tables, [{ schema: 'spectrum', name: 'events', type: 'EXTERNAL TABLE' }]);
+  const d = await alice.send(new DescribeTableCommand({ ...where, Schema: 'spectrum', Table: 'events' }));
+  assert.deepEqual(d.ColumnList.map((c) => [c.name, c.typeName]), [['id', 'int'], ['payload', 'string']]);
 });
 
 await check('svv_redshift_tables / columns hold local and datashare objects', async () => {

@@ -11,7 +11,7 @@ import {
   paginateListDatabases, paginateListSchemas, paginateListTables, paginateDescribeTable,
   paginateListSessions,
 } from '@aws-sdk/client-redshift-data';
-import { clients, creds, check, expectError, database, workgroup, cluster } from './lib.mjs';
+import { clients, creds, check, expectError, admin, database, workgroup, cluster } from './lib.mjs';
 
 const alice = clients(creds('alice')).data;
 const bob = clients(creds('bob')).data;
@@ -269,4 +269,32 @@ await check('validation errors use ValidationException', async () => {
   await expectError(alice.send(new ExecuteStatementCommand({ ...where, Sql: 'select 1', StatementName: 'x'.repeat(2049) })), 'ValidationException', "'statementName'");
   await expectError(alice.send(new ExecuteStatementCommand({ Database: database, WorkgroupName: 'no-such-wg', Sql: 'select 1' })), 'ResourceNotFoundException');
   assert.equal(workgroup, 'analytics');
+});
+
+await check('results are dropped after the retention time and idle sessions close', async () => {
+  const d = await run(alice, { Sql: 'select 1' });
+  const s = await alice.send(new ExecuteStatementCommand({ ...where, Sql: 'select 1', SessionKeepAliveSeconds: 60 }));
+  await waitDone(alice, s.Id);
+  const day = 24 * 60 * 60 + 60;
+  await admin('/clock', 'PUT', { offset_seconds: day });
+  try {
+    const later = clients(creds('alice'), { systemClockOffset: day * 1000 }).data;
+    // The emulator sweeps once a second; wait (bounded) for it.
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i += 1) {
+      try {
+        await later.send(new DescribeStatementCommand({ Id: d.Id }));
+        await new Promise((r) => setTimeout(r, 100));
+      } catch (e) {
+        assert.equal(e.name, 'ResourceNotFoundException');
+        gone = true;
+      }
+    }
+    assert.ok(gone, 'statement still described after the retention time');
+    const sessions = await later.send(new ListSessionsCommand({ SessionId: s.SessionId }));
+    assert.ok(sessions.Sessions.length === 0 || sessions.Sessions[0].Status === 'CLOSED', JSON.stringify(sessions.Sessions));
+    await expectError(later.send(new ExecuteStatementCommand({ Sql: 'select 1', SessionId: s.SessionId })), 'ResourceNotFoundException');
+  } finally {
+    await admin('/clock', 'PUT', { offset_seconds: 0 });
+  }
 });
