@@ -72,7 +72,9 @@ std::string FormatIso8601(Clock::TimePoint t) {
 
 Result<Clock::TimePoint> ParseIso8601(std::string_view text) {
   // YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM|-HH:MM]
-  auto bad = [&] { return InvalidArgument("not an ISO-8601 timestamp: '" + std::string(text) + "'"); };
+  auto bad = [&] {
+    return InvalidArgument("not an ISO-8601 timestamp: '" + std::string(text) + "'");
+  };
   if (text.size() < 19) return bad();
   auto num = [&](std::size_t pos, std::size_t len, int& out) {
     out = 0;
@@ -121,8 +123,8 @@ Result<Clock::TimePoint> ParseIso8601(std::string_view text) {
   if (!ymd.ok()) return bad();
   auto tp = std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) +
             std::chrono::seconds(s) - std::chrono::minutes(offset_minutes);
-  return Clock::TimePoint(std::chrono::duration_cast<Clock::TimePoint::duration>(
-      tp.time_since_epoch() + frac));
+  return Clock::TimePoint(
+      std::chrono::duration_cast<Clock::TimePoint::duration>(tp.time_since_epoch() + frac));
 }
 
 }  // namespace schemaport

@@ -21,20 +21,25 @@ ConfigSchema& ConfigSchema::String(std::string name, std::string default_value, 
 
 ConfigSchema& ConfigSchema::Int(std::string name, std::int64_t default_value, std::int64_t min,
                                 std::int64_t max, std::string help) {
-  keys_.push_back(Key{std::move(name), Type::kInt, std::move(help), min, max, {},
-                      std::to_string(default_value)});
+  keys_.push_back(Key{
+      std::move(name), Type::kInt, std::move(help), min, max, {}, std::to_string(default_value)});
   return *this;
 }
 
 ConfigSchema& ConfigSchema::Bool(std::string name, bool default_value, std::string help) {
-  keys_.push_back(Key{std::move(name), Type::kBool, std::move(help), std::nullopt, std::nullopt,
-                      {}, default_value ? "true" : "false"});
+  keys_.push_back(Key{std::move(name),
+                      Type::kBool,
+                      std::move(help),
+                      std::nullopt,
+                      std::nullopt,
+                      {},
+                      default_value ? "true" : "false"});
   return *this;
 }
 
 ConfigSchema& ConfigSchema::SecretKey(std::string name, std::string help) {
-  keys_.push_back(Key{std::move(name), Type::kSecret, std::move(help), std::nullopt, std::nullopt,
-                      {}, ""});
+  keys_.push_back(
+      Key{std::move(name), Type::kSecret, std::move(help), std::nullopt, std::nullopt, {}, ""});
   return *this;
 }
 
@@ -49,7 +54,8 @@ namespace {
 std::string EnvName(std::string_view key) {
   std::string out = "SCHEMAPORT_";
   for (char c : key) {
-    out += (c == '.' || c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    out += (c == '.' || c == '-') ? '_'
+                                  : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return out;
 }
@@ -112,9 +118,7 @@ class ConfigLoader {
       v.explicitly_set = true;
       switch (key.type) {
         case ConfigSchema::Type::kString:
-        case ConfigSchema::Type::kSecret:
-          v.v = text;
-          break;
+        case ConfigSchema::Type::kSecret: v.v = text; break;
         case ConfigSchema::Type::kInt: {
           std::int64_t n = 0;
           auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
@@ -171,7 +175,8 @@ class ConfigLoader {
     return best.empty() ? "" : " (did you mean " + best + "?)";
   }
 
-  Status CheckRange(const ConfigSchema::Key& key, const Config::Value& v, const std::string& where) {
+  Status CheckRange(const ConfigSchema::Key& key, const Config::Value& v,
+                    const std::string& where) {
     if (key.type == ConfigSchema::Type::kInt) {
       const std::int64_t n = std::get<std::int64_t>(v.v);
       if ((key.min && n < *key.min) || (key.max && n > *key.max)) {
@@ -192,19 +197,23 @@ class ConfigLoader {
 
   Status Walk(const toml::table& table, const std::string& prefix, std::string_view source) {
     for (const auto& [k, node] : table) {
-      const std::string name = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-      const std::string where = std::string(source) + ":" + std::to_string(node.source().begin.line);
+      const std::string name =
+          prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+      const std::string where =
+          std::string(source) + ":" + std::to_string(node.source().begin.line);
       if (const toml::table* sub = node.as_table()) {
         bool is_prefix = false;
         for (const auto& key : schema_.keys()) {
           if (key.name.rfind(name + ".", 0) == 0) is_prefix = true;
         }
-        if (!is_prefix) return InvalidArgument(where + ": " + name + ": unknown section" + Suggest(name));
+        if (!is_prefix)
+          return InvalidArgument(where + ": " + name + ": unknown section" + Suggest(name));
         SP_TRY(Walk(*sub, name, source));
         continue;
       }
       const ConfigSchema::Key* key = schema_.Find(name);
-      if (key == nullptr) return InvalidArgument(where + ": " + name + ": unknown key" + Suggest(name));
+      if (key == nullptr)
+        return InvalidArgument(where + ": " + name + ": unknown key" + Suggest(name));
       Config::Value v;
       v.origin = where;
       v.explicitly_set = true;
@@ -302,7 +311,9 @@ bool Config::GetBool(std::string_view key) const {
   auto it = values_.find(key);
   return it != values_.end() && std::get<bool>(it->second.v);
 }
-Secret Config::GetSecret(std::string_view key) const { return Secret(GetString(key)); }
+Secret Config::GetSecret(std::string_view key) const {
+  return Secret(GetString(key));
+}
 bool Config::IsSet(std::string_view key) const {
   auto it = values_.find(key);
   return it != values_.end() && it->second.explicitly_set;

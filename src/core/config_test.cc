@@ -34,7 +34,8 @@ TEST(ConfigTest, DefaultsWhenEmpty) {
 }
 
 TEST(ConfigTest, ReadsTablesAndDottedKeys) {
-  auto c = Load("[server]\nlisten = \"0.0.0.0:9443\"\nworkers = 8\n\n[store]\nbackend = \"postgres\"\n");
+  auto c =
+      Load("[server]\nlisten = \"0.0.0.0:9443\"\nworkers = 8\n\n[store]\nbackend = \"postgres\"\n");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->GetString("server.listen"), "0.0.0.0:9443");
   EXPECT_EQ(c->GetInt("server.workers"), 8);
@@ -69,7 +70,8 @@ TEST(ConfigTest, WrongTypeNamesFileLineAndKey) {
 TEST(ConfigTest, OutOfRangeNamesFileLineAndKey) {
   auto c = Load("[server]\n\nworkers = 1000\n");
   ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().message(), "schemaport.toml:3: server.workers: 1000 is out of range [1, 64]");
+  EXPECT_EQ(c.status().message(),
+            "schemaport.toml:3: server.workers: 1000 is out of range [1, 64]");
 }
 
 TEST(ConfigTest, ValueNotAmongChoices) {
@@ -96,8 +98,9 @@ TEST(ConfigTest, EnvironmentOverridesFile) {
 TEST(ConfigTest, EnvironmentErrorsNameTheVariable) {
   auto bad_int = Load("", {{"SCHEMAPORT_SERVER_WORKERS", "lots"}});
   ASSERT_FALSE(bad_int.ok());
-  EXPECT_EQ(bad_int.status().message(),
-            "environment SCHEMAPORT_SERVER_WORKERS: server.workers: expected an integer (got 'lots')");
+  EXPECT_EQ(
+      bad_int.status().message(),
+      "environment SCHEMAPORT_SERVER_WORKERS: server.workers: expected an integer (got 'lots')");
   auto range = Load("", {{"SCHEMAPORT_SERVER_WORKERS", "0"}});
   ASSERT_FALSE(range.ok());
   EXPECT_EQ(range.status().message(),
@@ -130,7 +133,8 @@ TEST(ConfigTest, LoadsFromFileAndReportsMissingFile) {
   std::filesystem::remove(path);
   auto missing = LoadConfig("/nonexistent/schemaport.toml", Schema(), {});
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.status().message(), "/nonexistent/schemaport.toml: cannot open the configuration file");
+  EXPECT_EQ(missing.status().message(),
+            "/nonexistent/schemaport.toml: cannot open the configuration file");
 }
 
 }  // namespace

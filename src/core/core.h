@@ -40,7 +40,7 @@ namespace schemaport {
 // The small set of error kinds every adapter maps its foreign errors onto, once.
 enum class Code {
   kOk = 0,
-  kInvalidArgument,     // the caller's input is wrong; retrying the same input fails again
+  kInvalidArgument,  // the caller's input is wrong; retrying the same input fails again
   kNotFound,
   kAlreadyExists,
   kUnauthenticated,     // credentials missing, unknown or expired
@@ -50,8 +50,8 @@ enum class Code {
   kUnavailable,         // transient: network, 5xx, throttling after retries
   kTimeout,
   kCancelled,
-  kDataLoss,            // integrity failure: tampered or corrupt data
-  kInternal,            // a bug or an unexpected state
+  kDataLoss,  // integrity failure: tampered or corrupt data
+  kInternal,  // a bug or an unexpected state
 };
 
 // Stable lower_snake name of a code, as used in API error bodies ("invalid_argument").
@@ -123,14 +123,13 @@ class [[nodiscard]] Result {
   static_assert(!std::is_same_v<std::decay_t<T>, Status>, "use Status for Result<void>");
 
  public:
-  Result(const T& value) : v_(value) {}  // NOLINT(google-explicit-constructor)
+  Result(const T& value) : v_(value) {}        // NOLINT(google-explicit-constructor)
   Result(T&& value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  template <typename U,
-            typename = std::enable_if_t<std::is_constructible_v<T, U&&> &&
-                                        !std::is_same_v<std::decay_t<U>, Status> &&
-                                        !std::is_same_v<std::decay_t<U>, Result<T>>>>
+  template <typename U, typename = std::enable_if_t<std::is_constructible_v<T, U&&> &&
+                                                    !std::is_same_v<std::decay_t<U>, Status> &&
+                                                    !std::is_same_v<std::decay_t<U>, Result<T>>>>
   Result(U&& value) : v_(T(std::forward<U>(value))) {}  // NOLINT(google-explicit-constructor)
-  Result(Status status)  // NOLINT(google-explicit-constructor)
+  Result(Status status)                                 // NOLINT(google-explicit-constructor)
       : v_(status.ok() ? Status(Code::kInternal, "internal error", "Result built from OK status")
                        : std::move(status)) {}
 
@@ -156,7 +155,9 @@ class [[nodiscard]] Result {
 };
 
 namespace internal {
-inline Status TakeStatus(Status&& s) { return std::move(s); }
+inline Status TakeStatus(Status&& s) {
+  return std::move(s);
+}
 template <typename T>
 Status TakeStatus(Result<T>&& r) {
   return std::move(r).status();
@@ -174,13 +175,13 @@ T TakeValue(Result<T>&& r) {
 // enclosing function (which returns Status or Result<U>); otherwise yields the value (or void).
 //   auto rows = SP_TRY(client.Fetch(id));
 //   SP_TRY(store.Put(row));
-#define SP_TRY(expr)                                                          \
-  __extension__({                                                             \
-    auto&& sp_try_result_ = (expr);                                           \
-    if (!sp_try_result_.ok()) {                                               \
-      return ::schemaport::internal::TakeStatus(std::move(sp_try_result_));   \
-    }                                                                         \
-    ::schemaport::internal::TakeValue(std::move(sp_try_result_));             \
+#define SP_TRY(expr)                                                        \
+  __extension__({                                                           \
+    auto&& sp_try_result_ = (expr);                                         \
+    if (!sp_try_result_.ok()) {                                             \
+      return ::schemaport::internal::TakeStatus(std::move(sp_try_result_)); \
+    }                                                                       \
+    ::schemaport::internal::TakeValue(std::move(sp_try_result_));           \
   })
 
 namespace schemaport {
@@ -228,7 +229,7 @@ class Clock {
  public:
   using TimePoint = std::chrono::system_clock::time_point;
   virtual ~Clock() = default;
-  virtual TimePoint Now() const = 0;            // wall time (signing, expiry, timestamps)
+  virtual TimePoint Now() const = 0;  // wall time (signing, expiry, timestamps)
   virtual std::chrono::steady_clock::time_point Monotonic() const = 0;  // durations, deadlines
   virtual void SleepFor(std::chrono::nanoseconds d) = 0;
 };
@@ -392,16 +393,16 @@ Result<LogLevel> ParseLogLevel(std::string_view name);
 // A structured field value. Secrets may be passed and are written as "***".
 class LogValue {
  public:
-  LogValue(std::string_view s) : v_(std::string(s)) {}  // NOLINT
-  LogValue(const std::string& s) : v_(s) {}             // NOLINT
-  LogValue(const char* s) : v_(std::string(s)) {}       // NOLINT
-  LogValue(std::int64_t i) : v_(i) {}                   // NOLINT
-  LogValue(int i) : v_(static_cast<std::int64_t>(i)) {}  // NOLINT
+  LogValue(std::string_view s) : v_(std::string(s)) {}             // NOLINT
+  LogValue(const std::string& s) : v_(s) {}                        // NOLINT
+  LogValue(const char* s) : v_(std::string(s)) {}                  // NOLINT
+  LogValue(std::int64_t i) : v_(i) {}                              // NOLINT
+  LogValue(int i) : v_(static_cast<std::int64_t>(i)) {}            // NOLINT
   LogValue(std::uint64_t i) : v_(static_cast<std::int64_t>(i)) {}  // NOLINT
-  LogValue(double d) : v_(d) {}                         // NOLINT
-  LogValue(bool b) : v_(b) {}                           // NOLINT
+  LogValue(double d) : v_(d) {}                                    // NOLINT
+  LogValue(bool b) : v_(b) {}                                      // NOLINT
   LogValue(const Secret&) : v_(std::string(Secret::kRedacted)) {}  // NOLINT
-  LogValue(const Status& s) : v_(s.ToString()) {}       // NOLINT
+  LogValue(const Status& s) : v_(s.ToString()) {}                  // NOLINT
 
   const std::variant<std::string, std::int64_t, double, bool>& value() const { return v_; }
 
@@ -453,8 +454,7 @@ class Logger {
 
  private:
   Logger(std::shared_ptr<LogSink> sink, LogLevel level, const Clock* clock,
-         std::vector<std::pair<std::string, LogValue>> context,
-         std::shared_ptr<Clock> owned_clock);
+         std::vector<std::pair<std::string, LogValue>> context, std::shared_ptr<Clock> owned_clock);
   std::shared_ptr<LogSink> sink_;
   LogLevel level_;
   const Clock* clock_;

@@ -1,6 +1,6 @@
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "core/core.h"
 
@@ -29,8 +29,9 @@ const char* LevelName(LogLevel l) {
 // spdlog carries the finished JSON line; its pattern adds nothing.
 class SpdlogSink final : public LogSink {
  public:
-  SpdlogSink() : logger_(std::make_shared<spdlog::logger>(
-                     "schemaport", std::make_shared<spdlog::sinks::stderr_sink_mt>())) {
+  SpdlogSink()
+      : logger_(std::make_shared<spdlog::logger>(
+            "schemaport", std::make_shared<spdlog::sinks::stderr_sink_mt>())) {
     logger_->set_pattern("%v");
     logger_->set_level(spdlog::level::trace);
     logger_->flush_on(spdlog::level::trace);
@@ -46,7 +47,8 @@ void Put(nlohmann::json& obj, std::string_view key, const LogValue& v) {
 }
 
 std::string FormatTimestamp(Clock::TimePoint t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
   std::string s = FormatIso8601(t);
   s.pop_back();  // 'Z'
   char buf[8];
@@ -76,7 +78,8 @@ Logger::Logger(std::shared_ptr<LogSink> sink, LogLevel level, const Clock* clock
 std::shared_ptr<Logger> Logger::With(std::initializer_list<LogField> context) const {
   auto merged = context_;
   for (const auto& f : context) merged.emplace_back(std::string(f.key), f.value);
-  return std::shared_ptr<Logger>(new Logger(sink_, level_, clock_, std::move(merged), owned_clock_));
+  return std::shared_ptr<Logger>(
+      new Logger(sink_, level_, clock_, std::move(merged), owned_clock_));
 }
 
 void Logger::Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields) {

@@ -25,7 +25,9 @@ std::uint64_t Random::Uniform(std::uint64_t bound) {
   return v % bound;
 }
 
-double Random::NextDouble() { return static_cast<double>(NextU64() >> 11) * 0x1.0p-53; }
+double Random::NextDouble() {
+  return static_cast<double>(NextU64() >> 11) * 0x1.0p-53;
+}
 
 SeededRandom::SeededRandom(std::uint64_t seed) : state_(seed) {}
 
@@ -90,8 +92,12 @@ std::string Encode(std::span<const std::uint8_t> in, const char* alphabet, bool 
 }
 }  // namespace
 
-std::string Base64UrlEncode(std::span<const std::uint8_t> bytes) { return Encode(bytes, kUrl, false); }
-std::string Base64Encode(std::span<const std::uint8_t> bytes) { return Encode(bytes, kStd, true); }
+std::string Base64UrlEncode(std::span<const std::uint8_t> bytes) {
+  return Encode(bytes, kUrl, false);
+}
+std::string Base64Encode(std::span<const std::uint8_t> bytes) {
+  return Encode(bytes, kStd, true);
+}
 
 Result<std::vector<std::uint8_t>> Base64Decode(std::string_view text) {
   auto value = [](char c) -> int {

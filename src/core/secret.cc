@@ -13,7 +13,9 @@ Secret& Secret::operator=(Secret&& other) noexcept {
   return *this;
 }
 
-Secret::~Secret() { OPENSSL_cleanse(value_.data(), value_.size()); }
+Secret::~Secret() {
+  OPENSSL_cleanse(value_.data(), value_.size());
+}
 
 bool Secret::Equals(const Secret& other) const {
   const std::string& a = value_;

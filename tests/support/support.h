@@ -49,11 +49,12 @@ std::string ReadFile(const std::filesystem::path& path);
 class ChildProcess {
  public:
   struct Options {
-    std::vector<std::string> argv;                 // argv[0] is the program path
-    std::map<std::string, std::string> env;        // added to (and overriding) the environment
-    std::filesystem::path log_path;                // stdout+stderr; required
-    std::filesystem::path working_dir;             // optional
-    std::string run_as_user;                       // optional; only when running as root
+    std::vector<std::string> argv;           // argv[0] is the program path
+    std::map<std::string, std::string> env;  // added to (and overriding) the environment
+    std::filesystem::path log_path;          // stdout+stderr; required
+    std::filesystem::path working_dir;       // optional
+    std::string run_as_user;                 // optional; only when running as root
+    int stop_signal = 15;                    // SIGTERM; PostgreSQL wants SIGINT (fast)
   };
 
   // Starts the process. Fails if the program cannot be executed.
@@ -64,7 +65,7 @@ class ChildProcess {
 
   pid_t pid() const { return pid_; }
   bool Running();
-  // SIGTERM, wait up to `grace`, then SIGKILL. Returns the exit status (as from waitpid).
+  // stop_signal, wait up to `grace`, then SIGKILL. Returns the exit status (as from waitpid).
   int Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
   // Waits for exit up to `timeout`; returns the wait status, or an error on timeout.
   Result<int> Wait(std::chrono::milliseconds timeout);
@@ -131,8 +132,8 @@ class PgCluster {
 };
 
 // One cluster per test binary, started on first use and stopped when the binary exits
-// (registered as a GoogleTest environment by the integration main). Fails the calling test
-// with a clear message when PostgreSQL cannot start.
+// (registered as a GoogleTest environment by the integration main). When PostgreSQL cannot
+// start, prints why and exits the test binary with status 1.
 PgCluster& SharedPgCluster();
 
 // Paths from the build: the source tree and build/bin (set by ctest; fall back to guesses).
