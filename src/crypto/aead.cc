@@ -90,8 +90,7 @@ Result<ParsedBlob> Parse(std::span<const std::uint8_t> blob) {
 
 }  // namespace
 
-Result<Bytes> Seal(const Key& key, std::string_view plaintext, const Place& place,
-                   Random& random) {
+Result<Bytes> Seal(const Key& key, std::string_view plaintext, const Place& place, Random& random) {
   SP_TRY(CheckKey(key));
   const Bytes header = Header(key.id);
   const Bytes ad = AssociatedData(header, place);

@@ -7,7 +7,9 @@ namespace {
 
 class AeadTest : public ::testing::Test {
  protected:
-  Key MakeKey(std::string id, char fill) { return Key{std::move(id), Secret(std::string(32, fill))}; }
+  Key MakeKey(std::string id, char fill) {
+    return Key{std::move(id), Secret(std::string(32, fill))};
+  }
   SeededRandom random_{42};
   Key key_ = MakeKey("k1", 'a');
   Place place_{"org1", "connections", "row1", "credentials"};

@@ -30,8 +30,8 @@ Result<WrappedKey> Crypto::NewDataKey(const Place& place) {
   std::uint8_t id_bytes[kDataKeyIdBytes];
   random_.Fill(id_bytes);
   std::string material(kKeyBytes, '\0');
-  random_.Fill(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(material.data()),
-                                       material.size()));
+  random_.Fill(
+      std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(material.data()), material.size()));
   WrappedKey out;
   out.key.id = "d" + Base64UrlEncode(id_bytes);
   std::string plain = out.key.id + ":" + material;

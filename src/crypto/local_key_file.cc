@@ -41,8 +41,8 @@ Status IoError(std::string_view what, const std::filesystem::path& path, int err
 
 Key NewKey(std::string id, Random& random) {
   std::string material(kKeyBytes, '\0');
-  random.Fill(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(material.data()),
-                                      material.size()));
+  random.Fill(
+      std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(material.data()), material.size()));
   return Key{std::move(id), Secret(std::move(material))};
 }
 
@@ -147,7 +147,8 @@ Result<std::unique_ptr<LocalKeyFile>> LocalKeyFile::Open(const std::filesystem::
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     return FailedPrecondition("master key file " + path.string() + " has mode " + mode +
                               " and is accessible by group or others; refusing to use it "
-                              "(run: chmod 600 " + path.string() + ")");
+                              "(run: chmod 600 " +
+                              path.string() + ")");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return IoError("reading key file", path, errno);
