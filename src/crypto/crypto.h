@@ -36,9 +36,12 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/core.h"
+
+struct stat;
 
 namespace schemaport::crypto {
 
@@ -98,10 +101,12 @@ class KeyProvider {
 // ids are increasing integers and the last line is the current key.
 //
 // Open() creates the file (mode 0600, parent directories 0700) with one fresh key when it does
-// not exist. It refuses (kFailedPrecondition, naming the path and the mode, with the chmod that
-// fixes it) a file readable or writable by group or others, and rejects a malformed file with
-// kInvalidArgument naming the line (never the key). Rotate() rewrites the file atomically
-// (temporary file, fsync, rename, fsync of the directory).
+// not exist. The file is re-read whenever it changes on disk (another process rotated), so an
+// unknown key id is looked up again before it is reported as kNotFound, and rotations from
+// several processes are serialized with an flock on "<path>.lock". It refuses (kFailedPrecondition,
+// naming the path and the mode, with the chmod that fixes it) a file readable or writable by group
+// or others, and rejects a malformed file with kInvalidArgument naming the line (never the key).
+// Rotate() rewrites the file atomically (temporary file, fsync, rename, fsync of the directory).
 // Thread safety: thread-safe; one process should own the file at a time.
 class LocalKeyFile final : public KeyProvider {
  public:
@@ -112,7 +117,8 @@ class LocalKeyFile final : public KeyProvider {
   Result<Key> Get(std::string_view id) override;
   Result<Key> Rotate() override;
 
-  // Ids of every version in the file, oldest first.
+  // Ids of every version as last read from the file (refreshed by the other calls), oldest
+  // first.
   std::vector<std::string> Versions() const;
   // Removes every version except the current one (after a rotation has rewrapped all data
   // keys). Data wrapped by a removed version can never be opened again: this is how a deleted
@@ -120,14 +126,47 @@ class LocalKeyFile final : public KeyProvider {
   Status RetireOldVersions();
 
  private:
-  LocalKeyFile(std::filesystem::path path, Random& random, std::vector<Key> keys)
-      : path_(std::move(path)), random_(random), keys_(std::move(keys)) {}
+  // Identity of the file's current content (rename gives a new inode).
+  struct Stamp {
+    std::uint64_t ino = 0, size = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const Stamp&) const = default;
+  };
+  struct Loaded {
+    std::vector<Key> keys;
+    Stamp stamp;
+  };
+  // Holds an exclusive flock on "<path>.lock" while alive.
+  class FileLock {
+   public:
+    explicit FileLock(int fd) : fd_(fd) {}
+    FileLock(FileLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    FileLock(const FileLock&) = delete;
+    FileLock& operator=(const FileLock&) = delete;
+    FileLock& operator=(FileLock&&) = delete;
+    ~FileLock();
+
+   private:
+    int fd_;
+  };
+
+  LocalKeyFile(std::filesystem::path path, Random& random, Loaded loaded)
+      : path_(std::move(path)),
+        random_(random),
+        keys_(std::move(loaded.keys)),
+        stamp_(loaded.stamp) {}
+  static Result<Loaded> Load(const std::filesystem::path& path);
+  static Stamp StampOf(const struct ::stat& st);
+  // Re-reads the file when another process (e.g. `schemaport keys rotate`) replaced it.
+  Status RefreshLocked();
   Status WriteLocked(const std::vector<Key>& keys);
+  Result<FileLock> LockFile() const;
 
   const std::filesystem::path path_;
   Random& random_;
   mutable std::mutex mu_;
   std::vector<Key> keys_;  // oldest first; back() is current
+  Stamp stamp_;
 };
 
 // ---------------------------------------------------------------------------------------------

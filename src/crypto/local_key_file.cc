@@ -1,5 +1,7 @@
 // LocalKeyFile: master keys in a 0600 text file, rewritten atomically on rotation.
 #include <fcntl.h>
+#include <openssl/crypto.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -120,6 +122,38 @@ Result<std::vector<Key>> Parse(const std::filesystem::path& path, const std::str
 
 }  // namespace
 
+LocalKeyFile::Stamp LocalKeyFile::StampOf(const struct ::stat& st) {
+  return {static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_size),
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+LocalKeyFile::FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+Result<LocalKeyFile::Loaded> LocalKeyFile::Load(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return IoError("reading key file", path, errno);
+  if (!S_ISREG(st.st_mode)) {
+    return FailedPrecondition("master key file " + path.string() + " is not a regular file");
+  }
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return FailedPrecondition("master key file " + path.string() + " has mode " + mode +
+                              " and is accessible by group or others; refusing to use it "
+                              "(run: chmod 600 " +
+                              path.string() + ")");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError("reading key file", path, errno);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto keys = Parse(path, text);
+  OPENSSL_cleanse(text.data(), text.size());
+  if (!keys.ok()) return keys.status();
+  return Loaded{std::move(keys).value(), StampOf(st)};
+}
+
 Result<std::unique_ptr<LocalKeyFile>> LocalKeyFile::Open(const std::filesystem::path& path,
                                                          Random& random) {
   struct stat st {};
@@ -137,35 +171,30 @@ Result<std::unique_ptr<LocalKeyFile>> LocalKeyFile::Open(const std::filesystem::
     keys.push_back(NewKey("1", random));
     SP_TRY(WriteNewFile(path, Render(keys)));
     if (!dir.empty()) SP_TRY(SyncDirectory(dir));
-    return std::unique_ptr<LocalKeyFile>(new LocalKeyFile(path, random, std::move(keys)));
   }
-  if (!S_ISREG(st.st_mode)) {
-    return FailedPrecondition("master key file " + path.string() + " is not a regular file");
-  }
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return FailedPrecondition("master key file " + path.string() + " has mode " + mode +
-                              " and is accessible by group or others; refusing to use it "
-                              "(run: chmod 600 " +
-                              path.string() + ")");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return IoError("reading key file", path, errno);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto keys = Parse(path, text);
-  std::fill(text.begin(), text.end(), '\0');
-  if (!keys.ok()) return keys.status();
-  return std::unique_ptr<LocalKeyFile>(new LocalKeyFile(path, random, std::move(keys).value()));
+  Loaded loaded = SP_TRY(Load(path));
+  return std::unique_ptr<LocalKeyFile>(new LocalKeyFile(path, random, std::move(loaded)));
+}
+
+Status LocalKeyFile::RefreshLocked() {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) return IoError("reading key file", path_, errno);
+  if (StampOf(st) == stamp_) return Status::Ok();
+  Loaded loaded = SP_TRY(Load(path_));
+  keys_ = std::move(loaded.keys);
+  stamp_ = loaded.stamp;
+  return Status::Ok();
 }
 
 Result<Key> LocalKeyFile::Current() {
   std::lock_guard lock(mu_);
+  SP_TRY(RefreshLocked());
   return keys_.back();
 }
 
 Result<Key> LocalKeyFile::Get(std::string_view id) {
   std::lock_guard lock(mu_);
+  SP_TRY(RefreshLocked());
   for (const Key& k : keys_) {
     if (k.id == id) return k;
   }
@@ -181,17 +210,36 @@ Status LocalKeyFile::WriteLocked(const std::vector<Key>& keys) {
   SP_TRY(WriteNewFile(tmp, Render(keys)));
   if (::rename(tmp.c_str(), path_.c_str()) != 0) return IoError("replacing key file", path_, errno);
   const auto dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
-  return SyncDirectory(dir);
+  SP_TRY(SyncDirectory(dir));
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) return IoError("reading key file", path_, errno);
+  keys_ = keys;
+  stamp_ = StampOf(st);
+  return Status::Ok();
+}
+
+Result<LocalKeyFile::FileLock> LocalKeyFile::LockFile() const {
+  // Serializes rotations across processes (a CLI `keys rotate` next to a running server).
+  std::filesystem::path lock_path = path_;
+  lock_path += ".lock";
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return IoError("opening lock file", lock_path, errno);
+  FileLock lock(fd);
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno != EINTR) return IoError("locking", lock_path, errno);
+  }
+  return lock;
 }
 
 Result<Key> LocalKeyFile::Rotate() {
   std::lock_guard lock(mu_);
+  FileLock file_lock = SP_TRY(LockFile());
+  SP_TRY(RefreshLocked());  // another process may have rotated since we last looked
   long last = 0;
   std::from_chars(keys_.back().id.data(), keys_.back().id.data() + keys_.back().id.size(), last);
   std::vector<Key> next = keys_;
   next.push_back(NewKey(std::to_string(last + 1), random_));
   SP_TRY(WriteLocked(next));
-  keys_ = std::move(next);
   return keys_.back();
 }
 
@@ -204,10 +252,10 @@ std::vector<std::string> LocalKeyFile::Versions() const {
 
 Status LocalKeyFile::RetireOldVersions() {
   std::lock_guard lock(mu_);
+  FileLock file_lock = SP_TRY(LockFile());
+  SP_TRY(RefreshLocked());
   std::vector<Key> next{keys_.back()};
-  SP_TRY(WriteLocked(next));
-  keys_ = std::move(next);
-  return Status::Ok();
+  return WriteLocked(next);
 }
 
 }  // namespace schemaport::crypto

@@ -108,5 +108,25 @@ TEST_F(LocalKeyFileTest, RetireOldVersionsKeepsOnlyCurrent) {
   EXPECT_EQ(LocalKeyFile::Open(path_, random_).value()->Get("1").status().code(), Code::kNotFound);
 }
 
+TEST_F(LocalKeyFileTest, SeesRotationByAnotherInstanceOfTheFile) {
+  // Two owners of the same file, as a server and a `schemaport keys rotate` process are.
+  auto server = LocalKeyFile::Open(path_, random_).value();
+  auto cli = LocalKeyFile::Open(path_, random_).value();
+  const Key v2 = cli->Rotate().value();
+  EXPECT_EQ(server->Current().value().id, "2");
+  EXPECT_TRUE(server->Get("2").value().material.Equals(v2.material));
+  // A rotation by the stale-looking instance builds on the file, never overwriting version 2.
+  EXPECT_EQ(server->Rotate().value().id, "3");
+  EXPECT_TRUE(cli->Get("3").ok());
+  EXPECT_EQ(cli->Versions(), (std::vector<std::string>{"1", "2", "3"}));
+}
+
+TEST_F(LocalKeyFileTest, RefusesFileMadeReadableWhileInUse) {
+  auto keys = LocalKeyFile::Open(path_, random_).value();
+  ASSERT_TRUE(LocalKeyFile::Open(path_, random_).value()->Rotate().ok());
+  ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
+  EXPECT_EQ(keys->Current().status().code(), Code::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace schemaport::crypto
