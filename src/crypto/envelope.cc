@@ -33,7 +33,8 @@ Result<WrappedKey> Crypto::NewDataKey(const Place& place) {
   random_.Fill(
       std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(material.data()), material.size()));
   WrappedKey out;
-  out.key.id = "d" + Base64UrlEncode(id_bytes);
+  out.key.id = "d";
+  out.key.id += Base64UrlEncode(id_bytes);
   std::string plain = out.key.id + ":" + material;
   out.key.material = Secret(std::move(material));
   auto wrapped = crypto::Seal(master, plain, place, random_);

@@ -554,7 +554,8 @@ class SqlStore final : public Store {
           sql += "(";
           for (std::size_t k = 0; k < 6; ++k) {
             if (k) sql += ", ";
-            sql += "$" + std::to_string(i * 6 + k + 1);
+            sql += '$';
+            sql += std::to_string(i * 6 + k + 1);
             params.push_back(std::move(rows[start + i][k]));
           }
           sql += ")";
