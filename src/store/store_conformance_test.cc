@@ -67,7 +67,7 @@ class StoreConformanceTest : public ::testing::Test {
     if (!marker.empty()) t.attributes["generation"] = marker;
     for (int i = 0; i < columns; ++i) {
       SavedColumn c;
-      c.name = std::string(kColumn) + "_" + std::to_string(i);
+      c.name = fmt::format("{}_{}", kColumn, i);
       c.type = i % 2 ? "character varying(256)" : "numeric(12,2)";
       c.ordinal = i + 1;
       c.nullable = i % 3 != 0;
@@ -271,7 +271,7 @@ TYPED_TEST(StoreConformanceTest, SavedTablesAreReplacedWholeAndLoadedOneByOne) {
   const Connection c = s.CreateConnection(this->SampleConnection()).value();
   const Connection d = s.CreateConnection(this->SampleConnection()).value();
   std::vector<SavedTable> first;
-  for (int i = 0; i < 450; ++i) first.push_back(this->SampleTable("t" + std::to_string(i), 5));
+  for (int i = 0; i < 450; ++i) first.push_back(this->SampleTable(fmt::format("t{}", i), 5));
   first[7].attributes["badge"] = "late_binding_view";
   ASSERT_TRUE(s.ReplaceSavedTables(this->org_.id, c.id, first).ok());
   ASSERT_TRUE(s.ReplaceSavedTables(this->org_.id, d.id, {this->SampleTable("other", 1)}).ok());
