@@ -15,6 +15,10 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 # Debian's cpp-httplib ships no CMake config and is built as a shared library:
 # link it through pkg-config and never define CPPHTTPLIB_* macros ourselves.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+# ICU (libicu-dev): Unicode regular expressions for the AWS model patterns (\p{L}, code points).
+pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-i18n icu-uc)
+# libxml2 (libxml2-dev): XML replies of the AWS query protocol (STS, redshift).
+find_package(LibXml2 REQUIRED)
 if(SCHEMAPORT_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

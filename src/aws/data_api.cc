@@ -1,0 +1,517 @@
+// Redshift Data API client and the run-to-completion helper.
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "aws/aws.h"
+#include "aws/internal.h"
+
+namespace schemaport::aws {
+
+using nlohmann::json;
+using internal::Bool;
+using internal::String;
+
+namespace {
+
+constexpr std::pair<StatementStatus, std::string_view> kStatusNames[] = {
+    {StatementStatus::kSubmitted, "SUBMITTED"}, {StatementStatus::kPicked, "PICKED"},
+    {StatementStatus::kStarted, "STARTED"},     {StatementStatus::kFinished, "FINISHED"},
+    {StatementStatus::kFailed, "FAILED"},       {StatementStatus::kAborted, "ABORTED"},
+};
+
+void AddTarget(json& input, const DataApiTarget& t) {
+  if (!t.database.empty()) input["Database"] = t.database;
+  if (!t.workgroup_name.empty()) input["WorkgroupName"] = t.workgroup_name;
+  if (!t.cluster_identifier.empty()) input["ClusterIdentifier"] = t.cluster_identifier;
+  if (!t.db_user.empty()) input["DbUser"] = t.db_user;
+  if (!t.secret_arn.empty()) input["SecretArn"] = t.secret_arn;
+}
+
+Status CheckTarget(const DataApiTarget& t) {
+  if (!t.workgroup_name.empty() && !t.cluster_identifier.empty()) {
+    return InvalidArgument("give either a workgroup name or a cluster identifier, not both");
+  }
+  if (t.workgroup_name.empty() && t.cluster_identifier.empty() && t.secret_arn.empty()) {
+    return InvalidArgument("a workgroup name, a cluster identifier or a secret ARN is required");
+  }
+  if (!t.db_user.empty() && t.cluster_identifier.empty()) {
+    return InvalidArgument("a database user can only be given with a cluster identifier");
+  }
+  return Status::Ok();
+}
+
+std::int64_t Int(const json& o, const char* key, std::int64_t fallback) {
+  const auto it = o.find(key);
+  return it != o.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
+}
+
+ColumnMetadata ColumnFromJson(const json& c) {
+  ColumnMetadata m;
+  m.name = String(c, "name");
+  m.label = String(c, "label");
+  m.type_name = String(c, "typeName");
+  m.schema_name = String(c, "schemaName");
+  m.table_name = String(c, "tableName");
+  m.column_default = String(c, "columnDefault");
+  m.nullable = static_cast<int>(Int(c, "nullable", 0));
+  m.precision = static_cast<int>(Int(c, "precision", 0));
+  m.scale = static_cast<int>(Int(c, "scale", 0));
+  m.length = static_cast<int>(Int(c, "length", 0));
+  m.is_case_sensitive = Bool(c, "isCaseSensitive", false);
+  m.is_signed = Bool(c, "isSigned", false);
+  m.is_currency = Bool(c, "isCurrency", false);
+  return m;
+}
+
+std::vector<ColumnMetadata> ColumnsFromJson(const json& out, const char* key) {
+  std::vector<ColumnMetadata> cols;
+  if (out.contains(key) && out[key].is_array()) {
+    for (const auto& c : out[key]) {
+      if (c.is_object()) cols.push_back(ColumnFromJson(c));
+    }
+  }
+  return cols;
+}
+
+// ---- simdjson reading of GetStatementResult ------------------------------------------------
+// The DOM API dispatches at run time to the best kernel of the CPU (the On-Demand API would be
+// compiled for the baseline target only).
+
+namespace dom = simdjson::dom;
+
+#define SP_SIMD(expr)                                                          \
+  do {                                                                         \
+    if (auto sp_simd_error_ = (expr); sp_simd_error_) return sp_simd_error_;   \
+  } while (0)
+
+simdjson::error_code ReadColumn(dom::object object, ColumnMetadata& m) {
+  for (const auto [key, v] : object) {
+    auto str = [&](std::string& out) -> simdjson::error_code {
+      std::string_view s;
+      SP_SIMD(v.get_string().get(s));
+      out.assign(s);
+      return simdjson::SUCCESS;
+    };
+    auto integer = [&](int& out) -> simdjson::error_code {
+      std::int64_t i = 0;
+      SP_SIMD(v.get_int64().get(i));
+      out = static_cast<int>(i);
+      return simdjson::SUCCESS;
+    };
+    auto boolean = [&](bool& out) -> simdjson::error_code { return v.get_bool().get(out); };
+    if (key == "name") SP_SIMD(str(m.name));
+    else if (key == "label") SP_SIMD(str(m.label));
+    else if (key == "typeName") SP_SIMD(str(m.type_name));
+    else if (key == "schemaName") SP_SIMD(str(m.schema_name));
+    else if (key == "tableName") SP_SIMD(str(m.table_name));
+    else if (key == "columnDefault") SP_SIMD(str(m.column_default));
+    else if (key == "nullable") SP_SIMD(integer(m.nullable));
+    else if (key == "precision") SP_SIMD(integer(m.precision));
+    else if (key == "scale") SP_SIMD(integer(m.scale));
+    else if (key == "length") SP_SIMD(integer(m.length));
+    else if (key == "isCaseSensitive") SP_SIMD(boolean(m.is_case_sensitive));
+    else if (key == "isSigned") SP_SIMD(boolean(m.is_signed));
+    else if (key == "isCurrency") SP_SIMD(boolean(m.is_currency));
+  }
+  return simdjson::SUCCESS;
+}
+
+simdjson::error_code ReadField(dom::object object, FieldValue& out) {
+  out = std::monostate{};
+  for (const auto [key, v] : object) {
+    if (key == "isNull") {
+      bool b = false;
+      SP_SIMD(v.get_bool().get(b));
+      out = std::monostate{};
+    } else if (key == "booleanValue") {
+      bool b = false;
+      SP_SIMD(v.get_bool().get(b));
+      out = b;
+    } else if (key == "longValue") {
+      std::int64_t i = 0;
+      SP_SIMD(v.get_int64().get(i));
+      out = i;
+    } else if (key == "doubleValue") {
+      double d = 0;
+      SP_SIMD(v.get_double().get(d));
+      out = d;
+    } else if (key == "stringValue" || key == "blobValue") {
+      std::string_view sv;
+      SP_SIMD(v.get_string().get(sv));
+      out = std::string(sv);
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+simdjson::error_code ReadResultPage(const std::string& raw, ResultPage& page) {
+  dom::parser parser;
+  dom::element doc;
+  SP_SIMD(parser.parse(raw).get(doc));
+  dom::object root;
+  SP_SIMD(doc.get_object().get(root));
+  dom::array cols;
+  if (root["ColumnMetadata"].get_array().get(cols) == simdjson::SUCCESS) {
+    page.columns.reserve(cols.size());
+    for (dom::element c : cols) {
+      dom::object col;
+      SP_SIMD(c.get_object().get(col));
+      SP_SIMD(ReadColumn(col, page.columns.emplace_back()));
+    }
+  }
+  dom::array rows;
+  SP_SIMD(root["Records"].get_array().get(rows));
+  page.records.reserve(rows.size());
+  for (dom::element r : rows) {
+    dom::array cells;
+    SP_SIMD(r.get_array().get(cells));
+    std::vector<FieldValue>& record = page.records.emplace_back();
+    record.reserve(cells.size());
+    for (dom::element c : cells) {
+      dom::object cell;
+      SP_SIMD(c.get_object().get(cell));
+      SP_SIMD(ReadField(cell, record.emplace_back()));
+    }
+  }
+  std::int64_t total = 0;
+  if (root["TotalNumRows"].get_int64().get(total) == simdjson::SUCCESS) page.total_rows = total;
+  std::string_view token;
+  if (root["NextToken"].get_string().get(token) == simdjson::SUCCESS) page.next_token.assign(token);
+  return simdjson::SUCCESS;
+}
+
+#undef SP_SIMD
+
+std::chrono::milliseconds Remaining(const Clock& clock, std::chrono::steady_clock::time_point deadline) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock.Monotonic());
+}
+
+int WaitSeconds(std::chrono::milliseconds remaining) {
+  const auto s = static_cast<int>(std::ceil(static_cast<double>(remaining.count()) / 1000.0));
+  return std::clamp(s, 1, 30);
+}
+
+bool IsValidationError(const Status& s) {
+  return s.code() == Code::kInvalidArgument && AwsErrorCode(s) == "ValidationException";
+}
+
+}  // namespace
+
+StatementStatus ParseStatementStatus(std::string_view text) {
+  for (const auto& [status, name] : kStatusNames) {
+    if (name == text) return status;
+  }
+  return StatementStatus::kUnknown;
+}
+
+std::string_view StatementStatusName(StatementStatus status) {
+  for (const auto& [s, name] : kStatusNames) {
+    if (s == status) return name;
+  }
+  return "UNKNOWN";
+}
+
+Result<std::unique_ptr<RedshiftDataClient>> RedshiftDataClient::Create(
+    ClientConfig config, std::shared_ptr<HttpClient> http,
+    std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random) {
+  auto client = SP_TRY(internal::MakeServiceClient("redshift-data", std::move(config), std::move(http),
+                                                   std::move(credentials), clock, random));
+  return std::make_unique<RedshiftDataClient>(std::move(client), clock, random);
+}
+
+Result<ExecuteStatementResult> RedshiftDataClient::ExecuteStatement(const ExecuteStatementRequest& r) {
+  json input = {{"Sql", r.sql}};
+  if (r.session_id.empty()) {
+    SP_TRY(CheckTarget(r.target));
+    AddTarget(input, r.target);
+  } else {
+    input["SessionId"] = r.session_id;
+  }
+  if (!r.parameters.empty()) {
+    json params = json::array();
+    for (const auto& p : r.parameters) params.push_back({{"name", p.name}, {"value", p.value}});
+    input["Parameters"] = std::move(params);
+  }
+  if (!r.statement_name.empty()) input["StatementName"] = r.statement_name;
+  if (r.with_event) input["WithEvent"] = true;
+  input["ClientToken"] = r.client_token.empty() ? NewId(random_) : r.client_token;
+  if (!r.result_format.empty()) input["ResultFormat"] = r.result_format;
+  if (r.session_keep_alive_seconds) input["SessionKeepAliveSeconds"] = *r.session_keep_alive_seconds;
+  if (r.wait_time_seconds) input["WaitTimeSeconds"] = *r.wait_time_seconds;
+  const json out = SP_TRY(client_->Call("ExecuteStatement", input));
+  ExecuteStatementResult result;
+  result.id = String(out, "Id");
+  result.session_id = String(out, "SessionId");
+  result.database = String(out, "Database");
+  result.status = ParseStatementStatus(String(out, "Status"));
+  if (out.contains("HasResultSet") && out["HasResultSet"].is_boolean()) {
+    result.has_result_set = out["HasResultSet"].get<bool>();
+  }
+  if (result.id.empty()) return Unavailable("redshift-data ExecuteStatement returned no statement Id");
+  return result;
+}
+
+Result<StatementDescription> RedshiftDataClient::DescribeStatement(std::string_view id,
+                                                                   std::optional<int> wait_time_seconds) {
+  json input = {{"Id", id}};
+  if (wait_time_seconds) input["WaitTimeSeconds"] = *wait_time_seconds;
+  const json out = SP_TRY(client_->Call("DescribeStatement", input));
+  StatementDescription d;
+  d.id = String(out, "Id");
+  d.status = ParseStatementStatus(String(out, "Status"));
+  d.error = String(out, "Error");
+  d.has_result_set = Bool(out, "HasResultSet", false);
+  d.result_rows = Int(out, "ResultRows", -1);
+  d.result_size = Int(out, "ResultSize", -1);
+  d.duration_ns = Int(out, "Duration", -1);
+  d.redshift_query_id = Int(out, "RedshiftQueryId", 0);
+  d.session_id = String(out, "SessionId");
+  d.result_format = String(out, "ResultFormat");
+  return d;
+}
+
+Result<ResultPage> RedshiftDataClient::GetStatementResult(std::string_view id, std::string_view next_token) {
+  json input = {{"Id", id}};
+  if (!next_token.empty()) input["NextToken"] = next_token;
+  const std::string raw = SP_TRY(client_->CallRaw("GetStatementResult", input));
+  ResultPage page;
+  if (const auto error = ReadResultPage(raw, page); error != simdjson::SUCCESS) {
+    return Unavailable("redshift-data GetStatementResult returned a malformed reply",
+                       simdjson::error_message(error));
+  }
+  return page;
+}
+
+Result<CsvResultPage> RedshiftDataClient::GetStatementResultV2(std::string_view id,
+                                                               std::string_view next_token) {
+  json input = {{"Id", id}};
+  if (!next_token.empty()) input["NextToken"] = next_token;
+  const json out = SP_TRY(client_->Call("GetStatementResultV2", input));
+  CsvResultPage page;
+  page.columns = ColumnsFromJson(out, "ColumnMetadata");
+  page.total_rows = Int(out, "TotalNumRows", 0);
+  page.next_token = String(out, "NextToken");
+  if (out.contains("Records") && out["Records"].is_array()) {
+    for (const auto& r : out["Records"]) {
+      if (r.is_object() && r.contains("CSVRecords") && r["CSVRecords"].is_string()) {
+        page.csv_records.push_back(r["CSVRecords"].get<std::string>());
+      }
+    }
+  }
+  return page;
+}
+
+Result<bool> RedshiftDataClient::CancelStatement(std::string_view id) {
+  const json out = SP_TRY(client_->Call("CancelStatement", {{"Id", id}}));
+  return Bool(out, "Status", false);
+}
+
+Result<Page<std::string>> RedshiftDataClient::ListDatabases(const DataApiTarget& target,
+                                                            std::string_view next_token,
+                                                            std::optional<int> max_results) {
+  SP_TRY(CheckTarget(target));
+  json input = json::object();
+  AddTarget(input, target);
+  if (!next_token.empty()) input["NextToken"] = next_token;
+  if (max_results) input["MaxResults"] = *max_results;
+  const json out = SP_TRY(client_->Call("ListDatabases", input));
+  Page<std::string> page;
+  if (out.contains("Databases") && out["Databases"].is_array()) {
+    for (const auto& d : out["Databases"]) {
+      if (d.is_string()) page.items.push_back(d.get<std::string>());
+    }
+  }
+  page.next_token = String(out, "NextToken");
+  return page;
+}
+
+Result<Page<std::string>> RedshiftDataClient::ListSchemas(const DataApiTarget& target,
+                                                          std::string_view schema_pattern,
+                                                          std::string_view connected_database,
+                                                          std::string_view next_token,
+                                                          std::optional<int> max_results) {
+  SP_TRY(CheckTarget(target));
+  json input = json::object();
+  AddTarget(input, target);
+  if (!schema_pattern.empty()) input["SchemaPattern"] = schema_pattern;
+  if (!connected_database.empty()) input["ConnectedDatabase"] = connected_database;
+  if (!next_token.empty()) input["NextToken"] = next_token;
+  if (max_results) input["MaxResults"] = *max_results;
+  const json out = SP_TRY(client_->Call("ListSchemas", input));
+  Page<std::string> page;
+  if (out.contains("Schemas") && out["Schemas"].is_array()) {
+    for (const auto& s : out["Schemas"]) {
+      if (s.is_string()) page.items.push_back(s.get<std::string>());
+    }
+  }
+  page.next_token = String(out, "NextToken");
+  return page;
+}
+
+Result<Page<TableMember>> RedshiftDataClient::ListTables(const DataApiTarget& target,
+                                                         std::string_view schema_pattern,
+                                                         std::string_view table_pattern,
+                                                         std::string_view connected_database,
+                                                         std::string_view next_token,
+                                                         std::optional<int> max_results) {
+  SP_TRY(CheckTarget(target));
+  json input = json::object();
+  AddTarget(input, target);
+  if (!schema_pattern.empty()) input["SchemaPattern"] = schema_pattern;
+  if (!table_pattern.empty()) input["TablePattern"] = table_pattern;
+  if (!connected_database.empty()) input["ConnectedDatabase"] = connected_database;
+  if (!next_token.empty()) input["NextToken"] = next_token;
+  if (max_results) input["MaxResults"] = *max_results;
+  const json out = SP_TRY(client_->Call("ListTables", input));
+  Page<TableMember> page;
+  if (out.contains("Tables") && out["Tables"].is_array()) {
+    for (const auto& t : out["Tables"]) {
+      if (t.is_object()) page.items.push_back({String(t, "name"), String(t, "schema"), String(t, "type")});
+    }
+  }
+  page.next_token = String(out, "NextToken");
+  return page;
+}
+
+Result<DescribeTableResult> RedshiftDataClient::DescribeTable(const DataApiTarget& target,
+                                                              std::string_view schema,
+                                                              std::string_view table,
+                                                              std::string_view connected_database,
+                                                              std::string_view next_token,
+                                                              std::optional<int> max_results) {
+  SP_TRY(CheckTarget(target));
+  json input = json::object();
+  AddTarget(input, target);
+  if (!schema.empty()) input["Schema"] = schema;
+  if (!table.empty()) input["Table"] = table;
+  if (!connected_database.empty()) input["ConnectedDatabase"] = connected_database;
+  if (!next_token.empty()) input["NextToken"] = next_token;
+  if (max_results) input["MaxResults"] = *max_results;
+  const json out = SP_TRY(client_->Call("DescribeTable", input));
+  DescribeTableResult r;
+  r.table_name = String(out, "TableName");
+  r.columns = ColumnsFromJson(out, "ColumnList");
+  r.next_token = String(out, "NextToken");
+  return r;
+}
+
+namespace {
+// Follows NextToken; stops with an error if the service repeats a token (a loop).
+template <typename T, typename Fetch>
+Result<std::vector<T>> AllPages(Fetch fetch) {
+  std::vector<T> all;
+  std::string token;
+  std::vector<std::string> seen;
+  do {
+    auto page = SP_TRY(fetch(token));
+    std::move(page.items.begin(), page.items.end(), std::back_inserter(all));
+    token = std::move(page.next_token);
+    if (!token.empty() && std::find(seen.begin(), seen.end(), token) != seen.end()) {
+      return Unavailable("redshift-data returned a repeated NextToken");
+    }
+    if (!token.empty()) seen.push_back(token);
+  } while (!token.empty());
+  return all;
+}
+}  // namespace
+
+Result<std::vector<std::string>> RedshiftDataClient::ListAllDatabases(const DataApiTarget& target) {
+  return AllPages<std::string>([&](const std::string& token) { return ListDatabases(target, token); });
+}
+
+Result<std::vector<std::string>> RedshiftDataClient::ListAllSchemas(const DataApiTarget& target,
+                                                                    std::string_view schema_pattern) {
+  return AllPages<std::string>(
+      [&](const std::string& token) { return ListSchemas(target, schema_pattern, {}, token); });
+}
+
+Result<std::vector<TableMember>> RedshiftDataClient::ListAllTables(const DataApiTarget& target,
+                                                                   std::string_view schema_pattern,
+                                                                   std::string_view table_pattern) {
+  return AllPages<TableMember>([&](const std::string& token) {
+    return ListTables(target, schema_pattern, table_pattern, {}, token);
+  });
+}
+
+Result<std::vector<ColumnMetadata>> RedshiftDataClient::DescribeAllColumns(const DataApiTarget& target,
+                                                                           std::string_view schema,
+                                                                           std::string_view table) {
+  return AllPages<ColumnMetadata>([&](const std::string& token) -> Result<Page<ColumnMetadata>> {
+    auto r = SP_TRY(DescribeTable(target, schema, table, {}, token));
+    return Page<ColumnMetadata>{std::move(r.columns), std::move(r.next_token)};
+  });
+}
+
+Result<StatementDescription> RedshiftDataClient::RunStatement(
+    ExecuteStatementRequest request, const RunOptions& options,
+    const std::function<Status(const ResultPage&)>& on_page) {
+  const auto deadline = clock_.Monotonic() + options.deadline;
+  bool long_poll = options.long_poll;
+  const bool we_set_wait = long_poll && !request.wait_time_seconds;
+  if (we_set_wait) request.wait_time_seconds = WaitSeconds(Remaining(clock_, deadline));
+  if (request.client_token.empty()) request.client_token = NewId(random_);
+  auto exec = ExecuteStatement(request);
+  if (!exec.ok() && we_set_wait && IsValidationError(exec.status())) {
+    // The service rejected WaitTimeSeconds: fall back to polling (same ClientToken).
+    long_poll = false;
+    request.wait_time_seconds.reset();
+    exec = ExecuteStatement(request);
+  }
+  if (!exec.ok()) return exec.status();
+  const std::string id = exec->id;
+
+  StatementDescription desc;
+  desc.id = id;
+  desc.status = exec->status;
+  auto backoff = options.poll_initial;
+  bool described = false;
+  while (!(described && IsTerminal(desc.status))) {
+    if (described || !IsTerminal(desc.status)) {
+      const auto remaining = Remaining(clock_, deadline);
+      if (remaining.count() <= 0) {
+        auto cancelled = CancelStatement(id);
+        return Status(Code::kTimeout,
+                      "statement " + id + " did not finish within " +
+                          std::to_string(options.deadline.count() / 1000) + " s" +
+                          (cancelled.ok() ? " and was cancelled" : " (cancelling it failed)"));
+      }
+      if (!long_poll) {
+        clock_.SleepFor(std::min(backoff, remaining));
+        backoff = std::min(backoff * 2, options.poll_max);
+      }
+    }
+    Result<StatementDescription> d =
+        long_poll && !IsTerminal(desc.status) ? DescribeStatement(id, WaitSeconds(Remaining(clock_, deadline)))
+                                              : DescribeStatement(id);
+    if (!d.ok() && long_poll && IsValidationError(d.status())) {
+      long_poll = false;
+      continue;
+    }
+    if (!d.ok()) return d.status();
+    desc = std::move(d).value();
+    described = true;
+  }
+  if (desc.status == StatementStatus::kFailed) {
+    const bool denied = desc.error.find("permission denied") != std::string::npos;
+    return Status(denied ? Code::kPermissionDenied : Code::kFailedPrecondition,
+                  "statement failed: " + desc.error.substr(0, 2000), "statement_id=" + id);
+  }
+  if (desc.status == StatementStatus::kAborted) {
+    return Status(Code::kCancelled, "statement " + id + " was aborted");
+  }
+  if (desc.has_result_set && on_page) {
+    std::string token;
+    do {
+      ResultPage page = SP_TRY(GetStatementResult(id, token));
+      SP_TRY(on_page(page));
+      token = std::move(page.next_token);
+    } while (!token.empty());
+  }
+  return desc;
+}
+
+}  // namespace schemaport::aws

@@ -1,0 +1,215 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "aws/aws.h"
+#include "aws/testing/tls_test_util.h"
+
+namespace schemaport::aws {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::SelfSignedCert;
+using testing::ServerThread;
+using testing::TempFile;
+
+class CurlHttpClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cert_ = SelfSignedCert::Make();
+    ca_file_ = std::make_unique<TempFile>(cert_.CertPem());
+    auto server = std::make_unique<httplib::SSLServer>(cert_.cert.get(), cert_.key.get());
+    ASSERT_TRUE(server->is_valid());
+    server->Post("/echo", [this](const httplib::Request& req, httplib::Response& res) {
+      ++requests_;
+      res.set_header("x-amzn-RequestId", "req-1");
+      res.set_content("method=" + req.method + " target=" + req.get_header_value("X-Amz-Target") +
+                          " body=" + req.body,
+                      "text/plain");
+    });
+    server->Post("/status", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 503;
+      res.set_content("busy", "text/plain");
+    });
+    server->Get("/big", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(std::string(100000, 'x'), "text/plain");
+    });
+    server_ = std::make_unique<ServerThread>(std::move(server));
+  }
+
+  std::string Url(std::string_view path, std::string_view host = "localhost") const {
+    return "https://" + std::string(host) + ":" + std::to_string(server_->port()) +
+           std::string(path);
+  }
+
+  std::unique_ptr<CurlHttpClient> Client(CurlHttpClient::Options options) {
+    auto c = CurlHttpClient::Create(std::move(options));
+    EXPECT_TRUE(c.ok());
+    return std::move(c).value();
+  }
+
+  CurlHttpClient::Options TrustingOptions() const {
+    CurlHttpClient::Options o;
+    o.ca_bundle = ca_file_->path();
+    return o;
+  }
+
+  SelfSignedCert cert_;
+  std::unique_ptr<TempFile> ca_file_;
+  std::atomic<int> requests_{0};
+  std::unique_ptr<ServerThread> server_;
+};
+
+TEST_F(CurlHttpClientTest, PostsOverVerifiedTlsAndReusesTheConnection) {
+  auto client = Client(TrustingOptions());
+  for (int i = 0; i < 5; ++i) {
+    HttpRequest req{"POST", Url("/echo"), {{"X-Amz-Target", "Svc.Op"}}, "{\"i\":" + std::to_string(i) + "}"};
+    auto res = client->Send(req);
+    ASSERT_TRUE(res.ok()) << res.status() << " " << res.status().detail();
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(res->body, "method=POST target=Svc.Op body={\"i\":" + std::to_string(i) + "}");
+    EXPECT_EQ(res->Header("X-AMZN-REQUESTID"), "req-1");
+  }
+  EXPECT_EQ(requests_.load(), 5);
+  EXPECT_EQ(client->connections_opened(), 1);
+}
+
+TEST_F(CurlHttpClientTest, UntrustedCertificateIsRejected) {
+  auto client = Client({});  // system store: does not know our self-signed certificate
+  auto res = client->Send({"POST", Url("/echo"), {}, "{}"});
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.status().code(), Code::kFailedPrecondition);
+  EXPECT_THAT(res.status().message(), HasSubstr("could not be verified"));
+  EXPECT_EQ(requests_.load(), 0);
+}
+
+TEST_F(CurlHttpClientTest, HostNameMismatchIsRejected) {
+  auto client = Client(TrustingOptions());
+  // The certificate names localhost only.
+  auto res = client->Send({"POST", Url("/echo", "127.0.0.1"), {}, "{}"});
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.status().code(), Code::kFailedPrecondition) << res.status().detail();
+}
+
+TEST_F(CurlHttpClientTest, HttpErrorStatusIsAResponseNotATransportError) {
+  auto client = Client(TrustingOptions());
+  auto res = client->Send({"POST", Url("/status"), {}, ""});
+  ASSERT_TRUE(res.ok());
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(res->body, "busy");
+}
+
+TEST_F(CurlHttpClientTest, ResponseLargerThanTheCapFails) {
+  auto options = TrustingOptions();
+  options.max_response_bytes = 1000;
+  auto client = Client(options);
+  auto res = client->Send({"GET", Url("/big"), {}, ""});
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.status().code(), Code::kResourceExhausted);
+  options.max_response_bytes = 200000;
+  auto ok = Client(options)->Send({"GET", Url("/big"), {}, ""});
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->body.size(), 100000u);
+}
+
+TEST_F(CurlHttpClientTest, RefusedConnectionIsUnavailable) {
+  const int port = testing::ClosedPort();
+  auto client = Client(TrustingOptions());
+  auto res = client->Send({"POST", "https://127.0.0.1:" + std::to_string(port) + "/", {}, ""});
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.status().code(), Code::kUnavailable);
+}
+
+TEST_F(CurlHttpClientTest, NonHttpUrlIsRejected) {
+  auto client = Client(TrustingOptions());
+  auto res = client->Send({"GET", "file:///etc/passwd", {}, ""});
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(CurlHttpClientTest, TotalTimeoutIsReported) {
+  std::atomic<bool> release{false};
+  auto owned = std::make_unique<httplib::Server>();
+  // Holds the response until the client has given up (bounded, so the test always ends).
+  owned->Get("/slow", [&](const httplib::Request&, httplib::Response& res) {
+    for (int i = 0; i < 500 && !release.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    res.set_content("late", "text/plain");
+  });
+  ServerThread slow(std::move(owned));
+  CurlHttpClient::Options options;
+  options.total_timeout = std::chrono::milliseconds(200);
+  auto res = Client(options)->Send({"GET", "http://127.0.0.1:" + std::to_string(slow.port()) + "/slow", {}, ""});
+  release = true;
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.status().code(), Code::kTimeout);
+}
+
+TEST_F(CurlHttpClientTest, DebugOutputNeverContainsCredentials) {
+  auto sink = std::make_shared<MemoryLogSink>();
+  SystemClock clock;
+  auto options = TrustingOptions();
+  options.debug_logger = std::make_shared<Logger>(sink, LogLevel::kDebug, clock);
+  auto client = Client(options);
+  const std::string secret_sig = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  HttpRequest req{"POST",
+                  Url("/echo?X-Amz-Signature=" + secret_sig + "&X-Amz-Security-Token=TOKENSECRET"),
+                  {{"Authorization", "AWS4-HMAC-SHA256 Credential=AKID/x, Signature=" + secret_sig},
+                   {"X-Amz-Security-Token", "TOKENSECRET"},
+                   {"X-Amz-Target", "Svc.Op"}},
+                  "BODYSECRET"};
+  ASSERT_TRUE(client->Send(req).ok());
+  const auto lines = sink->lines();
+  ASSERT_FALSE(lines.empty());
+  std::string all;
+  for (const auto& l : lines) all += l + "\n";
+  EXPECT_THAT(all, HasSubstr("X-Amz-Target: Svc.Op"));
+  EXPECT_THAT(all, HasSubstr("Authorization: ***"));
+  EXPECT_THAT(all, Not(HasSubstr(secret_sig)));
+  EXPECT_THAT(all, Not(HasSubstr("TOKENSECRET")));
+  EXPECT_THAT(all, Not(HasSubstr("BODYSECRET")));
+}
+
+// Sets environment variables for the scope of a test and restores them after.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::initializer_list<std::pair<const char*, const char*>> vars) {
+    for (const auto& [k, v] : vars) {
+      const char* old = std::getenv(k);
+      saved_.emplace_back(k, old ? std::optional<std::string>(old) : std::nullopt);
+      setenv(k, v, 1);
+    }
+  }
+  ~ScopedEnv() {
+    for (const auto& [k, v] : saved_) {
+      if (v) setenv(k.c_str(), v->c_str(), 1);
+      else unsetenv(k.c_str());
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+TEST_F(CurlHttpClientTest, ProxyEnvironmentVariablesAreHonoured) {
+  std::atomic<int> proxied{0};
+  std::string seen_host;
+  auto proxy = std::make_unique<httplib::Server>();
+  proxy->Get(".*", [&](const httplib::Request& req, httplib::Response& res) {
+    ++proxied;
+    seen_host = req.get_header_value("Host");
+    res.set_content("via proxy", "text/plain");
+  });
+  ServerThread proxy_thread(std::move(proxy));
+  const std::string proxy_url = "http://127.0.0.1:" + std::to_string(proxy_thread.port());
+  ScopedEnv env({{"http_proxy", proxy_url.c_str()}, {"no_proxy", ""}, {"NO_PROXY", ""}});
+  auto res = Client({})->Send({"GET", "http://aws-endpoint.invalid/x", {}, ""});
+  ASSERT_TRUE(res.ok()) << res.status() << " " << res.status().detail();
+  EXPECT_EQ(res->body, "via proxy");
+  EXPECT_EQ(proxied.load(), 1);
+  EXPECT_EQ(seen_host, "aws-endpoint.invalid");
+}
+
+}  // namespace
+}  // namespace schemaport::aws

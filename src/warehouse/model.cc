@@ -1,0 +1,307 @@
+// Catalog model: names, canonical order, JSON.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "warehouse/warehouse.h"
+
+namespace schemaport::warehouse {
+
+namespace {
+template <typename E, std::size_t N>
+std::optional<E> Lookup(const std::pair<E, std::string_view> (&table)[N], std::string_view s) {
+  for (const auto& [e, name] : table) {
+    if (name == s) return e;
+  }
+  return std::nullopt;
+}
+template <typename E, std::size_t N>
+std::string_view NameOf(const std::pair<E, std::string_view> (&table)[N], E e) {
+  for (const auto& [k, name] : table) {
+    if (k == e) return name;
+  }
+  return "unknown";
+}
+
+constexpr std::pair<SchemaKind, std::string_view> kSchemaKinds[] = {
+    {SchemaKind::kLocal, "local"},
+    {SchemaKind::kExternal, "external"},
+    {SchemaKind::kDatashare, "datashare"},
+};
+constexpr std::pair<TableKind, std::string_view> kTableKinds[] = {
+    {TableKind::kTable, "table"},
+    {TableKind::kView, "view"},
+    {TableKind::kLateBindingView, "late_binding_view"},
+    {TableKind::kMaterializedView, "materialized_view"},
+    {TableKind::kExternalTable, "external_table"},
+};
+constexpr std::pair<TypeFamily, std::string_view> kFamilies[] = {
+    {TypeFamily::kInteger, "integer"},     {TypeFamily::kDecimal, "decimal"},
+    {TypeFamily::kFloat, "float"},         {TypeFamily::kBoolean, "boolean"},
+    {TypeFamily::kString, "string"},       {TypeFamily::kDate, "date"},
+    {TypeFamily::kTime, "time"},           {TypeFamily::kTimestamp, "timestamp"},
+    {TypeFamily::kInterval, "interval"},   {TypeFamily::kBinary, "binary"},
+    {TypeFamily::kSemiStructured, "semi_structured"}, {TypeFamily::kSpatial, "spatial"},
+    {TypeFamily::kSketch, "sketch"},       {TypeFamily::kOther, "other"},
+};
+}  // namespace
+
+std::string_view SchemaKindName(SchemaKind k) { return NameOf(kSchemaKinds, k); }
+std::string_view TableKindName(TableKind k) { return NameOf(kTableKinds, k); }
+std::string_view TypeFamilyName(TypeFamily f) { return NameOf(kFamilies, f); }
+std::optional<SchemaKind> ParseSchemaKind(std::string_view s) { return Lookup(kSchemaKinds, s); }
+std::optional<TableKind> ParseTableKind(std::string_view s) { return Lookup(kTableKinds, s); }
+std::optional<TypeFamily> ParseTypeFamily(std::string_view s) { return Lookup(kFamilies, s); }
+
+std::size_t Catalog::TableCount() const {
+  std::size_t n = 0;
+  for (const auto& d : databases) {
+    for (const auto& s : d.schemas) n += s.tables.size();
+  }
+  return n;
+}
+
+std::size_t Catalog::ColumnCount() const {
+  std::size_t n = 0;
+  for (const auto& d : databases) {
+    for (const auto& s : d.schemas) {
+      for (const auto& t : s.tables) n += t.columns.size();
+    }
+  }
+  return n;
+}
+
+void Catalog::Normalize() {
+  auto by_name = [](const auto& a, const auto& b) { return a.name < b.name; };
+  std::sort(databases.begin(), databases.end(), by_name);
+  for (auto& d : databases) {
+    std::sort(d.schemas.begin(), d.schemas.end(), by_name);
+    for (auto& s : d.schemas) {
+      std::sort(s.tables.begin(), s.tables.end(), by_name);
+      for (auto& t : s.tables) {
+        std::sort(t.columns.begin(), t.columns.end(),
+                  [](const Column& a, const Column& b) { return a.position < b.position; });
+      }
+    }
+  }
+}
+
+namespace {
+using nlohmann::json;
+
+json Opt(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
+
+json ColumnJson(const Column& c) {
+  return json{{"position", c.position},
+              {"name", c.name},
+              {"type", c.type},
+              {"family", TypeFamilyName(c.family)},
+              {"nullable", c.nullable},
+              {"default", Opt(c.default_value)},
+              {"comment", Opt(c.comment)},
+              {"dist_key", c.dist_key},
+              {"sort_key_position", c.sort_key_position ? json(*c.sort_key_position) : json(nullptr)}};
+}
+
+json TableJson(const Table& t) {
+  json cols = json::array();
+  for (const auto& c : t.columns) cols.push_back(ColumnJson(c));
+  return json{{"name", t.name},           {"kind", TableKindName(t.kind)},
+              {"comment", Opt(t.comment)}, {"owner", t.owner},
+              {"can_select", t.can_select}, {"columns_loaded", t.columns_loaded},
+              {"columns", std::move(cols)}};
+}
+
+// Reads members with path-aware errors.
+class Reader {
+ public:
+  Reader(const json& j, std::string path) : j_(j), path_(std::move(path)) {}
+
+  Result<std::string> Str(const char* key) const {
+    const json* v = Member(key);
+    if (v == nullptr || !v->is_string()) return Bad(key, "must be a string");
+    return v->get<std::string>();
+  }
+  Result<std::optional<std::string>> OptStr(const char* key) const {
+    const json* v = Member(key);
+    if (v == nullptr || v->is_null()) return std::optional<std::string>();
+    if (!v->is_string()) return Bad(key, "must be a string or null");
+    return std::optional<std::string>(v->get<std::string>());
+  }
+  Result<bool> Bool(const char* key) const {
+    const json* v = Member(key);
+    if (v == nullptr || !v->is_boolean()) return Bad(key, "must be true or false");
+    return v->get<bool>();
+  }
+  Result<int> Int(const char* key, bool optional = false) const {
+    const json* v = Member(key);
+    if (optional && (v == nullptr || v->is_null())) return -1;
+    if (v == nullptr || !v->is_number_integer()) return Bad(key, "must be an integer");
+    const auto n = v->get<std::int64_t>();
+    if (n < 0 || n > 1'000'000) return Bad(key, "is out of range");
+    return static_cast<int>(n);
+  }
+  Result<const json*> Array(const char* key) const {
+    const json* v = Member(key);
+    if (v == nullptr || !v->is_array()) return Bad(key, "must be an array");
+    return v;
+  }
+  std::string Path(const char* key, std::size_t i) const {
+    return (path_.empty() ? "" : path_ + ".") + key + "[" + std::to_string(i) + "]";
+  }
+
+ private:
+  const json* Member(const char* key) const {
+    if (!j_.is_object()) return nullptr;
+    auto it = j_.find(key);
+    return it == j_.end() ? nullptr : &*it;
+  }
+  Status Bad(const char* key, const char* what) const {
+    return InvalidArgument((path_.empty() ? "" : path_ + ".") + key + ": " + what);
+  }
+  const json& j_;
+  std::string path_;
+};
+
+template <typename E>
+Result<E> Enum(const Reader& r, const char* key, std::optional<E> (*parse)(std::string_view),
+               const std::string& path) {
+  std::string s = SP_TRY(r.Str(key));
+  auto e = parse(s);
+  if (!e) return InvalidArgument(path + "." + key + ": unknown value '" + s.substr(0, 40) + "'");
+  return *e;
+}
+}  // namespace
+
+std::string CatalogToJson(const Catalog& catalog, int indent) {
+  json dbs = json::array();
+  for (const auto& d : catalog.databases) {
+    json schemas = json::array();
+    for (const auto& s : d.schemas) {
+      json tables = json::array();
+      for (const auto& t : s.tables) tables.push_back(TableJson(t));
+      schemas.push_back(json{{"name", s.name},
+                             {"kind", SchemaKindName(s.kind)},
+                             {"source", Opt(s.source)},
+                             {"tables", std::move(tables)}});
+    }
+    dbs.push_back(json{{"name", d.name}, {"schemas", std::move(schemas)}});
+  }
+  json root{{"format", "schemaport.catalog/v1"},
+            {"table_count", catalog.TableCount()},
+            {"column_count", catalog.ColumnCount()},
+            {"databases", std::move(dbs)}};
+  return root.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+Result<Catalog> CatalogFromJson(std::string_view text) {
+  json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return InvalidArgument("catalog JSON does not parse");
+  Reader top(root, "");
+  if (!root.is_object()) return InvalidArgument("catalog JSON must be an object");
+  Catalog catalog;
+  const json* dbs = SP_TRY(top.Array("databases"));
+  for (std::size_t i = 0; i < dbs->size(); ++i) {
+    const std::string dpath = top.Path("databases", i);
+    Reader dr((*dbs)[i], dpath);
+    Database db;
+    db.name = SP_TRY(dr.Str("name"));
+    const json* schemas = SP_TRY(dr.Array("schemas"));
+    for (std::size_t j = 0; j < schemas->size(); ++j) {
+      const std::string spath = dr.Path("schemas", j);
+      Reader sr((*schemas)[j], spath);
+      Schema s;
+      s.name = SP_TRY(sr.Str("name"));
+      s.kind = SP_TRY(Enum<SchemaKind>(sr, "kind", &ParseSchemaKind, spath));
+      s.source = SP_TRY(sr.OptStr("source"));
+      const json* tables = SP_TRY(sr.Array("tables"));
+      for (std::size_t k = 0; k < tables->size(); ++k) {
+        const std::string tpath = sr.Path("tables", k);
+        Reader tr((*tables)[k], tpath);
+        Table t;
+        t.name = SP_TRY(tr.Str("name"));
+        t.kind = SP_TRY(Enum<TableKind>(tr, "kind", &ParseTableKind, tpath));
+        t.comment = SP_TRY(tr.OptStr("comment"));
+        t.owner = SP_TRY(tr.Str("owner"));
+        t.can_select = SP_TRY(tr.Bool("can_select"));
+        t.columns_loaded = SP_TRY(tr.Bool("columns_loaded"));
+        const json* cols = SP_TRY(tr.Array("columns"));
+        for (std::size_t m = 0; m < cols->size(); ++m) {
+          const std::string cpath = tr.Path("columns", m);
+          Reader cr((*cols)[m], cpath);
+          Column c;
+          c.position = SP_TRY(cr.Int("position"));
+          c.name = SP_TRY(cr.Str("name"));
+          c.type = SP_TRY(cr.Str("type"));
+          c.family = SP_TRY(Enum<TypeFamily>(cr, "family", &ParseTypeFamily, cpath));
+          c.nullable = SP_TRY(cr.Bool("nullable"));
+          c.default_value = SP_TRY(cr.OptStr("default"));
+          c.comment = SP_TRY(cr.OptStr("comment"));
+          c.dist_key = SP_TRY(cr.Bool("dist_key"));
+          const int sk = SP_TRY(cr.Int("sort_key_position", /*optional=*/true));
+          if (sk >= 0) c.sort_key_position = sk;
+          t.columns.push_back(std::move(c));
+        }
+        s.tables.push_back(std::move(t));
+      }
+      db.schemas.push_back(std::move(s));
+    }
+    catalog.databases.push_back(std::move(db));
+  }
+  return catalog;
+}
+
+std::string ConnectionSettings::Get(const std::string& id) const {
+  auto it = values.find(id);
+  return it == values.end() ? std::string() : it->second;
+}
+
+const Secret* ConnectionSettings::GetSecret(const std::string& id) const {
+  auto it = secrets.find(id);
+  return it == secrets.end() ? nullptr : &it->second;
+}
+
+std::string_view StepStatusName(StepStatus s) {
+  switch (s) {
+    case StepStatus::kOk: return "ok";
+    case StepStatus::kFailed: return "failed";
+    case StepStatus::kSkipped: return "skipped";
+  }
+  return "skipped";
+}
+
+bool TestReport::ok() const {
+  return !steps.empty() && std::all_of(steps.begin(), steps.end(), [](const TestStep& s) {
+    return s.status == StepStatus::kOk;
+  });
+}
+
+Status ConnectorRegistry::Register(ConnectorType type) {
+  if (type.name.empty() || !type.create) return InvalidArgument("connector type needs a name and a factory");
+  const std::string name = type.name;
+  if (!types_.emplace(name, std::move(type)).second) {
+    return Status(Code::kAlreadyExists, "connector '" + name + "' is already registered");
+  }
+  return Status::Ok();
+}
+
+const ConnectorType* ConnectorRegistry::Find(std::string_view name) const {
+  auto it = types_.find(name);
+  return it == types_.end() ? nullptr : &it->second;
+}
+
+std::vector<const ConnectorType*> ConnectorRegistry::List() const {
+  std::vector<const ConnectorType*> out;
+  for (const auto& [_, t] : types_) out.push_back(&t);
+  return out;
+}
+
+Result<std::unique_ptr<Connector>> ConnectorRegistry::Create(std::string_view name,
+                                                             const ConnectionSettings& settings) const {
+  const ConnectorType* type = Find(name);
+  if (type == nullptr) return NotFound("unknown data store '" + std::string(name.substr(0, 40)) + "'");
+  if (type->validate) SP_TRY(type->validate(settings));
+  return type->create(settings);
+}
+
+}  // namespace schemaport::warehouse

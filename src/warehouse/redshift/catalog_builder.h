@@ -1,0 +1,83 @@
+// CatalogBuilder: joins the rows of the catalog statements (queries.h) in memory into one
+// Database. Internal to src/warehouse/redshift.
+//
+// Rows are validated as they arrive: a row of the wrong width or with a non-numeric id is a
+// kInternal error naming the statement ("unexpected result from the columns query: ..."),
+// never a crash. Tables the filter or the selection leaves out are dropped as their row arrives:
+// their columns are never turned into Column values.
+// Thread safety: one builder per database, used from one thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "warehouse/warehouse.h"
+
+namespace schemaport::warehouse::redshift {
+
+// One field of a result row: text as the Data API returned it, or NULL.
+struct Cell {
+  std::string_view text;
+  bool is_null = false;
+};
+using RowView = std::span<const Cell>;
+
+class CatalogBuilder {
+ public:
+  // `selection`, when set, keeps only those tables (and implies the filter is ignored).
+  CatalogBuilder(std::string database, FetchDepth depth, const TableFilter* filter,
+                 const std::set<TableRef>* selection);
+
+  Status AddTable(RowView row);                // kTablesSql
+  Status AddColumn(RowView row);               // kColumnsSql*
+  Status AddLateBindingColumn(RowView row);    // kLateBindingColumnsSql
+  Status AddExternalSchema(RowView row);       // kExternalSchemasSql
+  Status AddExternalColumn(RowView row);       // kExternalColumnsSql
+  Status AddRedshiftTable(RowView row);        // kRedshiftTablesSql
+  Status AddRedshiftColumn(std::string_view schema, RowView row);  // kRedshiftColumnsSql
+  Status AddTableInfo(RowView row);            // kTableInfoSql
+
+  // Ids of the kept local tables, for restricting the columns statement.
+  std::vector<std::int64_t> KeptTableIds() const;
+  // Schemas holding datashare tables that are kept (their columns need kRedshiftColumnsSql).
+  std::vector<std::string> DatashareSchemas() const;
+  std::int64_t tables() const { return static_cast<std::int64_t>(tables_.size()); }
+  std::int64_t columns() const { return columns_; }
+
+  // The database, in canonical order. The builder is spent afterwards.
+  Database Finish();
+
+ private:
+  struct TableEntry {
+    std::string schema;
+    SchemaKind schema_kind = SchemaKind::kLocal;
+    Table table;
+    std::string dist_key;       // from svv_table_info
+    std::string first_sort_key;
+  };
+  bool Keep(std::string_view schema, std::string_view table) const;
+  TableEntry* FindByName(std::string_view schema, std::string_view table);
+  TableEntry* AddEntry(std::string schema, SchemaKind kind, Table table);
+
+  std::string database_;
+  FetchDepth depth_;
+  const TableFilter* filter_;
+  const std::set<TableRef>* selection_;
+  std::vector<TableEntry> tables_;
+  std::unordered_map<std::int64_t, std::size_t> by_id_;
+  std::unordered_map<std::string, std::size_t> by_name_;  // schema + '\0' + table
+  std::unordered_map<std::string, std::string> external_schemas_;  // schema -> external db
+  std::set<std::string> datashare_schemas_;
+  std::int64_t columns_ = 0;
+};
+
+// "KEY(col)", "AUTO(KEY(col))" -> "col"; anything else -> "".
+std::string DistKeyColumn(std::string_view diststyle);
+
+}  // namespace schemaport::warehouse::redshift

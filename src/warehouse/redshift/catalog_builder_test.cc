@@ -1,0 +1,161 @@
+#include "warehouse/redshift/catalog_builder.h"
+
+#include <gtest/gtest.h>
+
+namespace schemaport::warehouse::redshift {
+namespace {
+
+// Builds a row from literals; "\\N" stands for NULL.
+class Row {
+ public:
+  Row(std::initializer_list<const char*> fields) {
+    for (const char* f : fields) {
+      if (std::string_view(f) == "\\N") {
+        cells_.push_back(Cell{"", true});
+      } else {
+        cells_.push_back(Cell{f, false});
+      }
+    }
+  }
+  operator RowView() const { return cells_; }  // NOLINT
+
+ private:
+  std::vector<Cell> cells_;
+};
+
+class CatalogBuilderTest : public ::testing::Test {
+ protected:
+  void Load(CatalogBuilder& b) {
+    ASSERT_TRUE(b.AddTable(Row{"100", "sales", "orders", "r", "alice", "all orders", "t"}).ok());
+    ASSERT_TRUE(b.AddTable(Row{"101", "sales", "Mixed Case \"q\"", "r", "bob", "\\N", "f"}).ok());
+    ASSERT_TRUE(b.AddTable(Row{"102", "sales", "v_orders", "v", "alice", "\\N", "t"}).ok());
+    ASSERT_TRUE(b.AddTable(Row{"103", "sales", "lbv", "v", "alice", "\\N", "t"}).ok());
+    ASSERT_TRUE(b.AddTable(Row{"104", "ops", "mv", "m", "alice", "\\N", "t"}).ok());
+    ASSERT_TRUE(b.AddColumn(Row{"100", "2", "amount", "numeric(38,2)", "f", "0", "EUR"}).ok());
+    ASSERT_TRUE(b.AddColumn(Row{"100", "1", "id", "bigint", "t", "\\N", "\\N"}).ok());
+    ASSERT_TRUE(b.AddColumn(Row{"101", "1", "Ünïcode", "character varying(65535)", "f", "\\N", "\\N"}).ok());
+    ASSERT_TRUE(b.AddColumn(Row{"102", "1", "id", "bigint", "f", "\\N", "\\N"}).ok());
+    ASSERT_TRUE(b.AddColumn(Row{"104", "1", "n", "integer", "f", "\\N", "\\N"}).ok());
+    ASSERT_TRUE(b.AddColumn(Row{"999", "1", "ghost", "integer", "f", "\\N", "\\N"}).ok());
+    ASSERT_TRUE(b.AddLateBindingColumn(Row{"sales", "lbv", "x", "super", "1"}).ok());
+    ASSERT_TRUE(b.AddExternalSchema(Row{"spectrum", "ext_db"}).ok());
+    ASSERT_TRUE(b.AddExternalColumn(Row{"spectrum", "events", "ts", "timestamp", "1", "true"}).ok());
+    ASSERT_TRUE(b.AddExternalColumn(Row{"spectrum", "events", "payload", "struct<a:int>", "2", "true"}).ok());
+    ASSERT_TRUE(b.AddRedshiftTable(Row{"sales", "orders", "TABLE", "\\N"}).ok());  // local
+    ASSERT_TRUE(b.AddRedshiftTable(Row{"spectrum", "events", "EXTERNAL TABLE", "\\N"}).ok());
+    ASSERT_TRUE(b.AddRedshiftTable(Row{"shared", "customers", "TABLE", "from producer"}).ok());
+    ASSERT_TRUE(b.AddRedshiftColumn("shared", Row{"customers", "id", "1", "integer", "\\N", "NO",
+                                                  "true", "1", "\\N"}).ok());
+    ASSERT_TRUE(b.AddTableInfo(Row{"100", "KEY(id)", "id", "1"}).ok());
+  }
+};
+
+TEST_F(CatalogBuilderTest, JoinsEveryStatementInMemory) {
+  CatalogBuilder b("dev", FetchDepth::kColumns, nullptr, nullptr);
+  Load(b);
+  EXPECT_EQ(b.tables(), 7);
+  EXPECT_EQ(b.DatashareSchemas(), std::vector<std::string>{"shared"});
+  const Database db = b.Finish();
+  ASSERT_EQ(db.schemas.size(), 4u);  // ops, sales, shared, spectrum (sorted)
+  EXPECT_EQ(db.schemas[0].name, "ops");
+  EXPECT_EQ(db.schemas[0].tables[0].kind, TableKind::kMaterializedView);
+  const Schema& sales = db.schemas[1];
+  ASSERT_EQ(sales.tables.size(), 4u);
+  EXPECT_EQ(sales.tables[0].name, "Mixed Case \"q\"");
+  EXPECT_FALSE(sales.tables[0].can_select);
+  EXPECT_EQ(sales.tables[0].columns[0].name, "Ünïcode");
+  EXPECT_EQ(sales.tables[0].columns[0].family, TypeFamily::kString);
+  const Table& lbv = sales.tables[1];
+  EXPECT_EQ(lbv.kind, TableKind::kLateBindingView);
+  ASSERT_EQ(lbv.columns.size(), 1u);
+  EXPECT_EQ(lbv.columns[0].family, TypeFamily::kSemiStructured);
+  const Table& orders = sales.tables[2];
+  EXPECT_EQ(orders.comment, "all orders");
+  ASSERT_EQ(orders.columns.size(), 2u);
+  EXPECT_EQ(orders.columns[0].name, "id");  // sorted by position
+  EXPECT_FALSE(orders.columns[0].nullable);
+  EXPECT_TRUE(orders.columns[0].dist_key);
+  EXPECT_EQ(orders.columns[0].sort_key_position, 1);
+  EXPECT_EQ(orders.columns[1].default_value, "0");
+  EXPECT_EQ(orders.columns[1].comment, "EUR");
+  EXPECT_EQ(sales.tables[3].kind, TableKind::kView);
+  const Schema& shared = db.schemas[2];
+  EXPECT_EQ(shared.kind, SchemaKind::kDatashare);
+  EXPECT_EQ(shared.tables[0].comment, "from producer");
+  EXPECT_TRUE(shared.tables[0].columns[0].dist_key);
+  const Schema& spectrum = db.schemas[3];
+  EXPECT_EQ(spectrum.kind, SchemaKind::kExternal);
+  EXPECT_EQ(spectrum.source, "ext_db");
+  EXPECT_EQ(spectrum.tables[0].kind, TableKind::kExternalTable);
+  EXPECT_EQ(spectrum.tables[0].columns[1].family, TypeFamily::kSemiStructured);
+}
+
+TEST_F(CatalogBuilderTest, TablesDepthKeepsNoColumns) {
+  CatalogBuilder b("dev", FetchDepth::kTables, nullptr, nullptr);
+  ASSERT_TRUE(b.AddTable(Row{"100", "sales", "orders", "r", "alice", "\\N", "t"}).ok());
+  ASSERT_TRUE(b.AddLateBindingColumn(Row{"sales", "orders", "x", "int", "1"}).ok());
+  ASSERT_TRUE(b.AddExternalColumn(Row{"spectrum", "events", "ts", "timestamp", "1", "true"}).ok());
+  const Database db = b.Finish();
+  for (const auto& s : db.schemas) {
+    for (const auto& t : s.tables) {
+      EXPECT_FALSE(t.columns_loaded);
+      EXPECT_TRUE(t.columns.empty());
+    }
+  }
+}
+
+TEST_F(CatalogBuilderTest, SelectionDropsEverythingElse) {
+  const std::set<TableRef> selection = {{"dev", "sales", "orders"}, {"dev", "spectrum", "events"}};
+  CatalogBuilder b("dev", FetchDepth::kColumns, nullptr, &selection);
+  Load(b);
+  EXPECT_EQ(b.KeptTableIds(), std::vector<std::int64_t>{100});
+  const Database db = b.Finish();
+  Catalog c{{db}};
+  EXPECT_EQ(c.TableCount(), 2u);
+  EXPECT_EQ(c.ColumnCount(), 4u);
+}
+
+TEST_F(CatalogBuilderTest, FilterAppliesToEveryKind) {
+  auto filter = TableFilter::Make({"dev.sales.*"}, {"dev.sales.v_*"});
+  ASSERT_TRUE(filter.ok());
+  CatalogBuilder b("dev", FetchDepth::kColumns, &*filter, nullptr);
+  Load(b);
+  const Database db = b.Finish();
+  ASSERT_EQ(db.schemas.size(), 1u);
+  EXPECT_EQ(db.schemas[0].tables.size(), 3u);
+}
+
+TEST_F(CatalogBuilderTest, MalformedRowsAreErrorsNamingTheStatement) {
+  CatalogBuilder b("dev", FetchDepth::kColumns, nullptr, nullptr);
+  EXPECT_EQ(b.AddTable(Row{"1", "s"}).message(),
+            "unexpected result from the tables query: expected 7 fields, got 2");
+  EXPECT_EQ(b.AddTable(Row{"x", "s", "t", "r", "o", "\\N", "t"}).message(),
+            "unexpected result from the tables query: table_id is not an integer");
+  EXPECT_EQ(b.AddTable(Row{"1", "s", "t", "z", "o", "\\N", "t"}).message(),
+            "unexpected result from the tables query: unknown relkind 'z'");
+  EXPECT_EQ(b.AddTable(Row{"1", "s", "t", "r", "o", "\\N", "maybe"}).message(),
+            "unexpected result from the tables query: can_select is not a boolean");
+  ASSERT_TRUE(b.AddTable(Row{"1", "s", "t", "r", "o", "\\N", "t"}).ok());
+  EXPECT_EQ(b.AddColumn(Row{"1", "\\N", "c", "int", "f", "\\N", "\\N"}).message(),
+            "unexpected result from the columns query: position is not an integer");
+  EXPECT_EQ(b.AddColumn(Row{"1", "1", "\\N", "int", "f", "\\N", "\\N"}).message(),
+            "unexpected result from the columns query: column_name is null");
+}
+
+TEST_F(CatalogBuilderTest, DuplicateTableRowsAddNothing) {
+  CatalogBuilder b("dev", FetchDepth::kTables, nullptr, nullptr);
+  ASSERT_TRUE(b.AddTable(Row{"1", "s", "t", "r", "o", "\\N", "t"}).ok());
+  ASSERT_TRUE(b.AddTable(Row{"1", "s", "t", "r", "o", "\\N", "t"}).ok());
+  EXPECT_EQ(b.tables(), 1);
+}
+
+TEST(DistKeyColumnTest, ParsesDistStyles) {
+  EXPECT_EQ(DistKeyColumn("KEY(customer_id)"), "customer_id");
+  EXPECT_EQ(DistKeyColumn("AUTO(KEY(id))"), "id");
+  EXPECT_EQ(DistKeyColumn("EVEN"), "");
+  EXPECT_EQ(DistKeyColumn("AUTO(ALL)"), "");
+  EXPECT_EQ(DistKeyColumn("KEY("), "");
+}
+
+}  // namespace
+}  // namespace schemaport::warehouse::redshift
