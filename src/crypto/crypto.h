@@ -7,6 +7,7 @@
 //   KeyProvider     the master keys: the current one (for wrapping) and any still-known version
 //                   by id (for unwrapping); Rotate() adds a new current version.
 //   LocalKeyFile    KeyProvider over a local file (mode 0600), created on first use.
+//   SecretsManagerKeyProvider  KeyProvider over the versions of an AWS Secrets Manager secret.
 //   Crypto          envelope encryption: a random data key per owner (connection, org), wrapped
 //                   by the current master key; the store keeps only the wrapped form.
 //   PasswordHasher  Argon2id (libsodium crypto_pwhash_str / verify).
@@ -29,6 +30,7 @@
 // No key material ever appears in a Status message or detail.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -42,6 +44,10 @@
 #include "core/core.h"
 
 struct stat;
+
+namespace schemaport::aws {
+class SecretsManagerClient;
+}  // namespace schemaport::aws
 
 namespace schemaport::crypto {
 
@@ -167,6 +173,72 @@ class LocalKeyFile final : public KeyProvider {
   mutable std::mutex mu_;
   std::vector<Key> keys_;  // oldest first; back() is current
   Stamp stamp_;
+};
+
+// The versions of one AWS Secrets Manager secret: the slice of the service the Secrets Manager
+// key provider needs. SecretsManagerSource() adapts src/aws's client; tests may use a fake.
+// Errors: kNotFound when the secret or version does not exist; others as the client maps them.
+// Thread safety: implementations are thread-safe.
+class SecretVersionSource {
+ public:
+  struct Version {
+    std::string version_id;
+    Secret value;  // the SecretString
+  };
+  virtual ~SecretVersionSource() = default;
+  // By staging label ("AWSCURRENT", "AWSPREVIOUS").
+  virtual Result<Version> GetByStage(std::string_view stage) = 0;
+  virtual Result<Version> GetById(std::string_view version_id) = 0;
+  // Creates the secret holding `value`; kAlreadyExists when it exists. Returns the version id.
+  virtual Result<std::string> Create(const Secret& value) = 0;
+  // Adds a version that becomes AWSCURRENT (the previous one becomes AWSPREVIOUS). Returns the
+  // new version id.
+  virtual Result<std::string> Put(const Secret& value) = 0;
+};
+
+// REQUIRES: `client` outlives the returned source. `secret_id` is a name or an ARN.
+std::unique_ptr<SecretVersionSource> SecretsManagerSource(aws::SecretsManagerClient& client,
+                                                          std::string secret_id);
+
+// Master keys held in one AWS Secrets Manager secret (the secret id comes from the server
+// config). Each secret version holds one key as base64 of 32 bytes in its SecretString; the
+// key id is the version's VersionId. Current() is the AWSCURRENT version, cached for
+// `cache_ttl` so a rotation made elsewhere is picked up; Get(id) answers from the cache and
+// fetches an unknown id by VersionId (so AWSPREVIOUS and any older version still open data
+// during and after a rotation). Rotate() puts a new random key, which becomes AWSCURRENT.
+// A version that does not hold a 32-byte base64 key is kFailedPrecondition (never echoed).
+// Thread safety: thread-safe.
+class SecretsManagerKeyProvider final : public KeyProvider {
+ public:
+  struct Options {
+    std::chrono::seconds cache_ttl{300};
+    // First start: create the secret with a fresh key when it does not exist.
+    bool create_if_missing = false;
+  };
+
+  // Fetches AWSCURRENT (creating the secret when allowed) so that a misconfiguration shows at
+  // start-up, not at the first request.
+  static Result<std::unique_ptr<SecretsManagerKeyProvider>> Open(
+      std::unique_ptr<SecretVersionSource> source, Clock& clock, Random& random, Options options);
+
+  Result<Key> Current() override;
+  Result<Key> Get(std::string_view id) override;
+  Result<Key> Rotate() override;
+
+ private:
+  SecretsManagerKeyProvider(std::unique_ptr<SecretVersionSource> source, Clock& clock,
+                            Random& random, Options options)
+      : source_(std::move(source)), clock_(clock), random_(random), options_(options) {}
+  Result<Key> Remember(SecretVersionSource::Version version, bool current);
+
+  std::unique_ptr<SecretVersionSource> source_;
+  Clock& clock_;
+  Random& random_;
+  const Options options_;
+  std::mutex mu_;
+  std::vector<Key> cache_;  // every version seen
+  std::string current_id_;
+  std::chrono::steady_clock::time_point current_fetched_{};
 };
 
 // ---------------------------------------------------------------------------------------------
