@@ -75,7 +75,8 @@ Status WriteNewFile(const std::filesystem::path& path, const std::string& text) 
   return Status::Ok();
 }
 
-std::string Render(const std::vector<Key>& keys) {
+// The file's text (a Secret: wiped when dropped).
+Secret Render(const std::vector<Key>& keys) {
   std::string text(kFileHeader);
   for (const Key& k : keys) {
     const std::string& m = k.material.Reveal();
@@ -85,7 +86,7 @@ std::string Render(const std::vector<Key>& keys) {
         std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(m.data()), m.size()));
     text += '\n';
   }
-  return text;
+  return Secret(std::move(text));
 }
 
 Result<std::vector<Key>> Parse(const std::filesystem::path& path, const std::string& text) {
@@ -169,8 +170,10 @@ Result<std::unique_ptr<LocalKeyFile>> LocalKeyFile::Open(const std::filesystem::
     }
     std::vector<Key> keys;
     keys.push_back(NewKey("1", random));
-    SP_TRY(WriteNewFile(path, Render(keys)));
-    if (!dir.empty()) SP_TRY(SyncDirectory(dir));
+    Status created = WriteNewFile(path, Render(keys).Reveal());
+    // Another process may have created it first (O_EXCL): then use theirs.
+    if (!created.ok() && !std::filesystem::exists(path)) return created;
+    if (created.ok() && !dir.empty()) SP_TRY(SyncDirectory(dir));
   }
   Loaded loaded = SP_TRY(Load(path));
   return std::unique_ptr<LocalKeyFile>(new LocalKeyFile(path, random, std::move(loaded)));
@@ -207,7 +210,7 @@ Status LocalKeyFile::WriteLocked(const std::vector<Key>& keys) {
   tmp += ".tmp";
   std::error_code ec;
   std::filesystem::remove(tmp, ec);  // a leftover from a crash mid-rotation
-  SP_TRY(WriteNewFile(tmp, Render(keys)));
+  SP_TRY(WriteNewFile(tmp, Render(keys).Reveal()));
   if (::rename(tmp.c_str(), path_.c_str()) != 0) return IoError("replacing key file", path_, errno);
   const auto dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
   SP_TRY(SyncDirectory(dir));

@@ -38,7 +38,6 @@ Status Corrupt(std::string_view what) {
   return DataLoss("a sealed " + std::string(what) + " has an unexpected format");
 }
 
-// Opens a sealed text value and wipes the intermediate on failure paths via Secret.
 std::string EncodeTable(const SavedTable& t) {
   Writer w;
   w.U64(1);  // encoding version
@@ -84,14 +83,15 @@ Status DecodeTable(std::string_view data, SavedTable& t) {
   return Status::Ok();
 }
 
-std::string EncodeCredentials(const std::map<std::string, Secret>& creds) {
+// A Secret, so that the plaintext buffer is wiped when it goes.
+Secret EncodeCredentials(const std::map<std::string, Secret>& creds) {
   Writer w;
   w.U64(creds.size());
   for (const auto& [k, v] : creds) {
     w.Str(k);
     w.Str(v.Reveal());
   }
-  return w.data();
+  return Secret(w.data());
 }
 
 Result<std::map<std::string, Secret>> DecodeCredentials(std::string data) {
@@ -818,7 +818,7 @@ class SqlStore final : public Store {
         SP_TRY(deps_.crypto.Seal(key, conn.name, {conn.org_id, "connections", conn.id, "name"}));
     s.settings = SP_TRY(deps_.crypto.Seal(key, EncodeMap(conn.settings),
                                           {conn.org_id, "connections", conn.id, "settings"}));
-    s.credentials = SP_TRY(deps_.crypto.Seal(key, EncodeCredentials(conn.credentials),
+    s.credentials = SP_TRY(deps_.crypto.Seal(key, EncodeCredentials(conn.credentials).Reveal(),
                                              {conn.org_id, "connections", conn.id, "credentials"}));
     return s;
   }
