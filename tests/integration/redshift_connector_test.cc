@@ -593,6 +593,9 @@ TEST_F(RedshiftConnectorTest, CancellingStopsTheFetchAndCancelsTheRunningStateme
   const auto cancelled_at = std::chrono::steady_clock::now();
   cancel.Cancel();
   fetch.join();
+  // End the lock holder: its backend would otherwise sleep on, holding the lock.
+  ASSERT_TRUE(pg.Exec("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()").ok());
   (*lock)->Stop();
   ASSERT_TRUE(blocked) << "the statement never waited on the lock";
   EXPECT_EQ(result.status().code(), Code::kCancelled) << result.status();
@@ -607,7 +610,8 @@ TEST_F(RedshiftConnectorTest, CancellingStopsTheFetchAndCancelsTheRunningStateme
         auto text = emu_->Admin("GET", "/statements");
         if (!text.ok()) return false;
         log = *text;
-        for (const auto& st : nlohmann::json::parse(log)["statements"]) {
+        const auto parsed = nlohmann::json::parse(log);
+        for (const auto& st : parsed["statements"]) {
           const std::string sql = st["sql"];
           if (sql.find("pg_get_late_binding_view_cols") != std::string::npos && st["outcome"] == "ABORTED") {
             return true;
@@ -616,7 +620,12 @@ TEST_F(RedshiftConnectorTest, CancellingStopsTheFetchAndCancelsTheRunningStateme
         return false;
       },
       10s);
-  EXPECT_TRUE(aborted) << log;
+  std::string summary;
+  const auto parsed = nlohmann::json::parse(log);
+  for (const auto& st : parsed["statements"]) {
+    summary += st["outcome"].get<std::string>() + " " + st["sql"].get<std::string>().substr(0, 80) + "\n";
+  }
+  EXPECT_TRUE(aborted) << summary;
 }
 
 TEST_F(RedshiftConnectorTest, CommandLinePrintsTheCatalogAndTheTest) {
