@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -630,6 +631,9 @@ struct ColumnMetadata {
 // One Data API field: null, boolean, long, double, string (blobs as their base64 text).
 using FieldValue = std::variant<std::monostate, bool, std::int64_t, double, std::string>;
 
+// A field as a view into a parsed reply (valid during a row callback).
+using FieldView = std::variant<std::monostate, bool, std::int64_t, double, std::string_view>;
+
 struct ResultPage {
   std::vector<ColumnMetadata> columns;  // on every page the service sends them
   std::vector<std::vector<FieldValue>> records;
@@ -728,10 +732,20 @@ class RedshiftDataClient {
   // the fetch and is returned.
   Result<StatementDescription> RunStatement(ExecuteStatementRequest request, const RunOptions& options,
                                             const std::function<Status(const ResultPage&)>& on_page);
+  // The same, streaming rows instead of pages: each row goes to `on_row` as views into the
+  // reply, so memory holds one reply and no materialised page. An error from `on_row` stops.
+  Result<StatementDescription> RunStatementRows(ExecuteStatementRequest request, const RunOptions& options,
+                                                const std::function<Status(std::span<const FieldView>)>& on_row);
+  // One result page, row by row (see RunStatementRows); returns the next token ("" at the end).
+  Result<std::string> GetStatementResultRows(std::string_view id, std::string_view next_token,
+                                             const std::function<Status(std::span<const FieldView>)>& on_row);
 
   AwsServiceClient& service() { return *client_; }
 
  private:
+  Result<StatementDescription> Run(ExecuteStatementRequest request, const RunOptions& options,
+                                   const std::function<Status(const ResultPage&)>& on_page,
+                                   const std::function<Status(std::span<const FieldView>)>& on_row);
   std::unique_ptr<AwsServiceClient> client_;
   Clock& clock_;
   Random& random_;

@@ -184,6 +184,53 @@ simdjson::error_code ReadResultPage(const std::string& raw, ResultPage& page) {
   return simdjson::SUCCESS;
 }
 
+// Streams the rows of a page: each row as views into the parsed document, valid during the call.
+simdjson::error_code ForEachRow(const std::string& raw, std::string& next_token,
+                                const std::function<bool(std::span<const FieldView>)>& on_row) {
+  dom::parser parser;
+  dom::element doc;
+  SP_SIMD(parser.parse(raw).get(doc));
+  dom::object root;
+  SP_SIMD(doc.get_object().get(root));
+  dom::array rows;
+  SP_SIMD(root["Records"].get_array().get(rows));
+  std::vector<FieldView> row;
+  for (dom::element r : rows) {
+    dom::array cells;
+    SP_SIMD(r.get_array().get(cells));
+    row.clear();
+    for (dom::element c : cells) {
+      dom::object cell;
+      SP_SIMD(c.get_object().get(cell));
+      FieldView& out = row.emplace_back(std::monostate{});
+      for (const auto [key, v] : cell) {
+        if (key == "booleanValue") {
+          bool b = false;
+          SP_SIMD(v.get_bool().get(b));
+          out = b;
+        } else if (key == "longValue") {
+          std::int64_t i = 0;
+          SP_SIMD(v.get_int64().get(i));
+          out = i;
+        } else if (key == "doubleValue") {
+          double d = 0;
+          SP_SIMD(v.get_double().get(d));
+          out = d;
+        } else if (key == "stringValue" || key == "blobValue") {
+          std::string_view sv;
+          SP_SIMD(v.get_string().get(sv));
+          out = sv;
+        }
+      }
+    }
+    if (!on_row(row)) return simdjson::SUCCESS;  // the caller stopped; its status says why
+  }
+  std::string_view token;
+  next_token.clear();
+  if (root["NextToken"].get_string().get(token) == simdjson::SUCCESS) next_token.assign(token);
+  return simdjson::SUCCESS;
+}
+
 #undef SP_SIMD
 
 std::chrono::milliseconds Remaining(const Clock& clock, std::chrono::steady_clock::time_point deadline) {
@@ -272,6 +319,24 @@ Result<StatementDescription> RedshiftDataClient::DescribeStatement(std::string_v
   d.session_id = String(out, "SessionId");
   d.result_format = String(out, "ResultFormat");
   return d;
+}
+
+Result<std::string> RedshiftDataClient::GetStatementResultRows(
+    std::string_view id, std::string_view next_token, const std::function<Status(std::span<const FieldView>)>& on_row) {
+  nlohmann::json input = {{"Id", std::string(id)}};
+  if (!next_token.empty()) input["NextToken"] = std::string(next_token);
+  const std::string raw = SP_TRY(client_->CallRaw("GetStatementResult", input));
+  Status row_status;
+  std::string token;
+  const auto error = ForEachRow(raw, token, [&](std::span<const FieldView> row) {
+    row_status = on_row(row);
+    return row_status.ok();
+  });
+  SP_TRY(row_status);
+  if (error != simdjson::SUCCESS) {
+    return Unavailable("redshift-data GetStatementResult returned a malformed reply", simdjson::error_message(error));
+  }
+  return token;
 }
 
 Result<ResultPage> RedshiftDataClient::GetStatementResult(std::string_view id, std::string_view next_token) {
@@ -446,9 +511,10 @@ Result<std::vector<ColumnMetadata>> RedshiftDataClient::DescribeAllColumns(const
   });
 }
 
-Result<StatementDescription> RedshiftDataClient::RunStatement(
+Result<StatementDescription> RedshiftDataClient::Run(
     ExecuteStatementRequest request, const RunOptions& options,
-    const std::function<Status(const ResultPage&)>& on_page) {
+    const std::function<Status(const ResultPage&)>& on_page,
+    const std::function<Status(std::span<const FieldView>)>& on_row) {
   const auto deadline = clock_.Monotonic() + options.deadline;
   const bool cancellable = static_cast<bool>(options.cancelled);
   // One long-poll call waits at most this long, so cancellation is seen in time.
@@ -520,16 +586,32 @@ Result<StatementDescription> RedshiftDataClient::RunStatement(
   if (desc.status == StatementStatus::kAborted) {
     return Status(Code::kCancelled, "statement " + id + " was aborted");
   }
-  if (desc.has_result_set && on_page) {
+  if (desc.has_result_set && (on_page || on_row)) {
     std::string token;
     do {
       if (cancellable && options.cancelled()) return Status(Code::kCancelled, "cancelled while reading results");
-      ResultPage page = SP_TRY(GetStatementResult(id, token));
-      SP_TRY(on_page(page));
-      token = std::move(page.next_token);
+      if (on_row) {
+        token = SP_TRY(GetStatementResultRows(id, token, on_row));
+      } else {
+        ResultPage page = SP_TRY(GetStatementResult(id, token));
+        SP_TRY(on_page(page));
+        token = std::move(page.next_token);
+      }
     } while (!token.empty());
   }
   return desc;
+}
+
+Result<StatementDescription> RedshiftDataClient::RunStatement(
+    ExecuteStatementRequest request, const RunOptions& options,
+    const std::function<Status(const ResultPage&)>& on_page) {
+  return Run(std::move(request), options, on_page, nullptr);
+}
+
+Result<StatementDescription> RedshiftDataClient::RunStatementRows(
+    ExecuteStatementRequest request, const RunOptions& options,
+    const std::function<Status(std::span<const FieldView>)>& on_row) {
+  return Run(std::move(request), options, nullptr, on_row);
 }
 
 }  // namespace schemaport::aws

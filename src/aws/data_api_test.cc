@@ -334,6 +334,51 @@ TEST_F(DataApiTest, FinishedWithinTheExecuteWaitNeedsNoDescribe) {
   EXPECT_EQ(Target(1), "RedshiftData.GetStatementResult");
 }
 
+TEST_F(DataApiTest, RowsStreamAsViewsAcrossPages) {
+  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
+  ReplyJson({{"Records", {{{{"longValue", 7}}, {{"stringValue", "a\u00e9"}}, {{"isNull", true}}},
+                          {{{"booleanValue", true}}, {{"doubleValue", 0.5}}, {{"blobValue", "AAE="}}}}},
+             {"NextToken", "n"}});
+  ReplyJson({{"Records", {{{{"longValue", 8}}, {{"stringValue", "b"}}, {{"isNull", true}}}}}});
+  ExecuteStatementRequest req;
+  req.target = Serverless();
+  req.sql = "select 1";
+  std::vector<std::string> seen;
+  auto desc = client_->RunStatementRows(req, RunOptions{}, [&](std::span<const FieldView> row) {
+    std::string line;
+    for (const auto& f : row) {
+      std::visit([&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) line += "null,";
+        else if constexpr (std::is_same_v<T, std::string_view>) line += std::string(x) + ",";
+        else line += fmt::format("{},", x);
+      }, f);
+    }
+    seen.push_back(line);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(desc.ok()) << desc.status();
+  EXPECT_EQ(seen, (std::vector<std::string>{"7,a\u00e9,null,", "true,0.5,AAE=,", "8,b,null,"}));
+  EXPECT_EQ(Body(2)["NextToken"], "n");
+}
+
+TEST_F(DataApiTest, RowCallbackErrorStopsTheStream) {
+  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
+  ReplyJson({{"Records", {{{{"longValue", 1}}}, {{{"longValue", 2}}}}}, {"NextToken", "n"}});
+  ReplyJson({{"Records", {{{{"longValue", 3}}}}}});
+  ExecuteStatementRequest req;
+  req.target = Serverless();
+  req.sql = "select 1";
+  int rows = 0;
+  auto desc = client_->RunStatementRows(req, RunOptions{}, [&](std::span<const FieldView>) {
+    ++rows;
+    return Status(Code::kInvalidArgument, "bad row");
+  });
+  EXPECT_EQ(desc.status().message(), "bad row");
+  EXPECT_EQ(rows, 1);
+  EXPECT_EQ(http_->pending(), 1u);
+}
+
 TEST_F(DataApiTest, CancellationCancelsTheRunningStatement) {
   ReplyJson({{"Id", kId}, {"Status", "STARTED"}});
   ReplyJson({{"Status", true}});

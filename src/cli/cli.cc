@@ -146,7 +146,8 @@ int WarehouseFetch(const std::string& file, const std::vector<std::string>& incl
   };
   auto catalog = (*connector)->Fetch(request);
   if (!catalog.ok()) return PrintError(err, catalog.status()), 1;
-  out << warehouse::CatalogToJson(*catalog, 2) << "\n";
+  warehouse::WriteCatalogJson(*catalog, out, 2);
+  out << "\n";
   return 0;
 }
 
