@@ -68,6 +68,9 @@ CREATE VIEW sales.big_orders AS SELECT id, amount FROM sales.orders WHERE amount
 CREATE MATERIALIZED VIEW sales.order_totals AS SELECT count(*) AS n FROM sales.orders;
 CREATE VIEW sales.late AS SELECT 1 AS placeholder;
 CREATE TABLE sales.secret_stuff (x int);
+CREATE TABLE sales.modern (doc super, shape geometry, place geography, sketch hllsketch, bytes varbyte,
+  amount numeric(38,10), c char(1), v varchar(65535), tz timestamptz, ttz timetz);
+GRANT SELECT ON sales.modern TO PUBLIC;
 CREATE SCHEMA "Mixed ""Case"" Schema";
 CREATE TABLE "Mixed ""Case"" Schema"."Table With Spaces" ("Col.Dot" int, "ünïcödé" text);
 CREATE SCHEMA "données";
@@ -307,6 +310,21 @@ TEST_F(RedshiftConnectorTest, FetchReadsTheCatalogExactlyAsStored) {
   EXPECT_EQ(orders->columns[1].comment, "in EUR");
   EXPECT_EQ(orders->columns[3].type, "character varying(65535)");
   EXPECT_FALSE(orders->columns[0].nullable);
+  const auto* modern = FindTable(*catalog, "sales", "modern");
+  ASSERT_NE(modern, nullptr);
+  std::vector<std::pair<std::string, std::string>> types;
+  for (const auto& c : modern->columns) types.emplace_back(c.type, std::string(warehouse::TypeFamilyName(c.family)));
+  EXPECT_EQ(types, (std::vector<std::pair<std::string, std::string>>{
+                       {"super", "semi_structured"},
+                       {"geometry", "spatial"},
+                       {"geography", "spatial"},
+                       {"hllsketch", "sketch"},
+                       {"varbyte", "binary"},
+                       {"numeric(38,10)", "decimal"},
+                       {"character(1)", "string"},
+                       {"character varying(65535)", "string"},
+                       {"timestamp with time zone", "timestamp"},
+                       {"time with time zone", "time"}}));
   const auto* late = FindTable(*catalog, "sales", "late");
   ASSERT_NE(late, nullptr);
   EXPECT_EQ(late->kind, TableKind::kLateBindingView);

@@ -11,6 +11,16 @@ namespace schemaport::emulator {
 inline constexpr const char* kCatalogObjectsSql = R"SQL(
 SET allow_system_table_mods = on;
 
+-- Redshift's own types, so fixtures can declare columns of them and format_type() prints the
+-- Redshift name (a domain in pg_catalog is printed unqualified). VARBYTE takes no length here.
+DO $types$ BEGIN
+  IF to_regtype('pg_catalog.super') IS NULL THEN CREATE DOMAIN pg_catalog.super AS jsonb; END IF;
+  IF to_regtype('pg_catalog.geometry') IS NULL THEN CREATE DOMAIN pg_catalog.geometry AS bytea; END IF;
+  IF to_regtype('pg_catalog.geography') IS NULL THEN CREATE DOMAIN pg_catalog.geography AS bytea; END IF;
+  IF to_regtype('pg_catalog.hllsketch') IS NULL THEN CREATE DOMAIN pg_catalog.hllsketch AS text; END IF;
+  IF to_regtype('pg_catalog.varbyte') IS NULL THEN CREATE DOMAIN pg_catalog.varbyte AS bytea; END IF;
+END $types$;
+
 -- Fixtures ------------------------------------------------------------------------------------
 CREATE TABLE IF NOT EXISTS pg_catalog.emulator_late_binding_view_cols (
   view_schema name NOT NULL, view_name name NOT NULL, col_name name NOT NULL,
