@@ -120,7 +120,8 @@ simdjson::error_code ReadColumn(dom::object object, ColumnMetadata& m) {
   return simdjson::SUCCESS;
 }
 
-simdjson::error_code ReadField(dom::object object, FieldValue& out) {
+// One Data API field ({"longValue": 1}, {"isNull": true}, ...) as a view into the document.
+simdjson::error_code ReadField(dom::object object, FieldView& out) {
   out = std::monostate{};
   for (const auto [key, v] : object) {
     if (key == "isNull") {
@@ -142,10 +143,22 @@ simdjson::error_code ReadField(dom::object object, FieldValue& out) {
     } else if (key == "stringValue" || key == "blobValue") {
       std::string_view sv;
       SP_SIMD(v.get_string().get(sv));
-      out = std::string(sv);
+      out = sv;
     }
   }
   return simdjson::SUCCESS;
+}
+
+FieldValue Own(const FieldView& view) {
+  return std::visit(
+      [](const auto& x) -> FieldValue {
+        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string_view>) {
+          return std::string(x);
+        } else {
+          return x;
+        }
+      },
+      view);
 }
 
 simdjson::error_code ReadResultPage(const std::string& raw, ResultPage& page) {
@@ -174,7 +187,9 @@ simdjson::error_code ReadResultPage(const std::string& raw, ResultPage& page) {
     for (dom::element c : cells) {
       dom::object cell;
       SP_SIMD(c.get_object().get(cell));
-      SP_SIMD(ReadField(cell, record.emplace_back()));
+      FieldView view;
+      SP_SIMD(ReadField(cell, view));
+      record.push_back(Own(view));
     }
   }
   std::int64_t total = 0;
@@ -202,26 +217,7 @@ simdjson::error_code ForEachRow(const std::string& raw, std::string& next_token,
     for (dom::element c : cells) {
       dom::object cell;
       SP_SIMD(c.get_object().get(cell));
-      FieldView& out = row.emplace_back(std::monostate{});
-      for (const auto [key, v] : cell) {
-        if (key == "booleanValue") {
-          bool b = false;
-          SP_SIMD(v.get_bool().get(b));
-          out = b;
-        } else if (key == "longValue") {
-          std::int64_t i = 0;
-          SP_SIMD(v.get_int64().get(i));
-          out = i;
-        } else if (key == "doubleValue") {
-          double d = 0;
-          SP_SIMD(v.get_double().get(d));
-          out = d;
-        } else if (key == "stringValue" || key == "blobValue") {
-          std::string_view sv;
-          SP_SIMD(v.get_string().get(sv));
-          out = sv;
-        }
-      }
+      SP_SIMD(ReadField(cell, row.emplace_back()));
     }
     if (!on_row(row)) return simdjson::SUCCESS;  // the caller stopped; its status says why
   }
