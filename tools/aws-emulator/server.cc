@@ -25,7 +25,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kCatalogVersion = 1;
+constexpr int kCatalogVersion = 2;
 
 struct ServiceInfo {
   const char* signing_name;
