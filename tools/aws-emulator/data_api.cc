@@ -286,7 +286,8 @@ JsonReply Execute(ServiceContext& ctx, const Identity& caller, const std::string
   }
 
   SubmitRequest req;
-  req.owner_arn = caller.arn;
+  req.owner_arn = caller.PrincipalArn();
+  req.session_arn = caller.arn;
   req.sqls = sqls;
   req.is_batch = batch;
   req.transaction = mode != "AUTO_COMMIT";
@@ -312,7 +313,7 @@ JsonReply Execute(ServiceContext& ctx, const Identity& caller, const std::string
   if (auto* e = std::get_if<ApiError>(&submitted)) return *e;
   Statement st = std::get<Statement>(submitted);
   if (wait) {
-    auto waited = ctx.engine.Find(st.id, caller.arn, std::chrono::seconds(*wait));
+    auto waited = ctx.engine.Find(st.id, caller.PrincipalArn(), std::chrono::seconds(*wait));
     if (waited) st = *waited;
   }
   json out = StatementTarget(st);
@@ -351,7 +352,7 @@ JsonReply Describe(ServiceContext& ctx, const Identity& caller, const json& in) 
   if (!Iam::IsAllowed(caller, "redshift-data:DescribeStatement")) {
     return AccessDenied(caller, "redshift-data:DescribeStatement", "*");
   }
-  auto st = ctx.engine.Find(id, caller.arn, std::chrono::seconds(wait.value_or(0)));
+  auto st = ctx.engine.Find(id, caller.PrincipalArn(), std::chrono::seconds(wait.value_or(0)));
   if (!st) return NotFound("Query does not exist.", id);
   json out = StatementTarget(*st);
   const SubStatement* only = nullptr;
@@ -409,7 +410,7 @@ JsonReply GetResult(ServiceContext& ctx, const Identity& caller, const std::stri
   std::string action = "redshift-data:" + op;
   if (!Iam::IsAllowed(caller, action)) return AccessDenied(caller, action, "*");
   SP_GET(offset, DecodeToken(token));
-  auto st = ctx.engine.Find(id, caller.arn, std::chrono::seconds(wait.value_or(0)));
+  auto st = ctx.engine.Find(id, caller.PrincipalArn(), std::chrono::seconds(wait.value_or(0)));
   if (!st) return NotFound("Query does not exist.", id);
   const SubStatement* sub = nullptr;
   for (const SubStatement& s : st->subs) {
@@ -468,7 +469,7 @@ JsonReply CancelStatement(ServiceContext& ctx, const Identity& caller, const jso
   if (!Iam::IsAllowed(caller, "redshift-data:CancelStatement")) {
     return AccessDenied(caller, "redshift-data:CancelStatement", "*");
   }
-  auto r = ctx.engine.Cancel(id, caller.arn);
+  auto r = ctx.engine.Cancel(id, caller.PrincipalArn());
   if (auto* e = std::get_if<ApiError>(&r)) return *e;
   return json{{"Status", std::get<bool>(r)}};
 }
@@ -481,6 +482,8 @@ JsonReply ListStatements(ServiceContext& ctx, const Identity& caller, const json
   SP_GET(database, Str(in, "Database"));
   SP_GET(cluster, Str(in, "ClusterIdentifier"));
   SP_GET(workgroup, Str(in, "WorkgroupName"));
+  // RoleLevel (default true): every statement of the caller's role; false: this session's only.
+  bool role_level = !(in.contains("RoleLevel") && in["RoleLevel"].is_boolean() && !in["RoleLevel"].get<bool>());
   if (!Iam::IsAllowed(caller, "redshift-data:ListStatements")) {
     return AccessDenied(caller, "redshift-data:ListStatements", "*");
   }
@@ -493,7 +496,8 @@ JsonReply ListStatements(ServiceContext& ctx, const Identity& caller, const json
   }
   SP_GET(offset, DecodeToken(token));
   std::vector<json> rows;
-  for (const Statement& st : ctx.engine.List(caller.arn)) {
+  for (const Statement& st : ctx.engine.List(caller.PrincipalArn())) {
+    if (!role_level && st.session_arn != caller.arn) continue;
     if (!name.empty() && st.statement_name.rfind(name, 0) != 0) continue;
     if (!status.empty() && status != "ALL" && StatusName(st.status) != status) continue;
     if (!database.empty() && st.target.database != database) continue;
@@ -544,7 +548,7 @@ JsonReply ListSessions(ServiceContext& ctx, const Identity& caller, const json& 
   }
   SP_GET(offset, DecodeToken(token));
   std::vector<json> rows;
-  for (const SessionInfo& s : ctx.engine.Sessions(caller.arn)) {
+  for (const SessionInfo& s : ctx.engine.Sessions(caller.PrincipalArn())) {
     if (!session_id.empty() && s.id != session_id) continue;
     if (!status.empty() && s.status != status) continue;
     if (!cluster.empty() && s.target.cluster != cluster) continue;

@@ -473,6 +473,7 @@ std::variant<Statement, ApiError> StatementEngine::Submit(SubmitRequest request)
   Statement st;
   st.id = NewUuid(ids_);
   st.owner_arn = request.owner_arn;
+  st.session_arn = request.session_arn;
   st.statement_name = request.statement_name;
   st.client_token = request.client_token;
   st.parameters = request.parameters;
@@ -821,7 +822,7 @@ void StatementEngine::Execute(const std::string& id) {
       sub.query_id = st.query_id + static_cast<std::int64_t>(i);
       sub.updated_at = now;
       if (sub.status != StatementStatus::kAborted || conn) {
-        entries.push_back(StatementLogEntry{FormatIso8601(now), sub.id, st.owner_arn, target.db_user,
+        entries.push_back(StatementLogEntry{FormatIso8601(now), sub.id, st.session_arn, target.db_user,
                                             target.database, sub.sql, std::string(StatusName(sub.status)),
                                             sub.error});
       }

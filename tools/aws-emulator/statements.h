@@ -103,7 +103,8 @@ struct SubStatement {
 
 struct Statement {
   std::string id;
-  std::string owner_arn;
+  std::string owner_arn;    // principal (user or role) that may see the statement
+  std::string session_arn;  // exact caller ARN (assumed-role session)
   std::string statement_name;
   std::string client_token;
   std::string session_id;
@@ -132,7 +133,8 @@ struct SessionInfo {
 };
 
 struct SubmitRequest {
-  std::string owner_arn;
+  std::string owner_arn;    // Identity::PrincipalArn()
+  std::string session_arn;  // Identity::arn
   std::vector<std::string> sqls;
   bool is_batch = false;
   bool transaction = true;
