@@ -7,7 +7,6 @@
 #include <sys/socket.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cctype>
 #include <ctime>
 #include <iostream>
@@ -214,7 +213,6 @@ struct Emulator::Impl {
   std::thread server_thread, admin_thread;
   int port = 0, admin_port = 0;
   std::mutex stop_mu;
-  std::condition_variable stop_cv;
   bool stopped = false;
 };
 
@@ -633,7 +631,6 @@ void Emulator::Stop() {
     if (m.stopped) return;
     m.stopped = true;
   }
-  m.stop_cv.notify_all();
   if (m.server) m.server->stop();
   m.admin.stop();
   if (m.server_thread.joinable()) m.server_thread.join();
@@ -641,10 +638,5 @@ void Emulator::Stop() {
   m.engine.Stop();
 }
 
-void Emulator::Wait() {
-  Impl& m = *impl_;
-  std::unique_lock<std::mutex> lock(m.stop_mu);
-  m.stop_cv.wait(lock, [&] { return m.stopped; });
-}
 
 }  // namespace schemaport::emulator
