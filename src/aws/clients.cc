@@ -28,6 +28,11 @@ std::string String(const json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+bool Bool(const json& object, const char* key, bool fallback) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
 Result<std::unique_ptr<AwsServiceClient>> MakeServiceClient(
     std::string_view service, ClientConfig config, std::shared_ptr<HttpClient> http,
     std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random) {

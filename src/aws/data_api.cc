@@ -12,6 +12,7 @@
 namespace schemaport::aws {
 
 using nlohmann::json;
+using internal::Bool;
 using internal::String;
 
 namespace {
@@ -60,9 +61,9 @@ ColumnMetadata ColumnFromJson(const json& c) {
   m.precision = static_cast<int>(Int(c, "precision", 0));
   m.scale = static_cast<int>(Int(c, "scale", 0));
   m.length = static_cast<int>(Int(c, "length", 0));
-  m.is_case_sensitive = c.value("isCaseSensitive", false);
-  m.is_signed = c.value("isSigned", false);
-  m.is_currency = c.value("isCurrency", false);
+  m.is_case_sensitive = Bool(c, "isCaseSensitive", false);
+  m.is_signed = Bool(c, "isSigned", false);
+  m.is_currency = Bool(c, "isCurrency", false);
   return m;
 }
 
@@ -263,7 +264,7 @@ Result<StatementDescription> RedshiftDataClient::DescribeStatement(std::string_v
   d.id = String(out, "Id");
   d.status = ParseStatementStatus(String(out, "Status"));
   d.error = String(out, "Error");
-  d.has_result_set = out.value("HasResultSet", false);
+  d.has_result_set = Bool(out, "HasResultSet", false);
   d.result_rows = Int(out, "ResultRows", -1);
   d.result_size = Int(out, "ResultSize", -1);
   d.duration_ns = Int(out, "Duration", -1);
@@ -306,7 +307,7 @@ Result<CsvResultPage> RedshiftDataClient::GetStatementResultV2(std::string_view 
 
 Result<bool> RedshiftDataClient::CancelStatement(std::string_view id) {
   const json out = SP_TRY(client_->Call("CancelStatement", {{"Id", id}}));
-  return out.value("Status", false);
+  return Bool(out, "Status", false);
 }
 
 Result<Page<std::string>> RedshiftDataClient::ListDatabases(const DataApiTarget& target,

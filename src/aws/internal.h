@@ -11,6 +11,8 @@ namespace schemaport::aws::internal {
 std::optional<Clock::TimePoint> ParseTimestamp(const nlohmann::json& value);
 // The string member `key`, or "" when absent or not a string.
 std::string String(const nlohmann::json& object, const char* key);
+// The boolean member `key`, or `fallback` when absent or not a boolean.
+bool Bool(const nlohmann::json& object, const char* key, bool fallback);
 Result<std::unique_ptr<AwsServiceClient>> MakeServiceClient(
     std::string_view service, ClientConfig config, std::shared_ptr<HttpClient> http,
     std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random);

@@ -248,7 +248,7 @@ class Validator {
 
 }  // namespace
 
-Result<ServiceModel> ServiceModel::Load(std::string_view json_text) {
+Result<ServiceModel> ServiceModel::Load(std::string_view json_text) try {
   auto impl = std::make_shared<Impl>();
   impl->doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (impl->doc.is_discarded() || !impl->doc.is_object()) {
@@ -313,6 +313,8 @@ Result<ServiceModel> ServiceModel::Load(std::string_view json_text) {
     }
   }
   return ServiceModel(std::move(impl));
+} catch (const json::exception& e) {
+  return InvalidArgument("service model is malformed", e.what());
 }
 
 Result<ServiceModel> ServiceModel::LoadFile(const std::string& path) {
@@ -340,6 +342,7 @@ std::vector<std::string> ServiceModel::Operations() const {
 std::vector<ValidationIssue> ServiceModel::CheckInput(std::string_view operation,
                                                       const json& input) const {
   std::vector<ValidationIssue> issues;
+  try {
   const json& ops = impl_->doc["operations"];
   const auto op = ops.find(operation);
   if (op == ops.end()) {
@@ -353,6 +356,9 @@ std::vector<ValidationIssue> ServiceModel::CheckInput(std::string_view operation
     return issues;
   }
   Validator(*impl_, issues).Check((*op)["input"]["shape"], input.is_null() ? json::object() : input, "", 0);
+  } catch (const json::exception&) {
+    issues.push_back({"", "the service model cannot check this input"});
+  }
   return issues;
 }
 
@@ -367,7 +373,7 @@ Status ServiceModel::ValidateInput(std::string_view operation, const json& input
   return InvalidArgument(message);
 }
 
-std::optional<int> ServiceModel::ErrorHttpStatus(std::string_view error_code) const {
+std::optional<int> ServiceModel::ErrorHttpStatus(std::string_view error_code) const try {
   const json& shapes = impl_->doc["shapes"];
   const auto s = shapes.find(error_code);
   if (s == shapes.end() || !s->value("exception", false)) {
@@ -384,6 +390,8 @@ std::optional<int> ServiceModel::ErrorHttpStatus(std::string_view error_code) co
   if (s->contains("error") && (*s)["error"].contains("httpStatusCode")) {
     return (*s)["error"]["httpStatusCode"].get<int>();
   }
+  return std::nullopt;
+} catch (const json::exception&) {
   return std::nullopt;
 }
 

@@ -221,7 +221,7 @@ AwsError ParseQueryError(const HttpResponse& response) {
 }
 
 Result<std::string> QueryFormBody(const ServiceModel& model, std::string_view operation,
-                                  const json& input) {
+                                  const json& input) try {
   const json& doc = model.document();
   if (!doc["operations"].contains(operation)) {
     return InvalidArgument("unknown operation " + std::string(operation));
@@ -233,10 +233,13 @@ Result<std::string> QueryFormBody(const ServiceModel& model, std::string_view op
   }
   return "Action=" + FormEncode(operation) + "&Version=" + FormEncode(model.metadata().api_version) +
          writer.body;
+} catch (const json::exception& e) {
+  // A value of the wrong JSON type for its shape (inputs are validated first, so a model bug).
+  return InvalidArgument("cannot encode the " + std::string(operation) + " input", e.what());
 }
 
 Result<json> QueryXmlToJson(const ServiceModel& model, std::string_view operation,
-                            std::string_view xml) {
+                            std::string_view xml) try {
   const json& doc = model.document();
   if (!doc["operations"].contains(operation)) {
     return InvalidArgument("unknown operation " + std::string(operation));
@@ -258,6 +261,8 @@ Result<json> QueryXmlToJson(const ServiceModel& model, std::string_view operatio
   json out = XmlReader(doc["shapes"]).Read(op["output"]["shape"], result, 0);
   if (const xmlNode* rid = Find(root, "RequestId")) out["ResponseMetadata"]["RequestId"] = Trim(Text(rid));
   return out;
+} catch (const json::exception& e) {
+  return Unavailable("malformed XML reply to " + std::string(operation), e.what());
 }
 
 }  // namespace schemaport::aws
