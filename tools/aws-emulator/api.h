@@ -18,8 +18,8 @@ struct Identity {
   std::string account_id;
   std::string name;          // user name or role name
   std::string session_name;  // assumed roles only
-  std::string arn;           // arn:aws:iam::ACCT:user/NAME or arn:aws:sts::ACCT:assumed-role/ROLE/SESSION
-  std::string user_id;       // AIDA... or AROA...:SESSION
+  std::string arn;  // arn:aws:iam::ACCT:user/NAME or arn:aws:sts::ACCT:assumed-role/ROLE/SESSION
+  std::string user_id;  // AIDA... or AROA...:SESSION
   std::string access_key_id;
   std::vector<std::string> allow;  // allowed action patterns
 

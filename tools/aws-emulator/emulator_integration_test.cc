@@ -50,7 +50,8 @@ std::string WideTableSql() {
 class EmulatorIntegrationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    ASSERT_TRUE(std::filesystem::exists(SourceDir() / "tests/js/node_modules/@aws-sdk/client-redshift-data"))
+    ASSERT_TRUE(std::filesystem::exists(SourceDir() /
+                                        "tests/js/node_modules/@aws-sdk/client-redshift-data"))
         << "the pinned AWS SDK for JavaScript is not installed: run `npm ci` in tests/js";
     PgCluster& pg = SharedPgCluster();
     auto db = pg.CreateDatabase("emu");
@@ -128,8 +129,15 @@ secret_string = '{{"username":"app_user","password":"app-pass"}}'
     emu.dir = std::make_unique<TempDir>("emu");
     WriteFile(*emu.dir / "emulator.toml", config_text);
     ChildProcess::Options o;
-    o.argv = {(BinDir() / "aws-emulator").string(), "--config", (*emu.dir / "emulator.toml").string(), "--port", "0",
-              "--admin-port", "0", "--statement-log", (*emu.dir / "statements.jsonl").string()};
+    o.argv = {(BinDir() / "aws-emulator").string(),
+              "--config",
+              (*emu.dir / "emulator.toml").string(),
+              "--port",
+              "0",
+              "--admin-port",
+              "0",
+              "--statement-log",
+              (*emu.dir / "statements.jsonl").string()};
     for (const std::string& a : extra_args) o.argv.push_back(a);
     o.log_path = *emu.dir / "emulator.log";
     auto proc = ChildProcess::Start(o);
@@ -141,7 +149,10 @@ secret_string = '{{"username":"app_user","password":"app-pass"}}'
     if (!log.ok()) return emu;
     std::smatch m;
     std::string text = *log;
-    if (std::regex_search(text, m, std::regex(R"(\{"admin_port":(\d+),"event":"listening","port":(\d+),"tls":(true|false)\})"))) {
+    if (std::regex_search(
+            text, m,
+            std::regex(
+                R"(\{"admin_port":(\d+),"event":"listening","port":(\d+),"tls":(true|false)\})"))) {
       emu.admin_port = std::stoi(m[1].str());
       emu.port = std::stoi(m[2].str());
       emu.tls = m[3].str() == "true";
@@ -151,10 +162,12 @@ secret_string = '{{"username":"app_user","password":"app-pass"}}'
   }
 
   // Runs tests/js/emulator/<script> against `emu`; returns its exit status and prints its output.
-  int RunNode(const Emu& emu, const std::string& script, const std::map<std::string, std::string>& extra_env = {}) {
+  int RunNode(const Emu& emu, const std::string& script,
+              const std::map<std::string, std::string>& extra_env = {}) {
     PgCluster& pg = SharedPgCluster();
     std::map<std::string, std::string> env = {
-        {"AWS_ENDPOINT_URL", fmt::format("{}://127.0.0.1:{}", emu.tls ? "https" : "http", emu.port)},
+        {"AWS_ENDPOINT_URL",
+         fmt::format("{}://127.0.0.1:{}", emu.tls ? "https" : "http", emu.port)},
         {"AWS_REGION", "us-east-1"},
         {"AWS_ACCESS_KEY_ID", "AKIAALICE0000000000"},
         {"AWS_SECRET_ACCESS_KEY", "alice-secret-key"},
@@ -254,7 +267,8 @@ TEST_F(EmulatorIntegrationTest, ServesHttpsWithGivenCertificate) {
       "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
       certs.path().string());
   ASSERT_EQ(std::system(cmd.c_str()), 0);
-  Emu emu = Start(Config(""), {"--tls-cert", (certs / "cert.pem").string(), "--tls-key", (certs / "key.pem").string()});
+  Emu emu = Start(Config(""), {"--tls-cert", (certs / "cert.pem").string(), "--tls-key",
+                               (certs / "key.pem").string()});
   ASSERT_GT(emu.port, 0);
   ASSERT_TRUE(emu.tls);
   EXPECT_EQ(RunNode(emu, "tls.mjs", {{"NODE_EXTRA_CA_CERTS", (certs / "cert.pem").string()}}), 0);
@@ -267,14 +281,16 @@ TEST_F(EmulatorIntegrationTest, RefusesToStartWhenPostgresIsUnreachable) {
   TempDir dir("emu-bad");
   WriteFile(dir / "emulator.toml", config);
   ChildProcess::Options o;
-  o.argv = {(BinDir() / "aws-emulator").string(), "--config", (dir / "emulator.toml").string(), "--port", "0"};
+  o.argv = {(BinDir() / "aws-emulator").string(), "--config", (dir / "emulator.toml").string(),
+            "--port", "0"};
   o.log_path = dir / "log";
   auto proc = ChildProcess::Start(o);
   ASSERT_TRUE(proc.ok());
   auto status = (*proc)->Wait(std::chrono::seconds(30));
   ASSERT_TRUE(status.ok());
   EXPECT_NE(WEXITSTATUS(*status), 0);
-  EXPECT_NE((*proc)->Log().find("cannot connect to PostgreSQL database"), std::string::npos) << (*proc)->Log();
+  EXPECT_NE((*proc)->Log().find("cannot connect to PostgreSQL database"), std::string::npos)
+      << (*proc)->Log();
 }
 
 }  // namespace
