@@ -274,6 +274,36 @@ TEST_F(EmulatorIntegrationTest, ServesHttpsWithGivenCertificate) {
   EXPECT_EQ(RunNode(emu, "tls.mjs", {{"NODE_EXTRA_CA_CERTS", (certs / "cert.pem").string()}}), 0);
 }
 
+TEST_F(EmulatorIntegrationTest, StopsGracefullyWhileStatementsRunAndClientsLongPoll) {
+  Emu emu = Start(Config(""));
+  ASSERT_GT(emu.port, 0);
+  PgCluster& pg = SharedPgCluster();
+  ChildProcess::Options o;
+  o.argv = {"/usr/bin/env", "node", (SourceDir() / "tests/js/emulator/longpoll.mjs").string()};
+  o.env = {{"AWS_ENDPOINT_URL", fmt::format("http://127.0.0.1:{}", emu.port)},
+           {"AWS_REGION", "us-east-1"},
+           {"EMU_ALICE_KEY", "AKIAALICE0000000000"},
+           {"EMU_ALICE_SECRET", "alice-secret-key"},
+           {"EMU_DATABASE", *database_},
+           {"EMU_WORKGROUP", "analytics"},
+           {"EMU_CLUSTER", "prod-cluster"},
+           {"NODE_NO_WARNINGS", "1"},
+           {"PGPORT", std::to_string(pg.port())}};
+  o.log_path = *emu.dir / "longpoll.log";
+  o.working_dir = SourceDir() / "tests/js";
+  auto client = ChildProcess::Start(o);
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto polling = (*client)->WaitForLog("polling", std::chrono::seconds(60));
+  ASSERT_TRUE(polling.ok()) << polling.status() << (*client)->Log();
+  // SIGTERM: the emulator cancels the running statement, releases the long poll and exits 0
+  // within the grace period (otherwise Stop() would have to SIGKILL it).
+  int status = emu.proc->Stop(std::chrono::milliseconds(20000));
+  EXPECT_TRUE(WIFEXITED(status)) << emu.proc->Log();
+  EXPECT_EQ(WEXITSTATUS(status), 0) << emu.proc->Log();
+  EXPECT_NE(emu.proc->Log().find("\"event\":\"stopped\""), std::string::npos);
+  (*client)->Stop();
+}
+
 TEST_F(EmulatorIntegrationTest, RefusesToStartWhenPostgresIsUnreachable) {
   std::string config = Config("");
   config = std::regex_replace(config, std::regex("port = \\d+\\nsuperuser"),

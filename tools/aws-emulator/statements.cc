@@ -470,6 +470,11 @@ void StatementEngine::SetStatus(Statement& st, StatementStatus s) {
 
 std::variant<Statement, ApiError> StatementEngine::Submit(SubmitRequest request) {
   std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) {
+    ApiError e{500, "InternalServerException", "The service is shutting down."};
+    e.sender = false;
+    return e;
+  }
   if (!request.client_token.empty()) {
     auto it = client_tokens_.find({request.owner_arn, request.client_token});
     if (it != client_tokens_.end()) {
