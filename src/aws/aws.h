@@ -666,6 +666,10 @@ struct RunOptions {
   bool long_poll = true;  // WaitTimeSeconds on ExecuteStatement/DescribeStatement
   std::chrono::milliseconds poll_initial{100};  // polling backoff when not long-polling
   std::chrono::milliseconds poll_max{std::chrono::seconds(5)};
+  // When set, polled between waits: once it returns true the statement is cancelled
+  // (CancelStatement) and RunStatement fails with kCancelled. Long polls then wait at most
+  // one second at a time, so cancellation takes effect within about a second.
+  std::function<bool()> cancelled;
 };
 
 // Thread safety: thread-safe.
@@ -714,7 +718,8 @@ class RedshiftDataClient {
                                                          std::string_view table);
 
   // Runs a statement to completion: ExecuteStatement (with a ClientToken), then long polls
-  // (WaitTimeSeconds, up to 30 s per call) or, when long polling is off or rejected, polls
+  // (WaitTimeSeconds, up to 30 s per call; no DescribeStatement at all when ExecuteStatement's
+  // own wait saw it finish) or, when long polling is off or rejected, polls
   // DescribeStatement with exponential backoff on the injected clock. Past the deadline it
   // calls CancelStatement and fails with kTimeout. A FAILED statement fails with its SQL error
   // (kPermissionDenied for "permission denied", else kFailedPrecondition); ABORTED is kCancelled.

@@ -450,9 +450,15 @@ Result<StatementDescription> RedshiftDataClient::RunStatement(
     ExecuteStatementRequest request, const RunOptions& options,
     const std::function<Status(const ResultPage&)>& on_page) {
   const auto deadline = clock_.Monotonic() + options.deadline;
+  const bool cancellable = static_cast<bool>(options.cancelled);
+  // One long-poll call waits at most this long, so cancellation is seen in time.
+  auto wait_for = [&] {
+    const int s = WaitSeconds(Remaining(clock_, deadline));
+    return cancellable ? std::min(s, 1) : s;
+  };
   bool long_poll = options.long_poll;
   const bool we_set_wait = long_poll && !request.wait_time_seconds;
-  if (we_set_wait) request.wait_time_seconds = WaitSeconds(Remaining(clock_, deadline));
+  if (we_set_wait) request.wait_time_seconds = wait_for();
   if (request.client_token.empty()) request.client_token = NewId(random_);
   auto exec = ExecuteStatement(request);
   if (!exec.ok() && we_set_wait && IsValidationError(exec.status())) {
@@ -467,9 +473,19 @@ Result<StatementDescription> RedshiftDataClient::RunStatement(
   StatementDescription desc;
   desc.id = id;
   desc.status = exec->status;
+  desc.session_id = exec->session_id;
+  // ExecuteStatement's own wait saw it finish: nothing to describe (a failure is described, for
+  // its error text).
+  bool described = exec->status == StatementStatus::kFinished && exec->has_result_set.has_value();
+  if (described) desc.has_result_set = *exec->has_result_set;
   auto backoff = options.poll_initial;
-  bool described = false;
+  auto cancel = [&]() -> Status {
+    auto accepted = CancelStatement(id);
+    return Status(Code::kCancelled, "statement " + id + " was cancelled" +
+                                        (accepted.ok() ? "" : " (cancelling it on the service failed)"));
+  };
   while (!(described && IsTerminal(desc.status))) {
+    if (cancellable && options.cancelled()) return cancel();
     if (described || !IsTerminal(desc.status)) {
       const auto remaining = Remaining(clock_, deadline);
       if (remaining.count() <= 0) {
@@ -480,13 +496,14 @@ Result<StatementDescription> RedshiftDataClient::RunStatement(
                           (cancelled.ok() ? " and was cancelled" : " (cancelling it failed)"));
       }
       if (!long_poll) {
-        clock_.SleepFor(std::min(backoff, remaining));
+        auto sleep = std::min(backoff, remaining);
+        if (cancellable) sleep = std::min<std::chrono::milliseconds>(sleep, std::chrono::milliseconds(1000));
+        clock_.SleepFor(sleep);
         backoff = std::min(backoff * 2, options.poll_max);
       }
     }
     Result<StatementDescription> d =
-        long_poll && !IsTerminal(desc.status) ? DescribeStatement(id, WaitSeconds(Remaining(clock_, deadline)))
-                                              : DescribeStatement(id);
+        long_poll && !IsTerminal(desc.status) ? DescribeStatement(id, wait_for()) : DescribeStatement(id);
     if (!d.ok() && long_poll && IsValidationError(d.status())) {
       long_poll = false;
       continue;
@@ -506,6 +523,7 @@ Result<StatementDescription> RedshiftDataClient::RunStatement(
   if (desc.has_result_set && on_page) {
     std::string token;
     do {
+      if (cancellable && options.cancelled()) return Status(Code::kCancelled, "cancelled while reading results");
       ResultPage page = SP_TRY(GetStatementResult(id, token));
       SP_TRY(on_page(page));
       token = std::move(page.next_token);

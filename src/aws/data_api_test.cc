@@ -304,7 +304,6 @@ TEST_F(DataApiTest, FailedAndAbortedStatementsBecomeErrors) {
 
 TEST_F(DataApiTest, PageCallbackErrorStopsTheFetch) {
   ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
-  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
   ReplyJson({{"Records", {{{{"longValue", 1}}}}}, {"NextToken", "n"}});
   ReplyJson({{"Records", {{{{"longValue", 2}}}}}});
   ExecuteStatementRequest req;
@@ -315,6 +314,39 @@ TEST_F(DataApiTest, PageCallbackErrorStopsTheFetch) {
   });
   EXPECT_EQ(desc.status().code(), Code::kResourceExhausted);
   EXPECT_EQ(http_->pending(), 1u);  // the second page was never requested
+}
+
+TEST_F(DataApiTest, FinishedWithinTheExecuteWaitNeedsNoDescribe) {
+  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}, {"SessionId", "s-1"}});
+  ReplyJson({{"Records", {{{{"longValue", 1}}}}}});
+  ExecuteStatementRequest req;
+  req.target = Serverless();
+  req.sql = "select 1";
+  int rows = 0;
+  auto desc = client_->RunStatement(req, RunOptions{}, [&](const ResultPage& p) {
+    rows += static_cast<int>(p.records.size());
+    return Status::Ok();
+  });
+  ASSERT_TRUE(desc.ok()) << desc.status();
+  EXPECT_EQ(rows, 1);
+  EXPECT_EQ(desc->session_id, "s-1");
+  ASSERT_EQ(http_->requests().size(), 2u);
+  EXPECT_EQ(Target(1), "RedshiftData.GetStatementResult");
+}
+
+TEST_F(DataApiTest, CancellationCancelsTheRunningStatement) {
+  ReplyJson({{"Id", kId}, {"Status", "STARTED"}});
+  ReplyJson({{"Status", true}});
+  ExecuteStatementRequest req;
+  req.target = Serverless();
+  req.sql = "select 1";
+  RunOptions options;
+  options.cancelled = [] { return true; };
+  auto desc = client_->RunStatement(req, options, nullptr);
+  EXPECT_EQ(desc.status().code(), Code::kCancelled);
+  ASSERT_EQ(http_->requests().size(), 2u);
+  EXPECT_EQ(Body(0)["WaitTimeSeconds"], 1);  // short waits while cancellable
+  EXPECT_EQ(Target(1), "RedshiftData.CancelStatement");
 }
 
 TEST_F(DataApiTest, CancelStatementReportsTheServiceAnswer) {

@@ -83,6 +83,7 @@ Status Session::Run(std::string_view what, std::string sql, std::vector<Paramete
   request.result_format = "JSON";
   aws::RunOptions options;
   options.deadline = deps.statement_timeout;
+  options.cancelled = cancelled_;
   std::vector<Cell> cells;
   std::vector<std::string> scratch;
   auto on_page = [&](const aws::ResultPage& page) -> Status {
