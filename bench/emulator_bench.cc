@@ -1,7 +1,7 @@
 // aws-emulator benchmarks against a private PostgreSQL cluster:
 //   BM_EmulatorStartup    process start to the "listening" line (the issue asks for < 1 s)
 //   BM_DataApiRoundTrip   signed ExecuteStatement (WaitTimeSeconds) + GetStatementResult
-// Run from the build tree: build/bench/emulator_bench (needs build/bin/aws-emulator).
+// Run from the source root (finds build/bin/aws-emulator) or set SCHEMAPORT_BIN_DIR.
 #include <benchmark/benchmark.h>
 #include <httplib.h>
 
@@ -71,9 +71,17 @@ Running StartEmulator(const std::string& name) {
             "--port", "0"};
   o.log_path = *fx.dir / log_name;
   auto proc = ChildProcess::Start(o);
-  if (!proc.ok()) std::exit(1);
+  if (!proc.ok()) {
+    fmt::print(stderr, "cannot start {} (set SCHEMAPORT_BIN_DIR): {}\n", o.argv[0],
+               proc.status().message());
+    std::exit(1);
+  }
   auto log = (*proc)->WaitForLog("\"event\":\"listening\"", std::chrono::seconds(20));
-  if (!log.ok()) std::exit(1);
+  if (!log.ok()) {
+    fmt::print(stderr, "{} did not start (set SCHEMAPORT_BIN_DIR): {}\n{}\n", o.argv[0],
+               log.status().message(), (*proc)->Log());
+    std::exit(1);
+  }
   std::smatch m;
   std::string text = *log;
   Running r;
