@@ -8,11 +8,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,7 +36,8 @@ struct Credentials {
 };
 
 // ---------------------------------------------------------------------------------------------
-// SigV4 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html)
+// SigV4
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html)
 // ---------------------------------------------------------------------------------------------
 //
 // Semantics (shared with the emulator, which verifies with the same functions):
@@ -62,10 +63,10 @@ struct Credentials {
 // Thread safety: pure functions.
 namespace sigv4 {
 
-struct Request {                      // a request as on the wire
-  std::string method;                 // "POST"
-  std::string path;                   // raw path as sent, percent-encoded ("/", "/a%20b")
-  std::string query;                  // raw query string without '?', may be empty
+struct Request {       // a request as on the wire
+  std::string method;  // "POST"
+  std::string path;    // raw path as sent, percent-encoded ("/", "/a%20b")
+  std::string query;   // raw query string without '?', may be empty
   std::vector<std::pair<std::string, std::string>> headers;  // names in any case, in order
   std::string body;
 };
@@ -74,7 +75,7 @@ struct SigningParams {
   std::string region, service;
   Clock::TimePoint time;
   bool normalize_path = true;
-  bool sign_body = false;  // adds and signs x-amz-content-sha256
+  bool sign_body = false;           // adds and signs x-amz-content-sha256
   bool omit_session_token = false;  // X-Amz-Security-Token added after signing, unsigned
 };
 
@@ -123,10 +124,10 @@ enum class VerifyFailure {
                            // x-amz-date not signed, scope date != X-Amz-Date  (IncompleteSignature)
   kUnknownAccessKey,       // lookup found no such key  (UnrecognizedClientException /
                            // InvalidClientTokenId)
-  kRequestExpired,         // X-Amz-Date more than max_skew away from now  (InvalidSignatureException
-                           // "Signature expired" / RequestExpired)
-  kSignatureMismatch,      // wrong signature or x-amz-content-sha256 not matching the body
-                           // (InvalidSignatureException / SignatureDoesNotMatch)
+  kRequestExpired,     // X-Amz-Date more than max_skew away from now  (InvalidSignatureException
+                       // "Signature expired" / RequestExpired)
+  kSignatureMismatch,  // wrong signature or x-amz-content-sha256 not matching the body
+                       // (InvalidSignatureException / SignatureDoesNotMatch)
 };
 struct VerifiedRequest {
   std::string access_key_id, date, region, service;
@@ -142,10 +143,11 @@ struct VerifyOutcome {
 // Verifies `wire` (path and query exactly as received; headers in any case) signed with
 // SignHeaders semantics. `secret_for` returns the secret key of an access key id, or nullopt.
 // The signature is compared in constant time.
-VerifyOutcome Verify(const Request& wire,
-                     const std::function<std::optional<Secret>(std::string_view access_key_id)>& secret_for,
-                     Clock::TimePoint now, std::chrono::seconds max_skew = std::chrono::minutes(15),
-                     bool normalize_path = true);
+VerifyOutcome Verify(
+    const Request& wire,
+    const std::function<std::optional<Secret>(std::string_view access_key_id)>& secret_for,
+    Clock::TimePoint now, std::chrono::seconds max_skew = std::chrono::minutes(15),
+    bool normalize_path = true);
 
 }  // namespace sigv4
 
@@ -165,7 +167,7 @@ struct ServiceMetadata {
 
 // One problem found in an input, e.g. {"Parameters[0].name", "is required"}.
 struct ValidationIssue {
-  std::string path;     // member path from the input's root: "WaitTimeSeconds", "Parameters[1].value"
+  std::string path;  // member path from the input's root: "WaitTimeSeconds", "Parameters[1].value"
   std::string message;  // "must be at most 30"; never echoes the value (it may be a secret)
   std::string ToString() const { return path + ": " + message; }
 };
@@ -336,9 +338,10 @@ std::string AwsErrorCode(const Status& status);
 
 // Where requests go. Server settings only: nothing a user submits may set these (no SSRF).
 struct EndpointSettings {
-  std::string endpoint_url;                          // AWS_ENDPOINT_URL
-  std::map<std::string, std::string> service_urls;  // "REDSHIFT_DATA" -> AWS_ENDPOINT_URL_REDSHIFT_DATA
-  std::string ca_bundle;                             // AWS_CA_BUNDLE
+  std::string endpoint_url;  // AWS_ENDPOINT_URL
+  std::map<std::string, std::string>
+      service_urls;       // "REDSHIFT_DATA" -> AWS_ENDPOINT_URL_REDSHIFT_DATA
+  std::string ca_bundle;  // AWS_CA_BUNDLE
   // Reads AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE> and AWS_CA_BUNDLE from `env`
   // (the caller passes the process environment or a config; nothing is read implicitly).
   static EndpointSettings FromEnvironment(const Environment& env);
@@ -437,7 +440,8 @@ class CredentialsProvider {
 
 class StaticCredentialsProvider final : public CredentialsProvider {
  public:
-  explicit StaticCredentialsProvider(Credentials credentials) : credentials_(std::move(credentials)) {}
+  explicit StaticCredentialsProvider(Credentials credentials)
+      : credentials_(std::move(credentials)) {}
   Result<Credentials> Get() override;
 
  private:
@@ -480,8 +484,8 @@ class AwsServiceClient {
 
  private:
   AwsServiceClient(ServiceModel model, ClientConfig config, Endpoint endpoint,
-                   std::shared_ptr<HttpClient> http, std::shared_ptr<CredentialsProvider> credentials,
-                   Clock& clock, Random& random);
+                   std::shared_ptr<HttpClient> http,
+                   std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random);
   Result<HttpResponse> Send(std::string_view operation, const std::string& body);
 
   ServiceModel model_;
@@ -518,14 +522,15 @@ struct CallerIdentity {
 struct AssumeRoleParams {
   std::string role_arn;
   std::string role_session_name = "schemaport";
-  std::string external_id;               // optional
-  std::optional<int> duration_seconds;   // 900..43200
+  std::string external_id;              // optional
+  std::optional<int> duration_seconds;  // 900..43200
 };
 
 // Thread safety: thread-safe.
 class StsClient {
  public:
-  static Result<std::unique_ptr<StsClient>> Create(ClientConfig config, std::shared_ptr<HttpClient> http,
+  static Result<std::unique_ptr<StsClient>> Create(ClientConfig config,
+                                                   std::shared_ptr<HttpClient> http,
                                                    std::shared_ptr<CredentialsProvider> credentials,
                                                    Clock& clock, Random& random);
   explicit StsClient(std::unique_ptr<AwsServiceClient> client) : client_(std::move(client)) {}
@@ -586,13 +591,21 @@ struct ExecuteStatementRequest {
   std::string statement_name;
   bool with_event = false;
   std::string client_token;  // idempotency token; generated (NewId) when empty, so retries are safe
-  std::string result_format;  // "", "JSON" or "CSV"
+  std::string result_format;                      // "", "JSON" or "CSV"
   std::optional<int> session_keep_alive_seconds;  // 0..86400
-  std::string session_id;  // run in an existing session (then target is not sent)
+  std::string session_id;                // run in an existing session (then target is not sent)
   std::optional<int> wait_time_seconds;  // 1..30: long-poll for completion
 };
 
-enum class StatementStatus { kSubmitted, kPicked, kStarted, kFinished, kFailed, kAborted, kUnknown };
+enum class StatementStatus {
+  kSubmitted,
+  kPicked,
+  kStarted,
+  kFinished,
+  kFailed,
+  kAborted,
+  kUnknown
+};
 StatementStatus ParseStatementStatus(std::string_view text);
 std::string_view StatementStatusName(StatementStatus status);
 inline bool IsTerminal(StatementStatus s) {
@@ -686,13 +699,16 @@ class RedshiftDataClient {
   // True when the service accepted the cancellation.
   Result<bool> CancelStatement(std::string_view id);
 
-  Result<Page<std::string>> ListDatabases(const DataApiTarget& target, std::string_view next_token = {},
+  Result<Page<std::string>> ListDatabases(const DataApiTarget& target,
+                                          std::string_view next_token = {},
                                           std::optional<int> max_results = {});
-  Result<Page<std::string>> ListSchemas(const DataApiTarget& target, std::string_view schema_pattern = {},
+  Result<Page<std::string>> ListSchemas(const DataApiTarget& target,
+                                        std::string_view schema_pattern = {},
                                         std::string_view connected_database = {},
                                         std::string_view next_token = {},
                                         std::optional<int> max_results = {});
-  Result<Page<TableMember>> ListTables(const DataApiTarget& target, std::string_view schema_pattern = {},
+  Result<Page<TableMember>> ListTables(const DataApiTarget& target,
+                                       std::string_view schema_pattern = {},
                                        std::string_view table_pattern = {},
                                        std::string_view connected_database = {},
                                        std::string_view next_token = {},
@@ -721,8 +737,9 @@ class RedshiftDataClient {
   // When the statement has a result set and `on_page` is set, every result page is passed to it
   // in order and then dropped, so memory is bounded by one page; an error from `on_page` stops
   // the fetch and is returned.
-  Result<StatementDescription> RunStatement(ExecuteStatementRequest request, const RunOptions& options,
-                                            const std::function<Status(const ResultPage&)>& on_page);
+  Result<StatementDescription> RunStatement(
+      ExecuteStatementRequest request, const RunOptions& options,
+      const std::function<Status(const ResultPage&)>& on_page);
 
   AwsServiceClient& service() { return *client_; }
 
@@ -789,7 +806,8 @@ class RedshiftServerlessClient {
       std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random);
   explicit RedshiftServerlessClient(std::unique_ptr<AwsServiceClient> client)
       : client_(std::move(client)) {}
-  Result<DbCredentials> GetCredentials(std::string_view workgroup_name, std::string_view db_name = {},
+  Result<DbCredentials> GetCredentials(std::string_view workgroup_name,
+                                       std::string_view db_name = {},
                                        std::optional<int> duration_seconds = {});
 
  private:
@@ -803,7 +821,8 @@ class RedshiftClient {
       std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random);
   explicit RedshiftClient(std::unique_ptr<AwsServiceClient> client) : client_(std::move(client)) {}
   Result<DbCredentials> GetClusterCredentials(std::string_view cluster_identifier,
-                                              std::string_view db_user, std::string_view db_name = {},
+                                              std::string_view db_user,
+                                              std::string_view db_name = {},
                                               std::optional<int> duration_seconds = {},
                                               bool auto_create = false,
                                               const std::vector<std::string>& db_groups = {});

@@ -17,16 +17,18 @@ Result<Credentials> StaticCredentialsProvider::Get() {
 Result<std::unique_ptr<AwsServiceClient>> AwsServiceClient::Create(
     ServiceModel model, ClientConfig config, std::shared_ptr<HttpClient> http,
     std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random) {
-  if (!http || !credentials) return InvalidArgument("AWS client needs an HTTP client and credentials");
+  if (!http || !credentials)
+    return InvalidArgument("AWS client needs an HTTP client and credentials");
   const std::string& protocol = model.metadata().protocol;
   if (protocol != "json" && protocol != "query") {
     return InvalidArgument("unsupported AWS protocol " + protocol);
   }
-  if (config.retry.max_attempts < 1) return InvalidArgument("retry max_attempts must be at least 1");
+  if (config.retry.max_attempts < 1)
+    return InvalidArgument("retry max_attempts must be at least 1");
   Endpoint endpoint = SP_TRY(ResolveEndpoint(config.endpoints, model.metadata(), config.region));
-  return std::unique_ptr<AwsServiceClient>(new AwsServiceClient(
-      std::move(model), std::move(config), std::move(endpoint), std::move(http),
-      std::move(credentials), clock, random));
+  return std::unique_ptr<AwsServiceClient>(
+      new AwsServiceClient(std::move(model), std::move(config), std::move(endpoint),
+                           std::move(http), std::move(credentials), clock, random));
 }
 
 AwsServiceClient::AwsServiceClient(ServiceModel model, ClientConfig config, Endpoint endpoint,
@@ -49,7 +51,8 @@ Result<std::string> AwsServiceClient::CallRaw(std::string_view operation, const 
     return InvalidArgument(service + " has no operation " + std::string(operation));
   }
   if (Status valid = model_.ValidateInput(operation, input); !valid.ok()) {
-    return InvalidArgument(service + " " + std::string(operation) + ": invalid input: " + valid.message());
+    return InvalidArgument(service + " " + std::string(operation) +
+                           ": invalid input: " + valid.message());
   }
   std::string body;
   if (model_.metadata().protocol == "json") {
@@ -85,7 +88,9 @@ Result<HttpResponse> AwsServiceClient::Send(std::string_view operation, const st
     req.path = endpoint_.path;
     req.headers = {{"Host", endpoint_.host}};
     if (is_json) {
-      req.headers.emplace_back("Content-Type", "application/x-amz-json-" + (md.json_version.empty() ? std::string("1.1") : md.json_version));
+      req.headers.emplace_back(
+          "Content-Type", "application/x-amz-json-" +
+                              (md.json_version.empty() ? std::string("1.1") : md.json_version));
       req.headers.emplace_back("X-Amz-Target", md.target_prefix + "." + std::string(operation));
     } else {
       req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");

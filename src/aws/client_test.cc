@@ -19,7 +19,8 @@ using testing::HeaderOf;
 using testing::ScriptedHttpClient;
 
 Credentials TestCredentials() {
-  return {"AKIDEXAMPLE", Secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), Secret(), std::nullopt};
+  return {"AKIDEXAMPLE", Secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), Secret(),
+          std::nullopt};
 }
 
 class ClientTestBase : public ::testing::Test {
@@ -30,9 +31,9 @@ class ClientTestBase : public ::testing::Test {
     return c;
   }
   std::unique_ptr<AwsServiceClient> Service(std::string_view name, ClientConfig config) {
-    auto c = AwsServiceClient::Create(*EmbeddedModel(name), std::move(config), http_,
-                                      std::make_shared<StaticCredentialsProvider>(TestCredentials()),
-                                      clock_, random_);
+    auto c = AwsServiceClient::Create(
+        *EmbeddedModel(name), std::move(config), http_,
+        std::make_shared<StaticCredentialsProvider>(TestCredentials()), clock_, random_);
     EXPECT_TRUE(c.ok()) << c.status();
     return std::move(c).value();
   }
@@ -75,11 +76,10 @@ TEST_F(ServiceClientTest, JsonRequestIsShapedAndSignedLikeTheSdk) {
   sigv4::Request wire{"POST", "/", "", req.headers, req.body};
   const std::string canonical =
       sigv4::CanonicalRequest(wire, auth->signed_headers, true, sigv4::Sha256Hex(req.body));
-  EXPECT_EQ(sigv4::Signature(TestCredentials().secret_access_key, "20200913", "us-east-1",
-                             "redshift-data",
-                             sigv4::StringToSign("20200913T122640Z",
-                                                 "20200913/us-east-1/redshift-data/aws4_request",
-                                                 canonical)),
+  EXPECT_EQ(sigv4::Signature(
+                TestCredentials().secret_access_key, "20200913", "us-east-1", "redshift-data",
+                sigv4::StringToSign("20200913T122640Z",
+                                    "20200913/us-east-1/redshift-data/aws4_request", canonical)),
             auth->signature);
 }
 
@@ -130,8 +130,9 @@ TEST_F(ServiceClientTest, AccessAndValidationErrorsAreNeverRetried) {
   EXPECT_EQ(denied.status().code(), Code::kPermissionDenied);
   EXPECT_THAT(denied.status().message(), HasSubstr("redshift-data:ExecuteStatement"));
   ReplyError(400, "ValidationException", "bad");
-  EXPECT_EQ(client->Call("ExecuteStatement", {{"Sql", "x"}, {"WorkgroupName", "wg1"}}).status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(
+      client->Call("ExecuteStatement", {{"Sql", "x"}, {"WorkgroupName", "wg1"}}).status().code(),
+      Code::kInvalidArgument);
   EXPECT_EQ(http_->requests().size(), 2u);
   EXPECT_TRUE(clock_.sleeps().empty());
 }
@@ -159,14 +160,16 @@ TEST_F(ServiceClientTest, EmptyRetryQuotaStopsRetrying) {
   ReplyError(500, "InternalServerException", "oops");
   ReplyError(500, "InternalServerException", "oops");
   ReplyError(500, "InternalServerException", "oops");
-  EXPECT_FALSE(client->Call("CancelStatement", {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}}).ok());
+  EXPECT_FALSE(
+      client->Call("CancelStatement", {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}}).ok());
   // One retry paid 5 tokens; the quota was then empty, so the second retry never happened.
   EXPECT_EQ(http_->requests().size(), 2u);
   EXPECT_EQ(http_->pending(), 1u);
 }
 
 TEST_F(ServiceClientTest, ExecuteStatementRetryReusesItsClientToken) {
-  auto data = std::make_unique<RedshiftDataClient>(Service("redshift-data", Config()), clock_, random_);
+  auto data =
+      std::make_unique<RedshiftDataClient>(Service("redshift-data", Config()), clock_, random_);
   ReplyError(500, "InternalServerException", "oops");
   ReplyJson(200, {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}});
   ExecuteStatementRequest req;
@@ -201,9 +204,10 @@ TEST_F(ServiceClientTest, QueryProtocolPostsAFormAndReadsXml) {
   EXPECT_EQ(HeaderOf(req, "Content-Type"), "application/x-www-form-urlencoded; charset=utf-8");
   EXPECT_EQ(HeaderOf(req, "X-Amz-Target"), "");
 
-  http_->Reply(403, "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>"
-                    "<Message>The security token included in the request is invalid.</Message>"
-                    "</Error><RequestId>r</RequestId></ErrorResponse>");
+  http_->Reply(403,
+               "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>"
+               "<Message>The security token included in the request is invalid.</Message>"
+               "</Error><RequestId>r</RequestId></ErrorResponse>");
   auto bad = sts->GetCallerIdentity();
   EXPECT_EQ(bad.status().code(), Code::kUnauthenticated);
   EXPECT_EQ(bad.status().message(),
@@ -267,8 +271,9 @@ TEST_F(AssumeRoleProviderTest, AccessDeniedIsReturnedAndRetriedOnTheNextGet) {
   AssumeRoleParams params;
   params.role_arn = "arn:aws:iam::123456789012:role/reader";
   AssumeRoleCredentialsProvider provider(sts, params, clock_);
-  http_->Reply(403, "<ErrorResponse><Error><Code>AccessDenied</Code><Message>User is not authorized "
-                    "to perform: sts:AssumeRole</Message></Error></ErrorResponse>");
+  http_->Reply(403,
+               "<ErrorResponse><Error><Code>AccessDenied</Code><Message>User is not authorized "
+               "to perform: sts:AssumeRole</Message></Error></ErrorResponse>");
   auto denied = provider.Get();
   EXPECT_EQ(denied.status().code(), Code::kPermissionDenied);
   EXPECT_THAT(denied.status().message(), HasSubstr("sts:AssumeRole"));
@@ -322,7 +327,9 @@ TEST_F(CredentialClientsTest, SecretsManagerOperations) {
   EXPECT_EQ(Body(1)["Description"], "desc");
   EXPECT_EQ(Body(1)["ClientRequestToken"].get<std::string>().size(), 44u);
 
-  ReplyJson(200, {{"ARN", "arn:x"}, {"Name", "n"}, {"VersionId", "v3"}, {"VersionStages", {"AWSCURRENT"}}});
+  ReplyJson(
+      200,
+      {{"ARN", "arn:x"}, {"Name", "n"}, {"VersionId", "v3"}, {"VersionStages", {"AWSCURRENT"}}});
   auto put = sm.PutSecretValue("n", Secret("next"), "token-0123456789-0123456789-0123456789");
   ASSERT_TRUE(put.ok()) << put.status();
   EXPECT_EQ(Body(2)["ClientRequestToken"], "token-0123456789-0123456789-0123456789");
@@ -334,7 +341,9 @@ TEST_F(CredentialClientsTest, SecretsManagerOperations) {
 
 TEST_F(CredentialClientsTest, ServerlessGetCredentials) {
   RedshiftServerlessClient rs(Service("redshift-serverless", Config()));
-  ReplyJson(200, {{"dbUser", "IAM:alice"}, {"dbPassword", "pw"}, {"expiration", 1600003600},
+  ReplyJson(200, {{"dbUser", "IAM:alice"},
+                  {"dbPassword", "pw"},
+                  {"expiration", 1600003600},
                   {"nextRefreshTime", 1600002000}});
   auto c = rs.GetCredentials("wg1", "dev", 900);
   ASSERT_TRUE(c.ok()) << c.status();
@@ -347,9 +356,11 @@ TEST_F(CredentialClientsTest, ServerlessGetCredentials) {
 
 TEST_F(CredentialClientsTest, ProvisionedClusterCredentials) {
   RedshiftClient rs(Service("redshift", Config()));
-  http_->Reply(200, "<GetClusterCredentialsResponse><GetClusterCredentialsResult><DbUser>IAM:bob</DbUser>"
-                    "<DbPassword>p&amp;w</DbPassword><Expiration>2020-09-13T13:26:40Z</Expiration>"
-                    "</GetClusterCredentialsResult></GetClusterCredentialsResponse>");
+  http_->Reply(
+      200,
+      "<GetClusterCredentialsResponse><GetClusterCredentialsResult><DbUser>IAM:bob</DbUser>"
+      "<DbPassword>p&amp;w</DbPassword><Expiration>2020-09-13T13:26:40Z</Expiration>"
+      "</GetClusterCredentialsResult></GetClusterCredentialsResponse>");
   auto c = rs.GetClusterCredentials("c1", "bob", "dev", 900, true, {"readers"});
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->db_user, "IAM:bob");
@@ -360,18 +371,20 @@ TEST_F(CredentialClientsTest, ProvisionedClusterCredentials) {
             "&DbGroups.DbGroup.1=readers&DbName=dev&DbUser=bob&DurationSeconds=900");
   EXPECT_EQ(http_->requests()[0].url, "https://redshift.us-east-1.amazonaws.com/");
 
-  http_->Reply(200, "<GetClusterCredentialsWithIAMResponse><GetClusterCredentialsWithIAMResult>"
-                    "<DbUser>IAMR:reader</DbUser><DbPassword>x</DbPassword>"
-                    "<Expiration>2020-09-13T13:26:40Z</Expiration>"
-                    "<NextRefreshTime>2020-09-13T13:00:00Z</NextRefreshTime>"
-                    "</GetClusterCredentialsWithIAMResult></GetClusterCredentialsWithIAMResponse>");
+  http_->Reply(200,
+               "<GetClusterCredentialsWithIAMResponse><GetClusterCredentialsWithIAMResult>"
+               "<DbUser>IAMR:reader</DbUser><DbPassword>x</DbPassword>"
+               "<Expiration>2020-09-13T13:26:40Z</Expiration>"
+               "<NextRefreshTime>2020-09-13T13:00:00Z</NextRefreshTime>"
+               "</GetClusterCredentialsWithIAMResult></GetClusterCredentialsWithIAMResponse>");
   auto iam = rs.GetClusterCredentialsWithIAM("c1", "dev");
   ASSERT_TRUE(iam.ok()) << iam.status();
   EXPECT_EQ(iam->db_user, "IAMR:reader");
   EXPECT_TRUE(iam->next_refresh_time.has_value());
 
-  http_->Reply(404, "<ErrorResponse><Error><Type>Sender</Type><Code>ClusterNotFound</Code>"
-                    "<Message>Cluster c9 not found.</Message></Error></ErrorResponse>");
+  http_->Reply(404,
+               "<ErrorResponse><Error><Type>Sender</Type><Code>ClusterNotFound</Code>"
+               "<Message>Cluster c9 not found.</Message></Error></ErrorResponse>");
   EXPECT_EQ(rs.GetClusterCredentialsWithIAM("c9").status().code(), Code::kNotFound);
 }
 

@@ -26,9 +26,9 @@ constexpr std::string_view kThrottlingCodes[] = {
 };
 
 constexpr std::string_view kTransientCodes[] = {
-    "RequestTimeout", "RequestTimeoutException", "TimeoutError", "InternalError",
-    "InternalFailure", "InternalServerError", "InternalServerException", "ServiceUnavailable",
-    "ServiceUnavailableException",
+    "RequestTimeout",          "RequestTimeoutException", "TimeoutError",
+    "InternalError",           "InternalFailure",         "InternalServerError",
+    "InternalServerException", "ServiceUnavailable",      "ServiceUnavailableException",
 };
 
 template <size_t N>
@@ -36,7 +36,9 @@ bool In(const std::string_view (&list)[N], std::string_view code) {
   return std::find(std::begin(list), std::end(list), code) != std::end(list);
 }
 
-bool EndsWith(std::string_view s, std::string_view suffix) { return s.ends_with(suffix); }
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.ends_with(suffix);
+}
 
 // "aws.protocoltests#FooError:http://internal.amazon.com/" -> "FooError"
 std::string SanitizeCode(std::string_view raw) {
@@ -66,20 +68,25 @@ std::string UserSafeMessage(std::string_view message) {
 
 }  // namespace
 
-bool IsThrottlingErrorCode(std::string_view code) { return In(kThrottlingCodes, code); }
-bool IsTransientErrorCode(std::string_view code) { return In(kTransientCodes, code); }
+bool IsThrottlingErrorCode(std::string_view code) {
+  return In(kThrottlingCodes, code);
+}
+bool IsTransientErrorCode(std::string_view code) {
+  return In(kTransientCodes, code);
+}
 
 void Classify(AwsError& e) {
   e.throttling = IsThrottlingErrorCode(e.code) || e.http_status == 429;
-  const bool transient_status = e.http_status == 500 || e.http_status == 502 ||
-                                e.http_status == 503 || e.http_status == 504;
+  const bool transient_status =
+      e.http_status == 500 || e.http_status == 502 || e.http_status == 503 || e.http_status == 504;
   e.retryable = e.throttling || IsTransientErrorCode(e.code) || transient_status;
 }
 
 AwsError ParseJsonError(const HttpResponse& response) {
   AwsError e;
   e.http_status = response.status;
-  e.request_id = response.Header("x-amzn-RequestId").value_or(response.Header("x-amz-request-id").value_or(""));
+  e.request_id = response.Header("x-amzn-RequestId")
+                     .value_or(response.Header("x-amz-request-id").value_or(""));
   const nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
   std::string raw_code;
   if (auto header = response.Header("x-amzn-ErrorType"); header && !header->empty()) {
@@ -110,9 +117,9 @@ Status ErrorToStatus(const AwsError& e, std::string_view service, std::string_vi
   const std::string& c = e.code;
   Code code;
   if (c == "AccessDenied" || c == "AccessDeniedException" || c == "UnauthorizedOperation" ||
-      c == "UnauthorizedException" || c == "AuthorizationError" ||
-      c == "NotAuthorizedException" || c == "InvalidIdentityToken" ||
-      c == "UnsupportedOperation" || c == "UnauthorizedAccessException") {
+      c == "UnauthorizedException" || c == "AuthorizationError" || c == "NotAuthorizedException" ||
+      c == "InvalidIdentityToken" || c == "UnsupportedOperation" ||
+      c == "UnauthorizedAccessException") {
     code = Code::kPermissionDenied;
   } else if (c == "UnrecognizedClientException" || c == "InvalidClientTokenId" ||
              c == "InvalidSignatureException" || c == "SignatureDoesNotMatch" ||
@@ -136,13 +143,12 @@ Status ErrorToStatus(const AwsError& e, std::string_view service, std::string_vi
              EndsWith(c, "NotFound") || EndsWith(c, "NotFoundFault") ||
              EndsWith(c, "NotFoundException") || c == "NoSuchEntity") {
     code = Code::kNotFound;
-  } else if (c == "ValidationException" || c == "ValidationError" ||
-             c == "InvalidParameterValue" || c == "InvalidParameterValueException" ||
-             c == "InvalidParameterCombination" || c == "InvalidParameterException" ||
-             c == "MissingParameter" || c == "InvalidRequestException" ||
-             c == "SerializationException" || c == "MalformedPolicyDocument" ||
-             c == "MalformedPolicyDocumentException" || c == "PackedPolicyTooLarge" ||
-             c == "InvalidAction" || c == "InvalidQueryParameter" ||
+  } else if (c == "ValidationException" || c == "ValidationError" || c == "InvalidParameterValue" ||
+             c == "InvalidParameterValueException" || c == "InvalidParameterCombination" ||
+             c == "InvalidParameterException" || c == "MissingParameter" ||
+             c == "InvalidRequestException" || c == "SerializationException" ||
+             c == "MalformedPolicyDocument" || c == "MalformedPolicyDocumentException" ||
+             c == "PackedPolicyTooLarge" || c == "InvalidAction" || c == "InvalidQueryParameter" ||
              c == "UnknownOperationException") {
     code = Code::kInvalidArgument;
   } else if (c == "ExecuteStatementException" || c == "DatabaseConnectionException" ||

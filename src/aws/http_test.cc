@@ -63,7 +63,8 @@ class CurlHttpClientTest : public ::testing::Test {
 TEST_F(CurlHttpClientTest, PostsOverVerifiedTlsAndReusesTheConnection) {
   auto client = Client(TrustingOptions());
   for (int i = 0; i < 5; ++i) {
-    HttpRequest req{"POST", Url("/echo"), {{"X-Amz-Target", "Svc.Op"}}, "{\"i\":" + std::to_string(i) + "}"};
+    HttpRequest req{
+        "POST", Url("/echo"), {{"X-Amz-Target", "Svc.Op"}}, "{\"i\":" + std::to_string(i) + "}"};
     auto res = client->Send(req);
     ASSERT_TRUE(res.ok()) << res.status() << " " << res.status().detail();
     EXPECT_EQ(res->status, 200);
@@ -140,7 +141,8 @@ TEST_F(CurlHttpClientTest, TotalTimeoutIsReported) {
   ServerThread slow(std::move(owned));
   CurlHttpClient::Options options;
   options.total_timeout = std::chrono::milliseconds(200);
-  auto res = Client(options)->Send({"GET", "http://127.0.0.1:" + std::to_string(slow.port()) + "/slow", {}, ""});
+  auto res = Client(options)->Send(
+      {"GET", "http://127.0.0.1:" + std::to_string(slow.port()) + "/slow", {}, ""});
   release = true;
   ASSERT_FALSE(res.ok());
   EXPECT_EQ(res.status().code(), Code::kTimeout);
@@ -183,8 +185,10 @@ class ScopedEnv {
   }
   ~ScopedEnv() {
     for (const auto& [k, v] : saved_) {
-      if (v) setenv(k.c_str(), v->c_str(), 1);
-      else unsetenv(k.c_str());
+      if (v)
+        setenv(k.c_str(), v->c_str(), 1);
+      else
+        unsetenv(k.c_str());
     }
   }
 
