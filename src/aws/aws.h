@@ -740,10 +740,21 @@ class RedshiftDataClient {
   Result<StatementDescription> RunStatement(
       ExecuteStatementRequest request, const RunOptions& options,
       const std::function<Status(const ResultPage&)>& on_page);
+  // The same with ResultFormat CSV: pages come from GetStatementResultV2.
+  Result<StatementDescription> RunStatementCsv(
+      ExecuteStatementRequest request, const RunOptions& options,
+      const std::function<Status(const CsvResultPage&)>& on_page);
 
   AwsServiceClient& service() { return *client_; }
 
+  // The Data API's limit on SQL text; ExecuteStatement refuses longer text locally.
+  static constexpr std::size_t kMaxSqlBytes = 100 * 1024;
+
  private:
+  // ExecuteStatement, then wait for a terminal state; FAILED/ABORTED become errors.
+  Result<StatementDescription> RunToCompletion(ExecuteStatementRequest request,
+                                               const RunOptions& options);
+
   std::unique_ptr<AwsServiceClient> client_;
   Clock& clock_;
   Random& random_;

@@ -239,6 +239,10 @@ Result<std::unique_ptr<RedshiftDataClient>> RedshiftDataClient::Create(
 
 Result<ExecuteStatementResult> RedshiftDataClient::ExecuteStatement(
     const ExecuteStatementRequest& r) {
+  if (r.sql.size() > kMaxSqlBytes) {
+    return InvalidArgument("SQL text is " + std::to_string(r.sql.size()) +
+                           " bytes; the Data API accepts at most 100 KB");
+  }
   json input = {{"Sql", r.sql}};
   if (r.session_id.empty()) {
     SP_TRY(CheckTarget(r.target));
@@ -465,9 +469,8 @@ Result<std::vector<ColumnMetadata>> RedshiftDataClient::DescribeAllColumns(
   });
 }
 
-Result<StatementDescription> RedshiftDataClient::RunStatement(
-    ExecuteStatementRequest request, const RunOptions& options,
-    const std::function<Status(const ResultPage&)>& on_page) {
+Result<StatementDescription> RedshiftDataClient::RunToCompletion(ExecuteStatementRequest request,
+                                                                 const RunOptions& options) {
   const auto deadline = clock_.Monotonic() + options.deadline;
   bool long_poll = options.long_poll;
   const bool we_set_wait = long_poll && !request.wait_time_seconds;
@@ -523,10 +526,33 @@ Result<StatementDescription> RedshiftDataClient::RunStatement(
   if (desc.status == StatementStatus::kAborted) {
     return Status(Code::kCancelled, "statement " + id + " was aborted");
   }
+  return desc;
+}
+
+Result<StatementDescription> RedshiftDataClient::RunStatement(
+    ExecuteStatementRequest request, const RunOptions& options,
+    const std::function<Status(const ResultPage&)>& on_page) {
+  StatementDescription desc = SP_TRY(RunToCompletion(std::move(request), options));
   if (desc.has_result_set && on_page) {
     std::string token;
     do {
-      ResultPage page = SP_TRY(GetStatementResult(id, token));
+      ResultPage page = SP_TRY(GetStatementResult(desc.id, token));
+      SP_TRY(on_page(page));
+      token = std::move(page.next_token);
+    } while (!token.empty());
+  }
+  return desc;
+}
+
+Result<StatementDescription> RedshiftDataClient::RunStatementCsv(
+    ExecuteStatementRequest request, const RunOptions& options,
+    const std::function<Status(const CsvResultPage&)>& on_page) {
+  request.result_format = "CSV";
+  StatementDescription desc = SP_TRY(RunToCompletion(std::move(request), options));
+  if (desc.has_result_set && on_page) {
+    std::string token;
+    do {
+      CsvResultPage page = SP_TRY(GetStatementResultV2(desc.id, token));
       SP_TRY(on_page(page));
       token = std::move(page.next_token);
     } while (!token.empty());

@@ -334,6 +334,36 @@ TEST_F(DataApiTest, PageCallbackErrorStopsTheFetch) {
   EXPECT_EQ(http_->pending(), 1u);  // the second page was never requested
 }
 
+TEST_F(DataApiTest, RunStatementCsvStreamsV2Pages) {
+  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
+  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}, {"ResultFormat", "CSV"}});
+  ReplyJson({{"Records", {{{"CSVRecords", "a,b\n1,2\n"}}}}, {"NextToken", "n"}});
+  ReplyJson({{"Records", {{{"CSVRecords", "3,4\n"}}}}});
+  ExecuteStatementRequest req;
+  req.target = Serverless();
+  req.sql = "select a, b from t";
+  std::string csv;
+  auto desc = client_->RunStatementCsv(req, RunOptions{}, [&](const CsvResultPage& page) {
+    for (const auto& block : page.csv_records) csv += block;
+    return Status::Ok();
+  });
+  ASSERT_TRUE(desc.ok()) << desc.status();
+  EXPECT_EQ(csv, "a,b\n1,2\n3,4\n");
+  EXPECT_EQ(Body(0)["ResultFormat"], "CSV");
+  EXPECT_EQ(Target(2), "RedshiftData.GetStatementResultV2");
+  EXPECT_EQ(Body(3), (json{{"Id", kId}, {"NextToken", "n"}}));
+}
+
+TEST_F(DataApiTest, SqlLongerThanTheDataApiLimitIsRefusedLocally) {
+  ExecuteStatementRequest req;
+  req.target = Serverless();
+  req.sql = std::string(RedshiftDataClient::kMaxSqlBytes + 1, 'x');
+  auto out = client_->ExecuteStatement(req);
+  EXPECT_EQ(out.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(out.status().message(), HasSubstr("at most 100 KB"));
+  EXPECT_TRUE(http_->requests().empty());
+}
+
 TEST_F(DataApiTest, CancelStatementReportsTheServiceAnswer) {
   ReplyJson({{"Status", true}});
   EXPECT_TRUE(*client_->CancelStatement(kId));
