@@ -1,0 +1,1053 @@
+// The Store, written once over the internal SQL layer (db.h) for both backends. Sealing
+// happens here: every value listed as sealed in store.h is encrypted before it reaches SQL.
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "store/codec.h"
+#include "store/db.h"
+#include "store/store.h"
+
+namespace schemaport::store {
+namespace {
+
+using crypto::Bytes;
+using crypto::Place;
+using internal::AsBytes;
+using internal::AsInt;
+using internal::AsText;
+using internal::Conn;
+using internal::Database;
+using internal::Dialect;
+using internal::IsNull;
+using internal::Reader;
+using internal::Row;
+using internal::Value;
+using internal::Writer;
+
+std::int64_t Ms(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+TimePoint FromMs(std::int64_t ms) {
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)));
+}
+
+Status Corrupt(std::string_view what) {
+  return DataLoss("a sealed " + std::string(what) + " has an unexpected format");
+}
+
+std::string EncodeTable(const SavedTable& t) {
+  Writer w;
+  w.U64(1);  // encoding version
+  w.Str(t.database);
+  w.Str(t.schema);
+  w.Str(t.name);
+  w.Str(t.kind);
+  w.Str(t.comment);
+  w.Map(t.attributes);
+  w.U64(t.columns.size());
+  for (const SavedColumn& c : t.columns) {
+    w.Str(c.name);
+    w.Str(c.type);
+    w.U64(static_cast<std::uint32_t>(c.ordinal));
+    w.U64(c.nullable ? 1 : 0);
+    w.Str(c.comment);
+    w.Map(c.attributes);
+  }
+  return w.data();
+}
+
+Status DecodeTable(std::string_view data, SavedTable& t) {
+  Reader r(data);
+  if (r.U64() != 1) return Corrupt("table");
+  t.database = r.Str();
+  t.schema = r.Str();
+  t.name = r.Str();
+  t.kind = r.Str();
+  t.comment = r.Str();
+  t.attributes = r.Map();
+  const std::uint64_t n = r.U64();
+  if (!r.ok() || n > data.size()) return Corrupt("table");
+  t.columns.resize(n);
+  for (SavedColumn& c : t.columns) {
+    c.name = r.Str();
+    c.type = r.Str();
+    c.ordinal = static_cast<std::int32_t>(static_cast<std::uint32_t>(r.U64()));
+    c.nullable = r.U64() != 0;
+    c.comment = r.Str();
+    c.attributes = r.Map();
+  }
+  if (!r.done()) return Corrupt("table");
+  return Status::Ok();
+}
+
+// A Secret, so that the plaintext buffer is wiped when it goes.
+Secret EncodeCredentials(const std::map<std::string, Secret>& creds) {
+  Writer w;
+  w.U64(creds.size());
+  for (const auto& [k, v] : creds) {
+    w.Str(k);
+    w.Str(v.Reveal());
+  }
+  return Secret(w.data());
+}
+
+Result<std::map<std::string, Secret>> DecodeCredentials(std::string data) {
+  std::map<std::string, Secret> out;
+  Reader r(data);
+  const std::uint64_t n = r.U64();
+  for (std::uint64_t i = 0; r.ok() && i < n; ++i) {
+    std::string k = r.Str();
+    out[std::move(k)] = Secret(r.Str());
+  }
+  const bool good = r.done();
+  OPENSSL_cleanse(data.data(), data.size());
+  if (!good) return Corrupt("credential set");
+  return out;
+}
+
+std::string EncodeMap(const std::map<std::string, std::string>& m) {
+  Writer w;
+  w.Map(m);
+  return w.data();
+}
+
+Result<std::map<std::string, std::string>> DecodeMap(std::string_view data) {
+  Reader r(data);
+  auto m = r.Map();
+  if (!r.done()) return Corrupt("settings");
+  return m;
+}
+
+std::string NormalizeEmail(std::string_view email) {
+  std::size_t b = 0, e = email.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(email[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(email[e - 1]))) --e;
+  std::string out(email.substr(b, e - b));
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view StateSql(JobState s) {
+  return JobStateName(s);
+}
+
+Result<JobState> ParseState(std::string_view s) {
+  if (s == "queued") return JobState::kQueued;
+  if (s == "running") return JobState::kRunning;
+  if (s == "succeeded") return JobState::kSucceeded;
+  if (s == "failed") return JobState::kFailed;
+  return DataLoss("a job has an unknown state", std::string(s));
+}
+
+constexpr std::string_view kJobColumns =
+    "id, org_id, connection_id, kind, state, progress_done, progress_total, input_sealed, "
+    "error_sealed, lease_owner, lease_expires_at, attempts, created_at, updated_at";
+
+class SqlStore final : public Store {
+ public:
+  SqlStore(std::unique_ptr<Database> db, StoreDeps deps) : db_(std::move(db)), deps_(deps) {}
+
+  Status Init() {
+    SP_TRY(internal::Migrate(*db_, Now()));
+    // Verifying against this keeps unknown e-mails as slow as wrong passwords.
+    dummy_hash_ = SP_TRY(deps_.hasher.Hash(Secret("schemaport-no-such-user")));
+    return Status::Ok();
+  }
+
+  Result<int> SchemaVersion() override {
+    int version = 0;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const auto rows =
+          SP_TRY(c.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}));
+      version = static_cast<int>(AsInt(rows.at(0).at(0)));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return version;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Orgs and users
+
+  Result<Org> CreateOrg(const std::string& name) override {
+    Org org{NewId(deps_.random), name, FromMs(Now())};
+    const auto wk = SP_TRY(deps_.crypto.NewDataKey(OrgKeyPlace(org.id)));
+    const Bytes name_sealed =
+        SP_TRY(deps_.crypto.Seal(wk.key, name, {org.id, "orgs", org.id, "name"}));
+    const Value p[] = {org.id, Ms(org.created_at), wk.wrapped, name_sealed};
+    Status status = db_->Run([&](Conn& c) -> Status {
+      SP_TRY(
+          c.Exec("INSERT INTO orgs (id, created_at, wrapped_key, name_sealed) "
+                 "VALUES ($1, $2, $3, $4)",
+                 p));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return org;
+  }
+
+  Result<Org> GetOrg(const std::string& org_id) override {
+    Org org;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const Value p[] = {org_id};
+      const auto rows =
+          SP_TRY(c.Query("SELECT created_at, wrapped_key, name_sealed FROM orgs WHERE id = $1", p));
+      if (rows.empty()) return NotFound("no such organization");
+      const crypto::Key key =
+          SP_TRY(deps_.crypto.UnwrapDataKey(AsBytes(rows[0][1]), OrgKeyPlace(org_id)));
+      org.id = org_id;
+      org.created_at = FromMs(AsInt(rows[0][0]));
+      org.name =
+          SP_TRY(deps_.crypto.Open(key, AsBytes(rows[0][2]), {org_id, "orgs", org_id, "name"}));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return org;
+  }
+
+  Result<std::int64_t> CountOrgs() override {
+    std::int64_t n = 0;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const auto rows = SP_TRY(c.Query("SELECT COUNT(*) FROM orgs", {}));
+      n = AsInt(rows.at(0).at(0));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return n;
+  }
+
+  Result<User> CreateUser(const std::string& org_id, const std::string& email, Role role,
+                          const Secret& password) override {
+    User user{NewId(deps_.random), org_id, NormalizeEmail(email), role, FromMs(Now())};
+    if (user.email.empty() || user.email.find('@') == std::string::npos) {
+      return InvalidArgument("e-mail address is not valid");
+    }
+    if (password.empty()) return InvalidArgument("password must not be empty");
+    const std::string hash = SP_TRY(deps_.hasher.Hash(password));
+    const Value p[] = {
+        user.id, org_id, user.email, std::string(RoleName(role)), hash, Ms(user.created_at)};
+    Status s = db_->Run([&](Conn& c) -> Status {
+      SP_TRY(
+          c.Exec("INSERT INTO users (id, org_id, email, role, password_hash, created_at) "
+                 "VALUES ($1, $2, $3, $4, $5, $6)",
+                 p));
+      return Status::Ok();
+    });
+    if (s.code() == Code::kAlreadyExists) {
+      return Status(Code::kAlreadyExists, "a user with this e-mail address already exists");
+    }
+    if (s.code() == Code::kNotFound) return NotFound("no such organization");
+    SP_TRY(s);
+    return user;
+  }
+
+  Result<User> GetUser(const std::string& org_id, const std::string& user_id) override {
+    std::vector<User> users = SP_TRY(QueryUsers(
+        "SELECT id, org_id, email, role, created_at FROM users WHERE org_id = $1 AND id = $2",
+        {org_id, user_id}));
+    if (users.empty()) return NotFound("no such user");
+    return std::move(users[0]);
+  }
+
+  Result<std::vector<User>> ListUsers(const std::string& org_id) override {
+    return QueryUsers(
+        "SELECT id, org_id, email, role, created_at FROM users WHERE org_id = $1 "
+        "ORDER BY created_at, id",
+        {org_id});
+  }
+
+  Result<User> VerifyPassword(const std::string& email, const Secret& password) override {
+    std::optional<User> user;
+    std::string hash;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const Value p[] = {NormalizeEmail(email)};
+      const auto rows = SP_TRY(c.Query(
+          "SELECT id, org_id, email, role, created_at, password_hash FROM users WHERE email = $1",
+          p));
+      if (!rows.empty()) {
+        user = SP_TRY(UserFromRow(rows[0]));
+        hash = AsText(rows[0][5]);
+      }
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    const bool match = deps_.hasher.Verify(password, user ? hash : dummy_hash_);
+    if (!user || !match) return Unauthenticated("wrong e-mail address or password");
+    return std::move(*user);
+  }
+
+  Status SetPassword(const std::string& org_id, const std::string& user_id,
+                     const Secret& password) override {
+    if (password.empty()) return InvalidArgument("password must not be empty");
+    const std::string hash = SP_TRY(deps_.hasher.Hash(password));
+    return db_->Run([&](Conn& c) -> Status {
+      const Value p[] = {hash, org_id, user_id};
+      const auto n =
+          SP_TRY(c.Exec("UPDATE users SET password_hash = $1 WHERE org_id = $2 AND id = $3", p));
+      if (n == 0) return NotFound("no such user");
+      return Status::Ok();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Sessions and API tokens
+
+  Result<IssuedSession> CreateSession(const std::string& user_id,
+                                      std::chrono::seconds ttl) override {
+    IssuedSession out;
+    out.token = crypto::NewToken(deps_.random, "sps_");
+    out.session.id = NewId(deps_.random);
+    out.session.user_id = user_id;
+    out.session.created_at = FromMs(Now());
+    out.session.expires_at = out.session.created_at + ttl;
+    Status status = db_->Transaction([&](Conn& c) -> Status {
+      out.session.org_id = SP_TRY(UserOrg(c, user_id));
+      const Value p[] = {crypto::HashToken(out.token),
+                         out.session.id,
+                         user_id,
+                         out.session.org_id,
+                         Ms(out.session.created_at),
+                         Ms(out.session.expires_at)};
+      SP_TRY(
+          c.Exec("INSERT INTO sessions (token_hash, id, user_id, org_id, created_at, "
+                 "expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                 p));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return out;
+  }
+
+  Result<Session> LookupSession(const Secret& token) override {
+    Session s;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const Value p[] = {crypto::HashToken(token), Now()};
+      const auto rows =
+          SP_TRY(c.Query("SELECT id, user_id, org_id, created_at, expires_at FROM sessions "
+                         "WHERE token_hash = $1 AND expires_at > $2",
+                         p));
+      if (rows.empty()) return Unauthenticated("the session is unknown or has expired");
+      s = Session{AsText(rows[0][0]), AsText(rows[0][1]), AsText(rows[0][2]),
+                  FromMs(AsInt(rows[0][3])), FromMs(AsInt(rows[0][4]))};
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return s;
+  }
+
+  Status DeleteSession(const Secret& token) override {
+    return db_->Run([&](Conn& c) -> Status {
+      const Value p[] = {crypto::HashToken(token)};
+      SP_TRY(c.Exec("DELETE FROM sessions WHERE token_hash = $1", p));
+      return Status::Ok();
+    });
+  }
+
+  Result<IssuedApiToken> CreateApiToken(const std::string& user_id, const std::string& name,
+                                        std::optional<std::chrono::seconds> ttl) override {
+    IssuedApiToken out;
+    out.secret = crypto::NewToken(deps_.random, "spt_");
+    ApiToken& t = out.token;
+    t.id = NewId(deps_.random);
+    t.user_id = user_id;
+    t.name = name;
+    t.created_at = FromMs(Now());
+    if (ttl) t.expires_at = t.created_at + *ttl;
+    Status status = db_->Transaction([&](Conn& c) -> Status {
+      t.org_id = SP_TRY(UserOrg(c, user_id));
+      const crypto::Key key = SP_TRY(OrgKey(c, t.org_id));
+      const Bytes sealed =
+          SP_TRY(deps_.crypto.Seal(key, name, {t.org_id, "api_tokens", t.id, "name"}));
+      const Value p[] = {t.id,
+                         crypto::HashToken(out.secret),
+                         user_id,
+                         t.org_id,
+                         sealed,
+                         Ms(t.created_at),
+                         t.expires_at ? Value(Ms(*t.expires_at)) : Value(nullptr)};
+      SP_TRY(
+          c.Exec("INSERT INTO api_tokens (id, token_hash, user_id, org_id, name_sealed, "
+                 "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 p));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return out;
+  }
+
+  Result<ApiToken> LookupApiToken(const Secret& token) override {
+    std::vector<ApiToken> tokens = SP_TRY(QueryApiTokens(
+        "SELECT id, user_id, org_id, name_sealed, created_at, expires_at FROM api_tokens "
+        "WHERE token_hash = $1 AND (expires_at IS NULL OR expires_at > $2)",
+        {crypto::HashToken(token), Now()}));
+    if (tokens.empty()) return Unauthenticated("the API token is unknown, revoked or expired");
+    return std::move(tokens[0]);
+  }
+
+  Result<std::vector<ApiToken>> ListApiTokens(const std::string& org_id) override {
+    return QueryApiTokens(
+        "SELECT id, user_id, org_id, name_sealed, created_at, expires_at FROM api_tokens "
+        "WHERE org_id = $1 ORDER BY created_at, id",
+        {org_id});
+  }
+
+  Status RevokeApiToken(const std::string& org_id, const std::string& token_id) override {
+    return db_->Run([&](Conn& c) -> Status {
+      const Value p[] = {org_id, token_id};
+      const auto n = SP_TRY(c.Exec("DELETE FROM api_tokens WHERE org_id = $1 AND id = $2", p));
+      if (n == 0) return NotFound("no such API token");
+      return Status::Ok();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Connections
+
+  Result<Connection> CreateConnection(const Connection& in) override {
+    if (in.org_id.empty()) return InvalidArgument("a connection needs an organization");
+    if (in.data_store_type.empty()) return InvalidArgument("a connection needs a data store type");
+    Connection conn = in;
+    conn.id = NewId(deps_.random);
+    conn.created_at = conn.updated_at = FromMs(Now());
+    const auto wk = SP_TRY(deps_.crypto.NewDataKey(ConnectionKeyPlace(conn.org_id, conn.id)));
+    const SealedConnection sealed = SP_TRY(SealConnection(wk.key, conn));
+    const Value p[] = {
+        conn.id,         conn.org_id,        conn.data_store_type, wk.wrapped,         sealed.name,
+        sealed.settings, sealed.credentials, Ms(conn.created_at),  Ms(conn.updated_at)};
+    Status s = db_->Run([&](Conn& c) -> Status {
+      SP_TRY(
+          c.Exec("INSERT INTO connections (id, org_id, data_store_type, wrapped_key, "
+                 "name_sealed, settings_sealed, credentials_sealed, created_at, updated_at) "
+                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 p));
+      return Status::Ok();
+    });
+    if (s.code() == Code::kNotFound) return NotFound("no such organization");
+    SP_TRY(s);
+    return conn;
+  }
+
+  Result<Connection> GetConnection(const std::string& org_id, const std::string& id) override {
+    std::vector<Connection> out = SP_TRY(QueryConnections(
+        std::string(kConnectionSelect) + " WHERE org_id = $1 AND id = $2", {org_id, id}));
+    if (out.empty()) return NotFound("no such connection");
+    return std::move(out[0]);
+  }
+
+  Result<std::vector<Connection>> ListConnections(const std::string& org_id) override {
+    return QueryConnections(
+        std::string(kConnectionSelect) + " WHERE org_id = $1 ORDER BY created_at, id", {org_id});
+  }
+
+  Status UpdateConnection(const Connection& in) override {
+    return db_->Transaction([&](Conn& c) -> Status {
+      const crypto::Key key = SP_TRY(ConnectionKey(c, in.org_id, in.id));
+      const SealedConnection sealed = SP_TRY(SealConnection(key, in));
+      const Value p[] = {sealed.name, sealed.settings, sealed.credentials, Now(), in.org_id, in.id};
+      const auto n =
+          SP_TRY(c.Exec("UPDATE connections SET name_sealed = $1, settings_sealed = $2, "
+                        "credentials_sealed = $3, updated_at = $4 WHERE org_id = $5 AND id = $6",
+                        p));
+      if (n == 0) return NotFound("no such connection");
+      return Status::Ok();
+    });
+  }
+
+  Status DeleteConnection(const std::string& org_id, const std::string& id) override {
+    Status status = db_->Transaction([&](Conn& c) -> Status {
+      const Value p[] = {org_id, id};
+      // Cascades to catalogs, saved tables and jobs; the wrapped data key goes with the row.
+      const auto n = SP_TRY(c.Exec("DELETE FROM connections WHERE org_id = $1 AND id = $2", p));
+      if (n == 0) return NotFound("no such connection");
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return db_->AfterShred();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Catalogs
+
+  Status PutCatalog(const FetchedCatalog& cat) override {
+    return db_->Transaction([&](Conn& c) -> Status {
+      const crypto::Key key = SP_TRY(ConnectionKey(c, cat.org_id, cat.connection_id));
+      const Bytes sealed = SP_TRY(deps_.crypto.Seal(
+          key, cat.document, {cat.org_id, "catalogs", cat.connection_id, "document"}));
+      const Value p[] = {cat.connection_id,  cat.org_id,      Ms(cat.fetched_at),
+                         Ms(cat.expires_at), cat.table_count, sealed};
+      SP_TRY(c.Exec(
+          "INSERT INTO catalogs (connection_id, org_id, fetched_at, expires_at, table_count, "
+          "document_sealed) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (connection_id) DO "
+          "UPDATE SET fetched_at = excluded.fetched_at, expires_at = excluded.expires_at, "
+          "table_count = excluded.table_count, document_sealed = excluded.document_sealed",
+          p));
+      return Status::Ok();
+    });
+  }
+
+  Result<FetchedCatalog> GetCatalog(const std::string& org_id,
+                                    const std::string& connection_id) override {
+    FetchedCatalog cat;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const crypto::Key key = SP_TRY(ConnectionKey(c, org_id, connection_id));
+      const Value p[] = {org_id, connection_id, Now()};
+      const auto rows = SP_TRY(
+          c.Query("SELECT fetched_at, expires_at, table_count, document_sealed FROM catalogs "
+                  "WHERE org_id = $1 AND connection_id = $2 AND expires_at > $3",
+                  p));
+      if (rows.empty()) return NotFound("no fetched catalog (none fetched, or it expired)");
+      cat.connection_id = connection_id;
+      cat.org_id = org_id;
+      cat.fetched_at = FromMs(AsInt(rows[0][0]));
+      cat.expires_at = FromMs(AsInt(rows[0][1]));
+      cat.table_count = AsInt(rows[0][2]);
+      cat.document = SP_TRY(deps_.crypto.Open(key, AsBytes(rows[0][3]),
+                                              {org_id, "catalogs", connection_id, "document"}));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return cat;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Saved tables
+
+  Status ReplaceSavedTables(const std::string& org_id, const std::string& connection_id,
+                            std::vector<SavedTable> tables) override {
+    crypto::Key key;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      key = SP_TRY(ConnectionKey(c, org_id, connection_id));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    // Seal outside the write transaction to keep it short.
+    const std::int64_t now = Now();
+    std::vector<std::array<Value, 6>> rows;
+    rows.reserve(tables.size());
+    std::set<std::string> ids;
+    for (SavedTable& t : tables) {
+      if (t.id.empty()) t.id = NewId(deps_.random);
+      if (!ids.insert(t.id).second) return InvalidArgument("two saved tables share an id");
+      const Bytes sealed = SP_TRY(
+          deps_.crypto.Seal(key, EncodeTable(t), {org_id, "saved_tables", t.id, "metadata"}));
+      rows.push_back(
+          {t.id, connection_id, org_id, now, static_cast<std::int64_t>(t.columns.size()), sealed});
+    }
+    return db_->Transaction([&](Conn& c) -> Status {
+      // The connection must still be there (and be this org's) inside the transaction.
+      SP_TRY(ConnectionKey(c, org_id, connection_id));
+      const Value del[] = {org_id, connection_id};
+      SP_TRY(c.Exec("DELETE FROM saved_tables WHERE org_id = $1 AND connection_id = $2", del));
+      constexpr std::size_t kBatch = 200;
+      for (std::size_t start = 0; start < rows.size(); start += kBatch) {
+        const std::size_t n = std::min(kBatch, rows.size() - start);
+        std::string sql =
+            "INSERT INTO saved_tables (id, connection_id, org_id, saved_at, column_count, "
+            "metadata_sealed) VALUES ";
+        std::vector<Value> params;
+        params.reserve(n * 6);
+        for (std::size_t i = 0; i < n; ++i) {
+          if (i) sql += ", ";
+          sql += "(";
+          for (std::size_t k = 0; k < 6; ++k) {
+            if (k) sql += ", ";
+            sql += '$';
+            sql += std::to_string(i * 6 + k + 1);
+            params.push_back(std::move(rows[start + i][k]));
+          }
+          sql += ")";
+        }
+        SP_TRY(c.Exec(sql, params));
+      }
+      return Status::Ok();
+    });
+  }
+
+  Result<std::vector<SavedTable>> ListSavedTables(const std::string& org_id,
+                                                  const std::string& connection_id) override {
+    return QueryTables(org_id, connection_id, "");
+  }
+
+  Result<SavedTable> GetSavedTable(const std::string& org_id, const std::string& connection_id,
+                                   const std::string& table_id) override {
+    std::vector<SavedTable> out = SP_TRY(QueryTables(org_id, connection_id, table_id));
+    if (out.empty()) return NotFound("no such saved table");
+    return std::move(out[0]);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Jobs
+
+  Result<Job> CreateJob(const NewJob& in) override {
+    if (in.kind.empty()) return InvalidArgument("a job needs a kind");
+    Job job;
+    job.id = NewId(deps_.random);
+    job.org_id = in.org_id;
+    job.connection_id = in.connection_id;
+    job.kind = in.kind;
+    job.input = in.input;
+    job.created_at = job.updated_at = FromMs(Now());
+    Status s = db_->Transaction([&](Conn& c) -> Status {
+      const crypto::Key key = SP_TRY(OrgKey(c, in.org_id));
+      if (!in.connection_id.empty()) SP_TRY(ConnectionExists(c, in.org_id, in.connection_id));
+      const Bytes input =
+          SP_TRY(deps_.crypto.Seal(key, in.input, {in.org_id, "jobs", job.id, "input"}));
+      const Value p[] = {job.id,
+                         job.org_id,
+                         in.connection_id.empty() ? Value(nullptr) : Value(in.connection_id),
+                         job.kind,
+                         std::string(StateSql(JobState::kQueued)),
+                         input,
+                         Ms(job.created_at)};
+      SP_TRY(
+          c.Exec("INSERT INTO jobs (id, org_id, connection_id, kind, state, progress_done, "
+                 "progress_total, input_sealed, attempts, created_at, updated_at) VALUES "
+                 "($1, $2, $3, $4, $5, 0, 0, $6, 0, $7, $7)",
+                 p));
+      return Status::Ok();
+    });
+    SP_TRY(s);
+    return job;
+  }
+
+  Result<Job> GetJob(const std::string& org_id, const std::string& job_id) override {
+    Job job;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      job = SP_TRY(LoadJob(c, org_id, job_id));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return job;
+  }
+
+  Result<std::optional<Job>> ClaimJob(const std::string& owner,
+                                      std::chrono::milliseconds lease) override {
+    if (owner.empty()) return InvalidArgument("a job lease needs an owner");
+    std::optional<Job> out;
+    const std::int64_t now = Now();
+    // Claimable: queued, or running with an expired lease (its owner died). The outer
+    // condition is re-checked on the locked row (PostgreSQL), so two instances never both win.
+    const std::string sql =
+        std::string(
+            "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, "
+            "attempts = attempts + 1, updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE "
+            "state = 'queued' OR (state = 'running' AND lease_expires_at <= $3) "
+            "ORDER BY created_at, id LIMIT 1") +
+        (db_->dialect() == Dialect::kPostgres ? " FOR UPDATE SKIP LOCKED" : "") +
+        ") AND (state = 'queued' OR (state = 'running' AND lease_expires_at <= $3)) "
+        "RETURNING id, org_id";
+    Status status = db_->Transaction([&](Conn& c) -> Status {
+      const Value p[] = {owner, now + lease.count(), now};
+      const auto rows = SP_TRY(c.Query(sql, p));
+      if (rows.empty()) return Status::Ok();
+      out = SP_TRY(LoadJob(c, AsText(rows[0][1]), AsText(rows[0][0])));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return out;
+  }
+
+  Status UpdateJobProgress(const std::string& job_id, const std::string& owner, std::int64_t done,
+                           std::int64_t total, std::chrono::milliseconds lease) override {
+    return db_->Run([&](Conn& c) -> Status {
+      const std::int64_t now = Now();
+      const Value p[] = {done, total, now + lease.count(), now, job_id, owner};
+      const auto n = SP_TRY(
+          c.Exec("UPDATE jobs SET progress_done = $1, progress_total = $2, lease_expires_at = $3, "
+                 "updated_at = $4 WHERE id = $5 AND lease_owner = $6 AND state = 'running'",
+                 p));
+      if (n == 0) return FailedPrecondition("this instance no longer holds the job's lease");
+      return Status::Ok();
+    });
+  }
+
+  Status FinishJob(const std::string& job_id, const std::string& owner, JobState state,
+                   const std::string& error) override {
+    if (state != JobState::kSucceeded && state != JobState::kFailed) {
+      return InvalidArgument("a job finishes as succeeded or failed");
+    }
+    return db_->Transaction([&](Conn& c) -> Status {
+      const Value q[] = {job_id, owner};
+      const auto rows = SP_TRY(c.Query(
+          "SELECT org_id FROM jobs WHERE id = $1 AND lease_owner = $2 AND state = 'running'", q));
+      if (rows.empty()) return FailedPrecondition("this instance no longer holds the job's lease");
+      const std::string org_id = AsText(rows[0][0]);
+      Value sealed_error = nullptr;
+      if (!error.empty()) {
+        const crypto::Key key = SP_TRY(OrgKey(c, org_id));
+        sealed_error = SP_TRY(deps_.crypto.Seal(key, error, {org_id, "jobs", job_id, "error"}));
+      }
+      const Value p[] = {std::string(StateSql(state)), sealed_error, Now(), job_id, owner};
+      SP_TRY(
+          c.Exec("UPDATE jobs SET state = $1, error_sealed = $2, lease_expires_at = NULL, "
+                 "updated_at = $3 WHERE id = $4 AND lease_owner = $5",
+                 p));
+      return Status::Ok();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Audit
+
+  Result<AuditEvent> AppendAudit(const AuditEvent& in) override {
+    if (in.action.empty()) return InvalidArgument("an audit event needs an action");
+    AuditEvent ev = in;
+    ev.id = NewId(deps_.random);
+    ev.at = FromMs(Now());
+    Status status = db_->Transaction([&](Conn& c) -> Status {
+      const crypto::Key key = SP_TRY(OrgKey(c, ev.org_id));
+      const Bytes detail =
+          SP_TRY(deps_.crypto.Seal(key, ev.detail, {ev.org_id, "audit_events", ev.id, "detail"}));
+      const Value p[] = {ev.id, ev.org_id, Ms(ev.at), ev.actor_id, ev.action, ev.target_id, detail};
+      SP_TRY(c.Exec(
+          "INSERT INTO audit_events (id, org_id, seq, at, actor_id, action, target_id, "
+          "detail_sealed) VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_events "
+          "WHERE org_id = $2), $3, $4, $5, $6, $7)",
+          p));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return ev;
+  }
+
+  Result<std::vector<AuditEvent>> ListAudit(const std::string& org_id,
+                                            std::int32_t limit) override {
+    std::vector<AuditEvent> out;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const crypto::Key key = SP_TRY(OrgKey(c, org_id));
+      const Value p[] = {org_id, static_cast<std::int64_t>(std::max(limit, 0))};
+      const auto rows = SP_TRY(
+          c.Query("SELECT id, at, actor_id, action, target_id, detail_sealed FROM audit_events "
+                  "WHERE org_id = $1 ORDER BY seq DESC LIMIT $2",
+                  p));
+      for (const Row& r : rows) {
+        AuditEvent ev;
+        ev.id = AsText(r[0]);
+        ev.org_id = org_id;
+        ev.at = FromMs(AsInt(r[1]));
+        ev.actor_id = AsText(r[2]);
+        ev.action = AsText(r[3]);
+        ev.target_id = AsText(r[4]);
+        ev.detail = SP_TRY(
+            deps_.crypto.Open(key, AsBytes(r[5]), {org_id, "audit_events", ev.id, "detail"}));
+        out.push_back(std::move(ev));
+      }
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Housekeeping and keys
+
+  Status PurgeExpired() override {
+    return db_->Transaction([&](Conn& c) -> Status {
+      const Value p[] = {Now()};
+      SP_TRY(c.Exec("DELETE FROM catalogs WHERE expires_at <= $1", p));
+      SP_TRY(c.Exec("DELETE FROM sessions WHERE expires_at <= $1", p));
+      return Status::Ok();
+    });
+  }
+
+  Status RotateMasterKey() override {
+    // 1. The provider makes the new version durable and current; every older version stays
+    //    retrievable, so data keys still wrapped by them keep opening.
+    SP_TRY(deps_.crypto.keys().Rotate());
+    // 2. One transaction rewraps every data key. A crash before it commits leaves every key
+    //    wrapped by an older, still-known version; rerunning finishes the job.
+    return RewrapDataKeys();
+  }
+
+  Status RewrapDataKeys() override {
+    const crypto::Key master = SP_TRY(deps_.crypto.keys().Current());
+    return db_->Transaction([&](Conn& c) -> Status {
+      const auto orgs = SP_TRY(c.Query("SELECT id, wrapped_key FROM orgs", {}));
+      for (const Row& r : orgs) {
+        const std::string id = AsText(r[0]);
+        SP_TRY(Rewrap(c, "orgs", AsBytes(r[1]), OrgKeyPlace(id), master, id));
+      }
+      const auto conns = SP_TRY(c.Query("SELECT id, org_id, wrapped_key FROM connections", {}));
+      for (const Row& r : conns) {
+        const std::string id = AsText(r[0]);
+        SP_TRY(Rewrap(c, "connections", AsBytes(r[2]), ConnectionKeyPlace(AsText(r[1]), id), master,
+                      id));
+      }
+      return Status::Ok();
+    });
+  }
+
+  Result<std::vector<std::string>> MasterKeyIdsInUse() override {
+    std::set<std::string> ids;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      for (std::string_view sql :
+           {"SELECT wrapped_key FROM orgs", "SELECT wrapped_key FROM connections"}) {
+        const auto rows = SP_TRY(c.Query(sql, {}));
+        for (const Row& r : rows) ids.insert(SP_TRY(crypto::BlobKeyId(AsBytes(r[0]))));
+      }
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return std::vector<std::string>(ids.begin(), ids.end());
+  }
+
+ private:
+  struct SealedConnection {
+    Bytes name, settings, credentials;
+  };
+
+  static constexpr std::string_view kConnectionSelect =
+      "SELECT id, org_id, data_store_type, wrapped_key, name_sealed, settings_sealed, "
+      "credentials_sealed, created_at, updated_at FROM connections";
+
+  static Place OrgKeyPlace(const std::string& org_id) {
+    return {org_id, "orgs", org_id, "data_key"};
+  }
+  static Place ConnectionKeyPlace(const std::string& org_id, const std::string& id) {
+    return {org_id, "connections", id, "data_key"};
+  }
+
+  std::int64_t Now() const { return Ms(deps_.clock.Now()); }
+
+  Result<SealedConnection> SealConnection(const crypto::Key& key, const Connection& conn) {
+    SealedConnection s;
+    s.name =
+        SP_TRY(deps_.crypto.Seal(key, conn.name, {conn.org_id, "connections", conn.id, "name"}));
+    s.settings = SP_TRY(deps_.crypto.Seal(key, EncodeMap(conn.settings),
+                                          {conn.org_id, "connections", conn.id, "settings"}));
+    s.credentials = SP_TRY(deps_.crypto.Seal(key, EncodeCredentials(conn.credentials).Reveal(),
+                                             {conn.org_id, "connections", conn.id, "credentials"}));
+    return s;
+  }
+
+  Result<crypto::Key> OrgKey(Conn& c, const std::string& org_id) {
+    const Value p[] = {org_id};
+    const auto rows = SP_TRY(c.Query("SELECT wrapped_key FROM orgs WHERE id = $1", p));
+    if (rows.empty()) return NotFound("no such organization");
+    return deps_.crypto.UnwrapDataKey(AsBytes(rows[0][0]), OrgKeyPlace(org_id));
+  }
+
+  Result<crypto::Key> ConnectionKey(Conn& c, const std::string& org_id, const std::string& id) {
+    const Value p[] = {org_id, id};
+    const auto rows =
+        SP_TRY(c.Query("SELECT wrapped_key FROM connections WHERE org_id = $1 AND id = $2", p));
+    if (rows.empty()) return NotFound("no such connection");
+    return deps_.crypto.UnwrapDataKey(AsBytes(rows[0][0]), ConnectionKeyPlace(org_id, id));
+  }
+
+  Status ConnectionExists(Conn& c, const std::string& org_id, const std::string& id) {
+    const Value p[] = {org_id, id};
+    const auto rows = SP_TRY(c.Query("SELECT 1 FROM connections WHERE org_id = $1 AND id = $2", p));
+    if (rows.empty()) return NotFound("no such connection");
+    return Status::Ok();
+  }
+
+  Result<std::string> UserOrg(Conn& c, const std::string& user_id) {
+    const Value p[] = {user_id};
+    const auto rows = SP_TRY(c.Query("SELECT org_id FROM users WHERE id = $1", p));
+    if (rows.empty()) return NotFound("no such user");
+    return AsText(rows[0][0]);
+  }
+
+  Status Rewrap(Conn& c, std::string_view table, const Bytes& wrapped, const Place& place,
+                const crypto::Key& master, const std::string& id) {
+    if (SP_TRY(crypto::BlobKeyId(wrapped)) == master.id) return Status::Ok();
+    const Bytes rewrapped = SP_TRY(deps_.crypto.RewrapDataKey(wrapped, place, master));
+    const Value p[] = {rewrapped, id, wrapped};
+    // `table` is one of two constants above, never input.
+    const std::string sql =
+        "UPDATE " + std::string(table) + " SET wrapped_key = $1 WHERE id = $2 AND wrapped_key = $3";
+    SP_TRY(c.Exec(sql, p));
+    return Status::Ok();
+  }
+
+  static Result<User> UserFromRow(const Row& r) {
+    const Role role = SP_TRY(ParseRole(AsText(r[3])));
+    return User{AsText(r[0]), AsText(r[1]), AsText(r[2]), role, FromMs(AsInt(r[4]))};
+  }
+
+  Result<std::vector<User>> QueryUsers(std::string_view sql, std::vector<Value> params) {
+    std::vector<User> out;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const auto rows = SP_TRY(c.Query(sql, params));
+      for (const Row& r : rows) out.push_back(SP_TRY(UserFromRow(r)));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return out;
+  }
+
+  Result<std::vector<ApiToken>> QueryApiTokens(std::string_view sql, std::vector<Value> params) {
+    std::vector<ApiToken> out;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const auto rows = SP_TRY(c.Query(sql, params));
+      std::map<std::string, crypto::Key> keys;
+      for (const Row& r : rows) {
+        ApiToken t;
+        t.id = AsText(r[0]);
+        t.user_id = AsText(r[1]);
+        t.org_id = AsText(r[2]);
+        auto it = keys.find(t.org_id);
+        if (it == keys.end()) it = keys.emplace(t.org_id, SP_TRY(OrgKey(c, t.org_id))).first;
+        t.name = SP_TRY(
+            deps_.crypto.Open(it->second, AsBytes(r[3]), {t.org_id, "api_tokens", t.id, "name"}));
+        t.created_at = FromMs(AsInt(r[4]));
+        if (!IsNull(r[5])) t.expires_at = FromMs(AsInt(r[5]));
+        out.push_back(std::move(t));
+      }
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return out;
+  }
+
+  Result<std::vector<Connection>> QueryConnections(const std::string& sql,
+                                                   std::vector<Value> params) {
+    std::vector<Connection> out;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const auto rows = SP_TRY(c.Query(sql, params));
+      for (const Row& r : rows) {
+        Connection conn;
+        conn.id = AsText(r[0]);
+        conn.org_id = AsText(r[1]);
+        conn.data_store_type = AsText(r[2]);
+        const crypto::Key key = SP_TRY(
+            deps_.crypto.UnwrapDataKey(AsBytes(r[3]), ConnectionKeyPlace(conn.org_id, conn.id)));
+        conn.name = SP_TRY(
+            deps_.crypto.Open(key, AsBytes(r[4]), {conn.org_id, "connections", conn.id, "name"}));
+        const std::string settings = SP_TRY(deps_.crypto.Open(
+            key, AsBytes(r[5]), {conn.org_id, "connections", conn.id, "settings"}));
+        conn.settings = SP_TRY(DecodeMap(settings));
+        std::string creds = SP_TRY(deps_.crypto.Open(
+            key, AsBytes(r[6]), {conn.org_id, "connections", conn.id, "credentials"}));
+        conn.credentials = SP_TRY(DecodeCredentials(std::move(creds)));
+        conn.created_at = FromMs(AsInt(r[7]));
+        conn.updated_at = FromMs(AsInt(r[8]));
+        out.push_back(std::move(conn));
+      }
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return out;
+  }
+
+  Result<std::vector<SavedTable>> QueryTables(const std::string& org_id,
+                                              const std::string& connection_id,
+                                              const std::string& table_id) {
+    std::vector<SavedTable> out;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const crypto::Key key = SP_TRY(ConnectionKey(c, org_id, connection_id));
+      std::vector<std::vector<Value>> rows;
+      if (table_id.empty()) {
+        const Value p[] = {org_id, connection_id};
+        rows =
+            SP_TRY(c.Query("SELECT id, saved_at, metadata_sealed FROM saved_tables "
+                           "WHERE org_id = $1 AND connection_id = $2 ORDER BY id",
+                           p));
+      } else {
+        const Value p[] = {org_id, connection_id, table_id};
+        rows =
+            SP_TRY(c.Query("SELECT id, saved_at, metadata_sealed FROM saved_tables "
+                           "WHERE org_id = $1 AND connection_id = $2 AND id = $3",
+                           p));
+      }
+      out.reserve(rows.size());
+      for (const Row& r : rows) {
+        SavedTable t;
+        t.id = AsText(r[0]);
+        t.connection_id = connection_id;
+        t.org_id = org_id;
+        t.saved_at = FromMs(AsInt(r[1]));
+        const std::string plain = SP_TRY(
+            deps_.crypto.Open(key, AsBytes(r[2]), {org_id, "saved_tables", t.id, "metadata"}));
+        SP_TRY(DecodeTable(plain, t));
+        out.push_back(std::move(t));
+      }
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return out;
+  }
+
+  Result<Job> LoadJob(Conn& c, const std::string& org_id, const std::string& job_id) {
+    const Value p[] = {org_id, job_id};
+    const auto rows = SP_TRY(c.Query(
+        "SELECT " + std::string(kJobColumns) + " FROM jobs WHERE org_id = $1 AND id = $2", p));
+    if (rows.empty()) return NotFound("no such job");
+    const Row& r = rows[0];
+    const crypto::Key key = SP_TRY(OrgKey(c, org_id));
+    Job job;
+    job.id = AsText(r[0]);
+    job.org_id = AsText(r[1]);
+    job.connection_id = AsText(r[2]);
+    job.kind = AsText(r[3]);
+    job.state = SP_TRY(ParseState(AsText(r[4])));
+    job.progress_done = AsInt(r[5]);
+    job.progress_total = AsInt(r[6]);
+    job.input = SP_TRY(deps_.crypto.Open(key, AsBytes(r[7]), {org_id, "jobs", job.id, "input"}));
+    if (!IsNull(r[8])) {
+      job.error = SP_TRY(deps_.crypto.Open(key, AsBytes(r[8]), {org_id, "jobs", job.id, "error"}));
+    }
+    job.lease_owner = AsText(r[9]);
+    if (!IsNull(r[10])) job.lease_expires_at = FromMs(AsInt(r[10]));
+    job.attempts = static_cast<std::int32_t>(AsInt(r[11]));
+    job.created_at = FromMs(AsInt(r[12]));
+    job.updated_at = FromMs(AsInt(r[13]));
+    return job;
+  }
+
+  std::unique_ptr<Database> db_;
+  StoreDeps deps_;
+  std::string dummy_hash_;
+};
+
+Result<std::unique_ptr<Store>> Finish(std::unique_ptr<Database> db, StoreDeps deps) {
+  auto store = std::make_unique<SqlStore>(std::move(db), deps);
+  SP_TRY(store->Init());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace
+
+std::string_view RoleName(Role role) {
+  return role == Role::kAdmin ? "admin" : "member";
+}
+
+Result<Role> ParseRole(std::string_view name) {
+  if (name == "admin") return Role::kAdmin;
+  if (name == "member") return Role::kMember;
+  return InvalidArgument("role must be admin or member");
+}
+
+std::string_view JobStateName(JobState state) {
+  switch (state) {
+    case JobState::kQueued: return "queued";
+    case JobState::kRunning: return "running";
+    case JobState::kSucceeded: return "succeeded";
+    case JobState::kFailed: return "failed";
+  }
+  return "failed";
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options, StoreDeps deps) {
+  internal::SqliteConfig config;
+  config.path = options.path.string();
+  config.busy_timeout_ms = static_cast<int>(options.busy_timeout.count());
+  auto db = SP_TRY(internal::OpenSqliteDatabase(config));
+  return Finish(std::move(db), deps);
+}
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options, StoreDeps deps) {
+  internal::PostgresConfig config;
+  config.conninfo = options.conninfo;
+  config.sslmode = options.sslmode;
+  config.pool_size = options.pool_size;
+  config.acquire_timeout_ms = static_cast<int>(options.acquire_timeout.count());
+  auto db = SP_TRY(internal::OpenPostgresDatabase(config));
+  return Finish(std::move(db), deps);
+}
+
+}  // namespace schemaport::store

@@ -1,0 +1,306 @@
+// schemaport store: the durable state of a schemaport deployment, sealed at rest.
+//
+// One interface (Store) with two backends:
+//   OpenSqliteStore    the embedded default: one file (WAL, foreign keys, busy timeout).
+//   OpenPostgresStore  for teams that outgrow one machine: libpq, a small connection pool,
+//                      sslmode configurable; several schemaport instances may share one database
+//                      (jobs are shared through leases).
+//
+// Sealing happens inside the store; callers pass and receive plain structs and cannot forget
+// it. What is sealed (AES-256-GCM, see crypto.h) and with which key:
+//   org data key (one per org, wrapped by the master key):  org name, job inputs and errors,
+//                                                           audit details, API token names
+//   connection data key (one per connection, wrapped):      connection name, settings and
+//                                                           credentials, fetched catalogs,
+//                                                           saved tables (names, types, comments)
+// In clear: ids, org ids, timestamps, states, counts, roles, the data store type, user e-mail
+// addresses (the login lookup key), Argon2id password hashes and SHA-256 token hashes.
+// Every sealed value is bound to its row and field: a value copied elsewhere reads as
+// kDataLoss. Deleting a connection deletes its wrapped data key (crypto-shredding); a copy of
+// the store taken before is shredded too once the master key versions it names are retired.
+//
+// Errors: kNotFound (no such row in that org), kAlreadyExists (unique e-mail), kDataLoss (a
+// sealed value or wrapped key does not open), kFailedPrecondition (schema newer than this
+// build, a lost job lease), kUnavailable (busy/locked database, lost server connection),
+// kInternal otherwise. Messages never hold a secret, a sealed value or a DSN.
+//
+// Thread safety: a Store is thread-safe. Several processes may open the same store.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/core.h"
+#include "crypto/crypto.h"
+
+namespace schemaport::store {
+
+using TimePoint = Clock::TimePoint;  // stored with millisecond precision
+
+// The schema version this build knows. Opening a store whose schema is newer fails with
+// kFailedPrecondition; an older one is migrated at open (each migration in one transaction).
+inline constexpr int kSchemaVersion = 1;
+
+struct Org {
+  std::string id;
+  std::string name;  // sealed
+  TimePoint created_at;
+};
+
+enum class Role { kAdmin, kMember };
+std::string_view RoleName(Role role);  // "admin", "member"
+Result<Role> ParseRole(std::string_view name);
+
+struct User {
+  std::string id;
+  std::string org_id;
+  std::string email;  // stored lower-cased; unique across the store
+  Role role = Role::kMember;
+  TimePoint created_at;
+};
+
+struct Session {
+  std::string id;
+  std::string user_id;
+  std::string org_id;
+  TimePoint created_at;
+  TimePoint expires_at;
+};
+
+// A token is shown once, at creation; the store keeps only its SHA-256.
+struct IssuedSession {
+  Session session;
+  Secret token;
+};
+
+struct ApiToken {
+  std::string id;
+  std::string user_id;
+  std::string org_id;
+  std::string name;  // sealed
+  TimePoint created_at;
+  std::optional<TimePoint> expires_at;
+};
+
+struct IssuedApiToken {
+  ApiToken token;
+  Secret secret;
+};
+
+struct Connection {
+  std::string id;  // assigned by CreateConnection
+  std::string org_id;
+  std::string data_store_type;                  // e.g. "redshift" (clear)
+  std::string name;                             // sealed
+  std::map<std::string, std::string> settings;  // sealed
+  std::map<std::string, Secret> credentials;    // sealed
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+// A fetched catalog, kept for the selection step until expires_at. `document` is opaque to the
+// store (the service's serialized tree) and sealed whole.
+struct FetchedCatalog {
+  std::string connection_id;
+  std::string org_id;
+  TimePoint fetched_at;
+  TimePoint expires_at;
+  std::int64_t table_count = 0;  // clear
+  std::string document;          // sealed
+};
+
+struct SavedColumn {
+  std::string name;
+  std::string type;
+  std::int32_t ordinal = 0;
+  bool nullable = true;
+  std::string comment;
+  std::map<std::string, std::string> attributes;
+  friend bool operator==(const SavedColumn&, const SavedColumn&) = default;
+};
+
+// One saved table (one row in the store; columns inside; everything but ids, counts and the
+// timestamp sealed).
+struct SavedTable {
+  std::string id;  // assigned when empty
+  std::string connection_id;
+  std::string org_id;
+  std::string database;
+  std::string schema;
+  std::string name;
+  std::string kind;  // e.g. "table", "view", "late_binding_view", "external_table"
+  std::string comment;
+  std::map<std::string, std::string> attributes;
+  std::vector<SavedColumn> columns;
+  TimePoint saved_at;
+};
+
+enum class JobState { kQueued, kRunning, kSucceeded, kFailed };
+std::string_view JobStateName(JobState state);  // "queued", "running", "succeeded", "failed"
+
+struct Job {
+  std::string id;
+  std::string org_id;
+  std::string connection_id;  // may be empty
+  std::string kind;           // e.g. "fetch", "save"
+  JobState state = JobState::kQueued;
+  std::int64_t progress_done = 0;
+  std::int64_t progress_total = 0;
+  std::string input;  // sealed: the job's parameters (e.g. the selection)
+  std::string error;  // sealed: a user-safe message when failed
+  std::string lease_owner;
+  std::optional<TimePoint> lease_expires_at;
+  std::int32_t attempts = 0;
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+struct NewJob {
+  std::string org_id;
+  std::string connection_id;
+  std::string kind;
+  std::string input;
+};
+
+struct AuditEvent {
+  std::string id;  // assigned by AppendAudit
+  std::string org_id;
+  TimePoint at;  // assigned by AppendAudit
+  std::string actor_id;
+  std::string action;  // e.g. "connection.create" (clear)
+  std::string target_id;
+  std::string detail;  // sealed
+};
+
+// The store. All methods are org-scoped where a row belongs to an org: asking for another
+// org's row is kNotFound.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Schema version currently applied.
+  virtual Result<int> SchemaVersion() = 0;
+
+  // --- orgs and users ---
+  virtual Result<Org> CreateOrg(const std::string& name) = 0;
+  virtual Result<Org> GetOrg(const std::string& org_id) = 0;
+  virtual Result<std::int64_t> CountOrgs() = 0;
+  // Hashes the password with Argon2id; the e-mail is lower-cased and must be unique.
+  virtual Result<User> CreateUser(const std::string& org_id, const std::string& email, Role role,
+                                  const Secret& password) = 0;
+  virtual Result<User> GetUser(const std::string& org_id, const std::string& user_id) = 0;
+  virtual Result<std::vector<User>> ListUsers(const std::string& org_id) = 0;
+  // kUnauthenticated for an unknown e-mail or a wrong password (same message for both).
+  virtual Result<User> VerifyPassword(const std::string& email, const Secret& password) = 0;
+  virtual Status SetPassword(const std::string& org_id, const std::string& user_id,
+                             const Secret& password) = 0;
+
+  // --- sessions and API tokens (stored as hashes only) ---
+  virtual Result<IssuedSession> CreateSession(const std::string& user_id,
+                                              std::chrono::seconds ttl) = 0;
+  // kUnauthenticated when unknown or expired.
+  virtual Result<Session> LookupSession(const Secret& token) = 0;
+  virtual Status DeleteSession(const Secret& token) = 0;
+  virtual Result<IssuedApiToken> CreateApiToken(const std::string& user_id, const std::string& name,
+                                                std::optional<std::chrono::seconds> ttl) = 0;
+  virtual Result<ApiToken> LookupApiToken(const Secret& token) = 0;
+  virtual Result<std::vector<ApiToken>> ListApiTokens(const std::string& org_id) = 0;
+  virtual Status RevokeApiToken(const std::string& org_id, const std::string& token_id) = 0;
+
+  // --- connections ---
+  // Creates the connection's data key; `connection.id`, timestamps are assigned.
+  virtual Result<Connection> CreateConnection(const Connection& connection) = 0;
+  virtual Result<Connection> GetConnection(const std::string& org_id, const std::string& id) = 0;
+  virtual Result<std::vector<Connection>> ListConnections(const std::string& org_id) = 0;
+  // Replaces name, settings and credentials (the data store type is fixed).
+  virtual Status UpdateConnection(const Connection& connection) = 0;
+  // Deletes the connection, its data key (crypto-shredding), catalog, saved tables and jobs.
+  virtual Status DeleteConnection(const std::string& org_id, const std::string& id) = 0;
+
+  // --- fetched catalogs (one per connection; replaced by the next fetch) ---
+  virtual Status PutCatalog(const FetchedCatalog& catalog) = 0;
+  // kNotFound when absent or expired.
+  virtual Result<FetchedCatalog> GetCatalog(const std::string& org_id,
+                                            const std::string& connection_id) = 0;
+
+  // --- saved tables ---
+  // Replaces every saved table of the connection with `tables`, in one transaction: readers
+  // see the old set or the new set, never a mix. Ids are assigned where empty.
+  virtual Status ReplaceSavedTables(const std::string& org_id, const std::string& connection_id,
+                                    std::vector<SavedTable> tables) = 0;
+  virtual Result<std::vector<SavedTable>> ListSavedTables(const std::string& org_id,
+                                                          const std::string& connection_id) = 0;
+  virtual Result<SavedTable> GetSavedTable(const std::string& org_id,
+                                           const std::string& connection_id,
+                                           const std::string& table_id) = 0;
+
+  // --- jobs (shared by instances through leases) ---
+  virtual Result<Job> CreateJob(const NewJob& job) = 0;
+  virtual Result<Job> GetJob(const std::string& org_id, const std::string& job_id) = 0;
+  // Atomically claims the oldest queued job, or a running one whose lease expired, for `owner`
+  // until now + lease; the job becomes running and its attempts count grows. nullopt when none.
+  virtual Result<std::optional<Job>> ClaimJob(const std::string& owner,
+                                              std::chrono::milliseconds lease) = 0;
+  // Records progress and extends the lease. kFailedPrecondition when `owner` lost the lease.
+  virtual Status UpdateJobProgress(const std::string& job_id, const std::string& owner,
+                                   std::int64_t done, std::int64_t total,
+                                   std::chrono::milliseconds lease) = 0;
+  // REQUIRES: state is kSucceeded or kFailed. kFailedPrecondition when `owner` lost the lease.
+  virtual Status FinishJob(const std::string& job_id, const std::string& owner, JobState state,
+                           const std::string& error) = 0;
+
+  // --- audit ---
+  virtual Result<AuditEvent> AppendAudit(const AuditEvent& event) = 0;
+  // Newest first.
+  virtual Result<std::vector<AuditEvent>> ListAudit(const std::string& org_id,
+                                                    std::int32_t limit) = 0;
+
+  // --- housekeeping and keys ---
+  // Deletes expired catalogs and sessions.
+  virtual Status PurgeExpired() = 0;
+  // `keys rotate`: asks the KeyProvider for a new master key version, then rewraps every data
+  // key with it in one transaction. Until that commits, the old version still opens every
+  // key; a crash at any point leaves everything readable (rerunning rotates again).
+  virtual Status RotateMasterKey() = 0;
+  // Rewraps every data key not wrapped by the provider's current version (one transaction).
+  virtual Status RewrapDataKeys() = 0;
+  // The master key ids that wrap at least one data key (to know when a version may retire).
+  virtual Result<std::vector<std::string>> MasterKeyIdsInUse() = 0;
+};
+
+// What every backend needs. The referenced objects must outlive the store.
+struct StoreDeps {
+  crypto::Crypto& crypto;
+  const crypto::PasswordHasher& hasher;
+  Clock& clock;
+  Random& random;  // ids and tokens: SystemRandom in production
+};
+
+struct SqliteOptions {
+  std::filesystem::path path;  // created with its parent directory when missing (mode 0600)
+  std::chrono::milliseconds busy_timeout{5000};
+};
+
+// Opens (creating when missing) and migrates a SQLite store: WAL journal, synchronous=FULL,
+// foreign keys on, secure_delete on, busy timeout.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options, StoreDeps deps);
+
+struct PostgresOptions {
+  std::string conninfo;  // libpq keyword/value string or URI; never logged
+  std::string sslmode;   // when non-empty, overrides the conninfo's sslmode
+                         // (disable, allow, prefer, require, verify-ca, verify-full)
+  int pool_size = 4;     // 1..64
+  std::chrono::milliseconds acquire_timeout{10000};
+};
+
+// Connects (pool_size connections), then migrates under an advisory lock so that several
+// instances starting together apply each migration once.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options, StoreDeps deps);
+
+}  // namespace schemaport::store
