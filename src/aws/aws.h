@@ -331,6 +331,10 @@ AwsError ParseQueryError(const HttpResponse& response);
 Status ErrorToStatus(const AwsError& error, std::string_view service, std::string_view operation);
 // The AWS error code carried by a Status made by ErrorToStatus ("" if none).
 std::string AwsErrorCode(const Status& status);
+// Codes the SDKs treat as a possible clock skew.
+bool IsClockSkewErrorCode(std::string_view code);
+// Parses an HTTP date (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT").
+std::optional<Clock::TimePoint> ParseHttpDate(std::string_view text);
 
 // ---------------------------------------------------------------------------------------------
 // Endpoints
@@ -481,12 +485,21 @@ class AwsServiceClient {
   const Endpoint& endpoint() const { return endpoint_; }
   RateLimiter& rate_limiter() { return limiter_; }
   const RetryQuota& retry_quota() const { return quota_; }
+  // Clock skew correction, as the AWS SDKs do it: when a reply is a clock-skew error
+  // (RequestTimeTooSkewed, InvalidSignatureException, SignatureDoesNotMatch, RequestExpired,
+  // RequestInTheFuture, AuthFailure) and its Date header is 5 minutes or more away from our
+  // clock (plus the current offset), the offset is set to the difference and the call is retried;
+  // later requests are signed at clock.Now() + offset.
+  std::chrono::milliseconds clock_offset() const {
+    return std::chrono::milliseconds(clock_offset_ms_.load());
+  }
 
  private:
   AwsServiceClient(ServiceModel model, ClientConfig config, Endpoint endpoint,
                    std::shared_ptr<HttpClient> http,
                    std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random);
   Result<HttpResponse> Send(std::string_view operation, const std::string& body);
+  bool CorrectClockSkew(const HttpResponse& response);
 
   ServiceModel model_;
   ClientConfig config_;
@@ -497,6 +510,7 @@ class AwsServiceClient {
   Random& random_;
   RateLimiter limiter_;
   RetryQuota quota_;
+  std::atomic<std::int64_t> clock_offset_ms_{0};  // server time - our clock, learnt from replies
 };
 
 // Query-protocol helpers, exposed for the emulator and tests.

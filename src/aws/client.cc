@@ -76,6 +76,19 @@ Result<json> AwsServiceClient::Call(std::string_view operation, const json& inpu
   return parsed;
 }
 
+bool AwsServiceClient::CorrectClockSkew(const HttpResponse& response) {
+  const auto date = response.Header("Date");
+  if (!date) return false;
+  const auto server = ParseHttpDate(*date);
+  if (!server) return false;
+  const auto ours = clock_.Now() + std::chrono::milliseconds(clock_offset_ms_.load());
+  const auto diff = *server > ours ? *server - ours : ours - *server;
+  if (diff < std::chrono::minutes(5)) return false;  // not a skew: a real signature problem
+  clock_offset_ms_ =
+      std::chrono::duration_cast<std::chrono::milliseconds>(*server - clock_.Now()).count();
+  return true;
+}
+
 Result<HttpResponse> AwsServiceClient::Send(std::string_view operation, const std::string& body) {
   const ServiceMetadata& md = model_.metadata();
   const bool is_json = md.protocol == "json";
@@ -100,7 +113,7 @@ Result<HttpResponse> AwsServiceClient::Send(std::string_view operation, const st
     sigv4::SigningParams params;
     params.region = config_.region;
     params.service = md.signing_name;
-    params.time = clock_.Now();
+    params.time = clock_.Now() + std::chrono::milliseconds(clock_offset_ms_.load());
     sigv4::SignHeaders(req, creds, params);
 
     HttpRequest http_request{"POST", endpoint_.url + endpoint_.path, std::move(req.headers),
@@ -123,6 +136,7 @@ Result<HttpResponse> AwsServiceClient::Send(std::string_view operation, const st
       retryable = error.retryable;
       throttling = error.throttling;
       failure = ErrorToStatus(error, md.endpoint_prefix, operation);
+      if (IsClockSkewErrorCode(error.code) && CorrectClockSkew(*result)) retryable = true;
     }
     if (throttling) limiter_.OnThrottled(operation);
     if (!retryable || attempt + 1 >= config_.retry.max_attempts) return failure;

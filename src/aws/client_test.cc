@@ -167,6 +167,42 @@ TEST_F(ServiceClientTest, EmptyRetryQuotaStopsRetrying) {
   EXPECT_EQ(http_->pending(), 1u);
 }
 
+TEST_F(ServiceClientTest, ClockSkewIsCorrectedFromTheDateHeaderAndRetried) {
+  auto client = Service("redshift-data", Config());
+  // Our clock: 2020-09-13T12:26:40Z; the service's: one hour later.
+  ReplyJson(
+      400,
+      {{"__type", "InvalidSignatureException"},
+       {"message", "Signature expired: 20200913T122640Z is now earlier than 20200913T132140Z"}},
+      {{"Date", "Sun, 13 Sep 2020 13:26:40 GMT"}});
+  ReplyJson(200, {{"Status", true}});
+  ReplyJson(200, {{"Status", true}});
+  ASSERT_TRUE(
+      client->Call("CancelStatement", {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}}).ok());
+  EXPECT_EQ(client->clock_offset(), std::chrono::hours(1));
+  ASSERT_EQ(http_->requests().size(), 2u);
+  EXPECT_EQ(HeaderOf(http_->requests()[0], "X-Amz-Date"), "20200913T122640Z");
+  EXPECT_EQ(HeaderOf(http_->requests()[1], "X-Amz-Date").substr(0, 11), "20200913T13");
+  // Later calls keep the offset.
+  ASSERT_TRUE(
+      client->Call("CancelStatement", {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}}).ok());
+  EXPECT_EQ(HeaderOf(http_->requests()[2], "X-Amz-Date").substr(0, 11), "20200913T13");
+}
+
+TEST_F(ServiceClientTest, SignatureMismatchWithoutSkewIsNotRetried) {
+  auto client = Service("redshift-data", Config());
+  ReplyJson(400, {{"__type", "InvalidSignatureException"}, {"message", "does not match"}},
+            {{"Date", "Sun, 13 Sep 2020 12:26:41 GMT"}});
+  auto out = client->Call("CancelStatement", {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}});
+  EXPECT_EQ(out.status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(http_->requests().size(), 1u);
+  EXPECT_EQ(client->clock_offset(), std::chrono::milliseconds(0));
+  EXPECT_EQ(ParseHttpDate("Sun, 13 Sep 2020 12:26:41 GMT"),
+            Clock::TimePoint(std::chrono::seconds(1600000001)));
+  EXPECT_FALSE(ParseHttpDate("Sunday, 13-Sep-20 12:26:41 GMT").has_value());
+  EXPECT_FALSE(ParseHttpDate("Sun, 13 Foo 2020 12:26:41 GMT").has_value());
+}
+
 TEST_F(ServiceClientTest, ExecuteStatementRetryReusesItsClientToken) {
   auto data =
       std::make_unique<RedshiftDataClient>(Service("redshift-data", Config()), clock_, random_);

@@ -1,5 +1,6 @@
 // AWS error parsing (awsJson1_1), classification and the one mapping to Status.
 #include <algorithm>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -174,6 +175,43 @@ Status ErrorToStatus(const AwsError& e, std::string_view service, std::string_vi
   return Status(code, std::move(message),
                 "aws_code=" + c + " http_status=" + std::to_string(e.http_status) +
                     " request_id=" + e.request_id);
+}
+
+bool IsClockSkewErrorCode(std::string_view code) {
+  static constexpr std::string_view kCodes[] = {"AuthFailure",          "InvalidSignatureException",
+                                                "RequestExpired",       "RequestInTheFuture",
+                                                "RequestTimeTooSkewed", "SignatureDoesNotMatch"};
+  return In(kCodes, code);
+}
+
+std::optional<Clock::TimePoint> ParseHttpDate(std::string_view text) {
+  // "Sun, 06 Nov 1994 08:49:37 GMT"
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (text.size() != 29 || text[3] != ',' || !text.ends_with(" GMT")) return std::nullopt;
+  auto number = [&](size_t pos, size_t len, int& out) {
+    out = 0;
+    for (size_t i = pos; i < pos + len; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      out = out * 10 + (text[i] - '0');
+    }
+    return true;
+  };
+  int day = 0, year = 0, hour = 0, minute = 0, second = 0;
+  if (!number(5, 2, day) || !number(12, 4, year) || !number(17, 2, hour) ||
+      !number(20, 2, minute) || !number(23, 2, second) || text[16] != ' ' || text[19] != ':' ||
+      text[22] != ':') {
+    return std::nullopt;
+  }
+  const std::string_view month = text.substr(8, 3);
+  const auto m = std::find(std::begin(kMonths), std::end(kMonths), month);
+  if (m == std::end(kMonths)) return std::nullopt;
+  char iso[32];
+  std::snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02dZ", year,
+                static_cast<int>(m - std::begin(kMonths)) + 1, day, hour, minute, second);
+  auto t = ParseIso8601(iso);
+  if (!t.ok()) return std::nullopt;
+  return *t;
 }
 
 std::string AwsErrorCode(const Status& status) {

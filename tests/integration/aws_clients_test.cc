@@ -348,5 +348,14 @@ TEST_F(AwsClientsEmulatorTest, InjectedFaultsAreRetriedOrReported) {
   EXPECT_FALSE(clock_.sleeps().empty());  // backoff went through the fake clock
 }
 
+TEST_F(AwsClientsEmulatorTest, ClientCorrectsForAServerClockAnHourAhead) {
+  ASSERT_TRUE(emu_->Admin("PUT", "/clock", R"({"offset_seconds": 3600})").ok());
+  auto data = Data(Keys(kAliceKey, kAliceSecret));
+  auto dbs = data->ListDatabases(Workgroup());
+  ASSERT_TRUE(dbs.ok()) << dbs.status();
+  EXPECT_GT(data->service().clock_offset(), std::chrono::minutes(55));
+  EXPECT_LT(data->service().clock_offset(), std::chrono::minutes(65));
+}
+
 }  // namespace
 }  // namespace schemaport
