@@ -440,6 +440,9 @@ class CredentialsProvider {
  public:
   virtual ~CredentialsProvider() = default;
   virtual Result<Credentials> Get() = 0;
+  // The service said the credentials have expired (ExpiredToken): forget cached ones. Returns
+  // true when the next Get will fetch new credentials (so a retry may succeed).
+  virtual bool Invalidate() { return false; }
 };
 
 class StaticCredentialsProvider final : public CredentialsProvider {
@@ -468,7 +471,8 @@ struct ClientConfig {
 // the input against the model (kInvalidArgument naming the field, nothing sent), waits for the
 // operation's rate limiter, gets credentials, serialises (awsJson1_1: POST / with X-Amz-Target;
 // awsQuery: form POST Action=...&Version=...), signs with SigV4 at clock.Now(), sends, retries
-// per RetryPolicy, and parses the reply: JSON as is; query XML converted to the JSON form of
+// per RetryPolicy (plus one retry with fresh credentials after ExpiredToken when the provider
+// can refresh them), and parses the reply: JSON as is; query XML converted to the JSON form of
 // the output shape (the result wrapper removed). Errors go through ErrorToStatus.
 // REQUIRES: clock and random outlive the client. Thread safety: thread-safe.
 class AwsServiceClient {
@@ -566,6 +570,7 @@ class AssumeRoleCredentialsProvider final : public CredentialsProvider {
                                 Clock& clock,
                                 std::chrono::seconds refresh_before = std::chrono::minutes(5));
   Result<Credentials> Get() override;
+  bool Invalidate() override;
   int refreshes() const;  // AssumeRole calls made so far
 
  private:

@@ -93,6 +93,7 @@ Result<HttpResponse> AwsServiceClient::Send(std::string_view operation, const st
   const ServiceMetadata& md = model_.metadata();
   const bool is_json = md.protocol == "json";
   int last_retry_cost = 0;
+  bool renewed_credentials = false;
   for (int attempt = 0;; ++attempt) {
     limiter_.Acquire(operation);
     Credentials creds = SP_TRY(credentials_->Get());
@@ -137,6 +138,11 @@ Result<HttpResponse> AwsServiceClient::Send(std::string_view operation, const st
       throttling = error.throttling;
       failure = ErrorToStatus(error, md.endpoint_prefix, operation);
       if (IsClockSkewErrorCode(error.code) && CorrectClockSkew(*result)) retryable = true;
+      if ((error.code == "ExpiredToken" || error.code == "ExpiredTokenException") &&
+          !renewed_credentials && credentials_->Invalidate()) {
+        renewed_credentials = true;
+        if (attempt + 1 < config_.retry.max_attempts) continue;  // at once, with new credentials
+      }
     }
     if (throttling) limiter_.OnThrottled(operation);
     if (!retryable || attempt + 1 >= config_.retry.max_attempts) return failure;

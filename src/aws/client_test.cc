@@ -335,6 +335,38 @@ TEST_F(AssumeRoleProviderTest, AssumedCredentialsSignLaterCallsWithTheirSessionT
   EXPECT_THAT(HeaderOf(req, "Authorization"), HasSubstr("x-amz-security-token"));
 }
 
+TEST_F(AssumeRoleProviderTest, ExpiredTokenFetchesNewCredentialsAndRetriesOnce) {
+  auto sts = std::make_shared<StsClient>(Service("sts", Config()));
+  AssumeRoleParams params;
+  params.role_arn = "arn:aws:iam::123456789012:role/reader";
+  auto provider = std::make_shared<AssumeRoleCredentialsProvider>(sts, params, clock_);
+  auto data = AwsServiceClient::Create(*EmbeddedModel("redshift-data"), Config(), http_, provider,
+                                       clock_, random_);
+  ASSERT_TRUE(data.ok());
+  http_->Reply(200, AssumeRoleXml("ASIA5", "2020-09-13T13:26:40Z"));
+  ReplyJson(400, {{"__type", "ExpiredTokenException"},
+                  {"message", "The security token included in the request is expired"}});
+  http_->Reply(200, AssumeRoleXml("ASIA6", "2020-09-13T13:26:40Z"));
+  ReplyJson(200, {{"Status", true}});
+  auto out = (*data)->Call("CancelStatement", {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}});
+  ASSERT_TRUE(out.ok()) << out.status();
+  const auto requests = http_->requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_THAT(HeaderOf(requests[1], "Authorization"), HasSubstr("Credential=ASIA5/"));
+  EXPECT_THAT(HeaderOf(requests[3], "Authorization"), HasSubstr("Credential=ASIA6/"));
+  EXPECT_EQ(provider->refreshes(), 2);
+  EXPECT_TRUE(clock_.sleeps().empty());
+
+  // Static keys cannot be renewed: the error is returned as is.
+  auto static_client = Service("redshift-data", Config());
+  ReplyJson(400, {{"__type", "ExpiredTokenException"}, {"message", "expired"}});
+  EXPECT_EQ(static_client->Call("CancelStatement", {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}})
+                .status()
+                .code(),
+            Code::kUnauthenticated);
+  EXPECT_EQ(http_->requests().size(), 5u);
+}
+
 // ---- Secrets Manager, redshift-serverless, redshift ---------------------------------------
 
 class CredentialClientsTest : public ClientTestBase {};

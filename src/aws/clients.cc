@@ -102,6 +102,12 @@ Result<Credentials> AssumeRoleCredentialsProvider::Get() {
   return fresh;
 }
 
+bool AssumeRoleCredentialsProvider::Invalidate() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cached_.reset();
+  return true;
+}
+
 int AssumeRoleCredentialsProvider::refreshes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return refreshes_;
