@@ -1,5 +1,16 @@
-// schemaport AWS client layer: SigV4 signing, model-driven input validation, and (later in this
-// header) transport, protocols, retries, credentials and the service clients.
+// schemaport AWS client layer (no AWS C++ SDK is packaged for Debian, so this is ours):
+//
+//   sigv4::          SigV4 signing (header and presigned) and server-side verification
+//   ServiceModel     botocore models embedded at build time; input validation naming the field
+//   HttpClient       the injected transport; CurlHttpClient is libcurl over verified TLS
+//   AwsError         error replies of both protocols, mapped once to Status (ErrorToStatus)
+//   Endpoint         from the region, overridable only by server settings (AWS_ENDPOINT_URL*)
+//   RetryPolicy      AWS "standard" retries with a quota; RateLimiter per operation
+//   AwsServiceClient one service: validate, serialise, sign, send, retry, parse
+//   StsClient, AssumeRoleCredentialsProvider, RedshiftDataClient (with RunStatement),
+//   SecretsManagerClient, RedshiftServerlessClient, RedshiftClient
+//
+// See docs/aws.md for the reasoning and the tests.
 //
 // Everything here returns Status/Result; nothing throws across this header. Secrets (secret keys,
 // session tokens, passwords) are held in `Secret` and never appear in a Status, a log or a
@@ -829,6 +840,7 @@ struct DbCredentials {
   std::optional<Clock::TimePoint> next_refresh_time;
 };
 
+// Thread safety: thread-safe.
 class RedshiftServerlessClient {
  public:
   static Result<std::unique_ptr<RedshiftServerlessClient>> Create(
@@ -844,6 +856,7 @@ class RedshiftServerlessClient {
   std::unique_ptr<AwsServiceClient> client_;
 };
 
+// Thread safety: thread-safe.
 class RedshiftClient {
  public:
   static Result<std::unique_ptr<RedshiftClient>> Create(
