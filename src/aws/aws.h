@@ -1,5 +1,16 @@
-// schemaport AWS client layer: SigV4 signing, model-driven input validation, and (later in this
-// header) transport, protocols, retries, credentials and the service clients.
+// schemaport AWS client layer (no AWS C++ SDK is packaged for Debian, so this is ours):
+//
+//   sigv4::          SigV4 signing (header and presigned) and server-side verification
+//   ServiceModel     botocore models embedded at build time; input validation naming the field
+//   HttpClient       the injected transport; CurlHttpClient is libcurl over verified TLS
+//   AwsError         error replies of both protocols, mapped once to Status (ErrorToStatus)
+//   Endpoint         from the region, overridable only by server settings (AWS_ENDPOINT_URL*)
+//   RetryPolicy      AWS "standard" retries with a quota; RateLimiter per operation
+//   AwsServiceClient one service: validate, serialise, sign, send, retry, parse
+//   StsClient, AssumeRoleCredentialsProvider, RedshiftDataClient (with RunStatement),
+//   SecretsManagerClient, RedshiftServerlessClient, RedshiftClient
+//
+// See docs/aws.md for the reasoning and the tests.
 //
 // Everything here returns Status/Result; nothing throws across this header. Secrets (secret keys,
 // session tokens, passwords) are held in `Secret` and never appear in a Status, a log or a
@@ -8,11 +19,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -37,7 +48,8 @@ struct Credentials {
 };
 
 // ---------------------------------------------------------------------------------------------
-// SigV4 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html)
+// SigV4
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html)
 // ---------------------------------------------------------------------------------------------
 //
 // Semantics (shared with the emulator, which verifies with the same functions):
@@ -63,10 +75,10 @@ struct Credentials {
 // Thread safety: pure functions.
 namespace sigv4 {
 
-struct Request {                      // a request as on the wire
-  std::string method;                 // "POST"
-  std::string path;                   // raw path as sent, percent-encoded ("/", "/a%20b")
-  std::string query;                  // raw query string without '?', may be empty
+struct Request {       // a request as on the wire
+  std::string method;  // "POST"
+  std::string path;    // raw path as sent, percent-encoded ("/", "/a%20b")
+  std::string query;   // raw query string without '?', may be empty
   std::vector<std::pair<std::string, std::string>> headers;  // names in any case, in order
   std::string body;
 };
@@ -75,7 +87,7 @@ struct SigningParams {
   std::string region, service;
   Clock::TimePoint time;
   bool normalize_path = true;
-  bool sign_body = false;  // adds and signs x-amz-content-sha256
+  bool sign_body = false;           // adds and signs x-amz-content-sha256
   bool omit_session_token = false;  // X-Amz-Security-Token added after signing, unsigned
 };
 
@@ -124,10 +136,10 @@ enum class VerifyFailure {
                            // x-amz-date not signed, scope date != X-Amz-Date  (IncompleteSignature)
   kUnknownAccessKey,       // lookup found no such key  (UnrecognizedClientException /
                            // InvalidClientTokenId)
-  kRequestExpired,         // X-Amz-Date more than max_skew away from now  (InvalidSignatureException
-                           // "Signature expired" / RequestExpired)
-  kSignatureMismatch,      // wrong signature or x-amz-content-sha256 not matching the body
-                           // (InvalidSignatureException / SignatureDoesNotMatch)
+  kRequestExpired,     // X-Amz-Date more than max_skew away from now  (InvalidSignatureException
+                       // "Signature expired" / RequestExpired)
+  kSignatureMismatch,  // wrong signature or x-amz-content-sha256 not matching the body
+                       // (InvalidSignatureException / SignatureDoesNotMatch)
 };
 struct VerifiedRequest {
   std::string access_key_id, date, region, service;
@@ -143,10 +155,11 @@ struct VerifyOutcome {
 // Verifies `wire` (path and query exactly as received; headers in any case) signed with
 // SignHeaders semantics. `secret_for` returns the secret key of an access key id, or nullopt.
 // The signature is compared in constant time.
-VerifyOutcome Verify(const Request& wire,
-                     const std::function<std::optional<Secret>(std::string_view access_key_id)>& secret_for,
-                     Clock::TimePoint now, std::chrono::seconds max_skew = std::chrono::minutes(15),
-                     bool normalize_path = true);
+VerifyOutcome Verify(
+    const Request& wire,
+    const std::function<std::optional<Secret>(std::string_view access_key_id)>& secret_for,
+    Clock::TimePoint now, std::chrono::seconds max_skew = std::chrono::minutes(15),
+    bool normalize_path = true);
 
 }  // namespace sigv4
 
@@ -166,7 +179,7 @@ struct ServiceMetadata {
 
 // One problem found in an input, e.g. {"Parameters[0].name", "is required"}.
 struct ValidationIssue {
-  std::string path;     // member path from the input's root: "WaitTimeSeconds", "Parameters[1].value"
+  std::string path;  // member path from the input's root: "WaitTimeSeconds", "Parameters[1].value"
   std::string message;  // "must be at most 30"; never echoes the value (it may be a secret)
   std::string ToString() const { return path + ": " + message; }
 };
@@ -330,6 +343,10 @@ AwsError ParseQueryError(const HttpResponse& response);
 Status ErrorToStatus(const AwsError& error, std::string_view service, std::string_view operation);
 // The AWS error code carried by a Status made by ErrorToStatus ("" if none).
 std::string AwsErrorCode(const Status& status);
+// Codes the SDKs treat as a possible clock skew.
+bool IsClockSkewErrorCode(std::string_view code);
+// Parses an HTTP date (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT").
+std::optional<Clock::TimePoint> ParseHttpDate(std::string_view text);
 
 // ---------------------------------------------------------------------------------------------
 // Endpoints
@@ -337,9 +354,10 @@ std::string AwsErrorCode(const Status& status);
 
 // Where requests go. Server settings only: nothing a user submits may set these (no SSRF).
 struct EndpointSettings {
-  std::string endpoint_url;                          // AWS_ENDPOINT_URL
-  std::map<std::string, std::string> service_urls;  // "REDSHIFT_DATA" -> AWS_ENDPOINT_URL_REDSHIFT_DATA
-  std::string ca_bundle;                             // AWS_CA_BUNDLE
+  std::string endpoint_url;  // AWS_ENDPOINT_URL
+  std::map<std::string, std::string>
+      service_urls;       // "REDSHIFT_DATA" -> AWS_ENDPOINT_URL_REDSHIFT_DATA
+  std::string ca_bundle;  // AWS_CA_BUNDLE
   // Reads AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE> and AWS_CA_BUNDLE from `env`
   // (the caller passes the process environment or a config; nothing is read implicitly).
   static EndpointSettings FromEnvironment(const Environment& env);
@@ -434,11 +452,15 @@ class CredentialsProvider {
  public:
   virtual ~CredentialsProvider() = default;
   virtual Result<Credentials> Get() = 0;
+  // The service said the credentials have expired (ExpiredToken): forget cached ones. Returns
+  // true when the next Get will fetch new credentials (so a retry may succeed).
+  virtual bool Invalidate() { return false; }
 };
 
 class StaticCredentialsProvider final : public CredentialsProvider {
  public:
-  explicit StaticCredentialsProvider(Credentials credentials) : credentials_(std::move(credentials)) {}
+  explicit StaticCredentialsProvider(Credentials credentials)
+      : credentials_(std::move(credentials)) {}
   Result<Credentials> Get() override;
 
  private:
@@ -461,7 +483,8 @@ struct ClientConfig {
 // the input against the model (kInvalidArgument naming the field, nothing sent), waits for the
 // operation's rate limiter, gets credentials, serialises (awsJson1_1: POST / with X-Amz-Target;
 // awsQuery: form POST Action=...&Version=...), signs with SigV4 at clock.Now(), sends, retries
-// per RetryPolicy, and parses the reply: JSON as is; query XML converted to the JSON form of
+// per RetryPolicy (plus one retry with fresh credentials after ExpiredToken when the provider
+// can refresh them), and parses the reply: JSON as is; query XML converted to the JSON form of
 // the output shape (the result wrapper removed). Errors go through ErrorToStatus.
 // REQUIRES: clock and random outlive the client. Thread safety: thread-safe.
 class AwsServiceClient {
@@ -478,12 +501,21 @@ class AwsServiceClient {
   const Endpoint& endpoint() const { return endpoint_; }
   RateLimiter& rate_limiter() { return limiter_; }
   const RetryQuota& retry_quota() const { return quota_; }
+  // Clock skew correction, as the AWS SDKs do it: when a reply is a clock-skew error
+  // (RequestTimeTooSkewed, InvalidSignatureException, SignatureDoesNotMatch, RequestExpired,
+  // RequestInTheFuture, AuthFailure) and its Date header is 5 minutes or more away from our
+  // clock (plus the current offset), the offset is set to the difference and the call is retried;
+  // later requests are signed at clock.Now() + offset.
+  std::chrono::milliseconds clock_offset() const {
+    return std::chrono::milliseconds(clock_offset_ms_.load());
+  }
 
  private:
   AwsServiceClient(ServiceModel model, ClientConfig config, Endpoint endpoint,
-                   std::shared_ptr<HttpClient> http, std::shared_ptr<CredentialsProvider> credentials,
-                   Clock& clock, Random& random);
+                   std::shared_ptr<HttpClient> http,
+                   std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random);
   Result<HttpResponse> Send(std::string_view operation, const std::string& body);
+  bool CorrectClockSkew(const HttpResponse& response);
 
   ServiceModel model_;
   ClientConfig config_;
@@ -494,6 +526,7 @@ class AwsServiceClient {
   Random& random_;
   RateLimiter limiter_;
   RetryQuota quota_;
+  std::atomic<std::int64_t> clock_offset_ms_{0};  // server time - our clock, learnt from replies
 };
 
 // Query-protocol helpers, exposed for the emulator and tests.
@@ -519,14 +552,15 @@ struct CallerIdentity {
 struct AssumeRoleParams {
   std::string role_arn;
   std::string role_session_name = "schemaport";
-  std::string external_id;               // optional
-  std::optional<int> duration_seconds;   // 900..43200
+  std::string external_id;              // optional
+  std::optional<int> duration_seconds;  // 900..43200
 };
 
 // Thread safety: thread-safe.
 class StsClient {
  public:
-  static Result<std::unique_ptr<StsClient>> Create(ClientConfig config, std::shared_ptr<HttpClient> http,
+  static Result<std::unique_ptr<StsClient>> Create(ClientConfig config,
+                                                   std::shared_ptr<HttpClient> http,
                                                    std::shared_ptr<CredentialsProvider> credentials,
                                                    Clock& clock, Random& random);
   explicit StsClient(std::unique_ptr<AwsServiceClient> client) : client_(std::move(client)) {}
@@ -548,6 +582,7 @@ class AssumeRoleCredentialsProvider final : public CredentialsProvider {
                                 Clock& clock,
                                 std::chrono::seconds refresh_before = std::chrono::minutes(5));
   Result<Credentials> Get() override;
+  bool Invalidate() override;
   int refreshes() const;  // AssumeRole calls made so far
 
  private:
@@ -587,13 +622,21 @@ struct ExecuteStatementRequest {
   std::string statement_name;
   bool with_event = false;
   std::string client_token;  // idempotency token; generated (NewId) when empty, so retries are safe
-  std::string result_format;  // "", "JSON" or "CSV"
+  std::string result_format;                      // "", "JSON" or "CSV"
   std::optional<int> session_keep_alive_seconds;  // 0..86400
-  std::string session_id;  // run in an existing session (then target is not sent)
+  std::string session_id;                // run in an existing session (then target is not sent)
   std::optional<int> wait_time_seconds;  // 1..30: long-poll for completion
 };
 
-enum class StatementStatus { kSubmitted, kPicked, kStarted, kFinished, kFailed, kAborted, kUnknown };
+enum class StatementStatus {
+  kSubmitted,
+  kPicked,
+  kStarted,
+  kFinished,
+  kFailed,
+  kAborted,
+  kUnknown
+};
 StatementStatus ParseStatementStatus(std::string_view text);
 std::string_view StatementStatusName(StatementStatus status);
 inline bool IsTerminal(StatementStatus s) {
@@ -670,6 +713,10 @@ struct RunOptions {
   bool long_poll = true;  // WaitTimeSeconds on ExecuteStatement/DescribeStatement
   std::chrono::milliseconds poll_initial{100};  // polling backoff when not long-polling
   std::chrono::milliseconds poll_max{std::chrono::seconds(5)};
+  // False: when ExecuteStatement's own wait saw the statement finish, skip DescribeStatement
+  // (one call less per statement; the description then holds id, status, session and
+  // has_result_set only, not ResultRows, Duration, ...).
+  bool full_description = true;
   // When set, polled between waits: once it returns true the statement is cancelled
   // (CancelStatement) and RunStatement fails with kCancelled. Long polls then wait at most
   // one second at a time, so cancellation takes effect within about a second.
@@ -694,13 +741,16 @@ class RedshiftDataClient {
   // True when the service accepted the cancellation.
   Result<bool> CancelStatement(std::string_view id);
 
-  Result<Page<std::string>> ListDatabases(const DataApiTarget& target, std::string_view next_token = {},
+  Result<Page<std::string>> ListDatabases(const DataApiTarget& target,
+                                          std::string_view next_token = {},
                                           std::optional<int> max_results = {});
-  Result<Page<std::string>> ListSchemas(const DataApiTarget& target, std::string_view schema_pattern = {},
+  Result<Page<std::string>> ListSchemas(const DataApiTarget& target,
+                                        std::string_view schema_pattern = {},
                                         std::string_view connected_database = {},
                                         std::string_view next_token = {},
                                         std::optional<int> max_results = {});
-  Result<Page<TableMember>> ListTables(const DataApiTarget& target, std::string_view schema_pattern = {},
+  Result<Page<TableMember>> ListTables(const DataApiTarget& target,
+                                       std::string_view schema_pattern = {},
                                        std::string_view table_pattern = {},
                                        std::string_view connected_database = {},
                                        std::string_view next_token = {},
@@ -722,30 +772,44 @@ class RedshiftDataClient {
                                                          std::string_view table);
 
   // Runs a statement to completion: ExecuteStatement (with a ClientToken), then long polls
-  // (WaitTimeSeconds, up to 30 s per call; no DescribeStatement at all when ExecuteStatement's
-  // own wait saw it finish) or, when long polling is off or rejected, polls
+  // (WaitTimeSeconds, up to 30 s per call; see RunOptions::full_description) or, when long
+  // polling is off or rejected, polls
   // DescribeStatement with exponential backoff on the injected clock. Past the deadline it
   // calls CancelStatement and fails with kTimeout. A FAILED statement fails with its SQL error
   // (kPermissionDenied for "permission denied", else kFailedPrecondition); ABORTED is kCancelled.
   // When the statement has a result set and `on_page` is set, every result page is passed to it
   // in order and then dropped, so memory is bounded by one page; an error from `on_page` stops
   // the fetch and is returned.
-  Result<StatementDescription> RunStatement(ExecuteStatementRequest request, const RunOptions& options,
-                                            const std::function<Status(const ResultPage&)>& on_page);
+  Result<StatementDescription> RunStatement(
+      ExecuteStatementRequest request, const RunOptions& options,
+      const std::function<Status(const ResultPage&)>& on_page);
+  // The same with ResultFormat CSV: pages come from GetStatementResultV2.
+  Result<StatementDescription> RunStatementCsv(
+      ExecuteStatementRequest request, const RunOptions& options,
+      const std::function<Status(const CsvResultPage&)>& on_page);
   // The same, streaming rows instead of pages: each row goes to `on_row` as views into the
   // reply, so memory holds one reply and no materialised page. An error from `on_row` stops.
-  Result<StatementDescription> RunStatementRows(ExecuteStatementRequest request, const RunOptions& options,
-                                                const std::function<Status(std::span<const FieldView>)>& on_row);
+  Result<StatementDescription> RunStatementRows(
+      ExecuteStatementRequest request, const RunOptions& options,
+      const std::function<Status(std::span<const FieldView>)>& on_row);
   // One result page, row by row (see RunStatementRows); returns the next token ("" at the end).
-  Result<std::string> GetStatementResultRows(std::string_view id, std::string_view next_token,
-                                             const std::function<Status(std::span<const FieldView>)>& on_row);
+  Result<std::string> GetStatementResultRows(
+      std::string_view id, std::string_view next_token,
+      const std::function<Status(std::span<const FieldView>)>& on_row);
 
   AwsServiceClient& service() { return *client_; }
 
+  // The Data API's limit on SQL text; ExecuteStatement refuses longer text locally.
+  static constexpr std::size_t kMaxSqlBytes = 100 * 1024;
+
  private:
-  Result<StatementDescription> Run(ExecuteStatementRequest request, const RunOptions& options,
-                                   const std::function<Status(const ResultPage&)>& on_page,
-                                   const std::function<Status(std::span<const FieldView>)>& on_row);
+  // ExecuteStatement, then wait for a terminal state; FAILED/ABORTED become errors.
+  Result<StatementDescription> RunToCompletion(ExecuteStatementRequest request,
+                                               const RunOptions& options);
+  // Follows NextToken: `page` reads one page and returns the next token.
+  Status ReadPages(const StatementDescription& desc, const RunOptions& options,
+                   const std::function<Result<std::string>(const std::string&)>& page);
+
   std::unique_ptr<AwsServiceClient> client_;
   Clock& clock_;
   Random& random_;
@@ -801,6 +865,7 @@ struct DbCredentials {
   std::optional<Clock::TimePoint> next_refresh_time;
 };
 
+// Thread safety: thread-safe.
 class RedshiftServerlessClient {
  public:
   static Result<std::unique_ptr<RedshiftServerlessClient>> Create(
@@ -808,13 +873,15 @@ class RedshiftServerlessClient {
       std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random);
   explicit RedshiftServerlessClient(std::unique_ptr<AwsServiceClient> client)
       : client_(std::move(client)) {}
-  Result<DbCredentials> GetCredentials(std::string_view workgroup_name, std::string_view db_name = {},
+  Result<DbCredentials> GetCredentials(std::string_view workgroup_name,
+                                       std::string_view db_name = {},
                                        std::optional<int> duration_seconds = {});
 
  private:
   std::unique_ptr<AwsServiceClient> client_;
 };
 
+// Thread safety: thread-safe.
 class RedshiftClient {
  public:
   static Result<std::unique_ptr<RedshiftClient>> Create(
@@ -822,7 +889,8 @@ class RedshiftClient {
       std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random);
   explicit RedshiftClient(std::unique_ptr<AwsServiceClient> client) : client_(std::move(client)) {}
   Result<DbCredentials> GetClusterCredentials(std::string_view cluster_identifier,
-                                              std::string_view db_user, std::string_view db_name = {},
+                                              std::string_view db_user,
+                                              std::string_view db_name = {},
                                               std::optional<int> duration_seconds = {},
                                               bool auto_create = false,
                                               const std::vector<std::string>& db_groups = {});

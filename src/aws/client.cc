@@ -17,16 +17,18 @@ Result<Credentials> StaticCredentialsProvider::Get() {
 Result<std::unique_ptr<AwsServiceClient>> AwsServiceClient::Create(
     ServiceModel model, ClientConfig config, std::shared_ptr<HttpClient> http,
     std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random) {
-  if (!http || !credentials) return InvalidArgument("AWS client needs an HTTP client and credentials");
+  if (!http || !credentials)
+    return InvalidArgument("AWS client needs an HTTP client and credentials");
   const std::string& protocol = model.metadata().protocol;
   if (protocol != "json" && protocol != "query") {
     return InvalidArgument("unsupported AWS protocol " + protocol);
   }
-  if (config.retry.max_attempts < 1) return InvalidArgument("retry max_attempts must be at least 1");
+  if (config.retry.max_attempts < 1)
+    return InvalidArgument("retry max_attempts must be at least 1");
   Endpoint endpoint = SP_TRY(ResolveEndpoint(config.endpoints, model.metadata(), config.region));
-  return std::unique_ptr<AwsServiceClient>(new AwsServiceClient(
-      std::move(model), std::move(config), std::move(endpoint), std::move(http),
-      std::move(credentials), clock, random));
+  return std::unique_ptr<AwsServiceClient>(
+      new AwsServiceClient(std::move(model), std::move(config), std::move(endpoint),
+                           std::move(http), std::move(credentials), clock, random));
 }
 
 AwsServiceClient::AwsServiceClient(ServiceModel model, ClientConfig config, Endpoint endpoint,
@@ -49,7 +51,8 @@ Result<std::string> AwsServiceClient::CallRaw(std::string_view operation, const 
     return InvalidArgument(service + " has no operation " + std::string(operation));
   }
   if (Status valid = model_.ValidateInput(operation, input); !valid.ok()) {
-    return InvalidArgument(service + " " + std::string(operation) + ": invalid input: " + valid.message());
+    return InvalidArgument(service + " " + std::string(operation) +
+                           ": invalid input: " + valid.message());
   }
   std::string body;
   if (model_.metadata().protocol == "json") {
@@ -73,10 +76,24 @@ Result<json> AwsServiceClient::Call(std::string_view operation, const json& inpu
   return parsed;
 }
 
+bool AwsServiceClient::CorrectClockSkew(const HttpResponse& response) {
+  const auto date = response.Header("Date");
+  if (!date) return false;
+  const auto server = ParseHttpDate(*date);
+  if (!server) return false;
+  const auto ours = clock_.Now() + std::chrono::milliseconds(clock_offset_ms_.load());
+  const auto diff = *server > ours ? *server - ours : ours - *server;
+  if (diff < std::chrono::minutes(5)) return false;  // not a skew: a real signature problem
+  clock_offset_ms_ =
+      std::chrono::duration_cast<std::chrono::milliseconds>(*server - clock_.Now()).count();
+  return true;
+}
+
 Result<HttpResponse> AwsServiceClient::Send(std::string_view operation, const std::string& body) {
   const ServiceMetadata& md = model_.metadata();
   const bool is_json = md.protocol == "json";
   int last_retry_cost = 0;
+  bool renewed_credentials = false;
   for (int attempt = 0;; ++attempt) {
     limiter_.Acquire(operation);
     Credentials creds = SP_TRY(credentials_->Get());
@@ -85,7 +102,9 @@ Result<HttpResponse> AwsServiceClient::Send(std::string_view operation, const st
     req.path = endpoint_.path;
     req.headers = {{"Host", endpoint_.host}};
     if (is_json) {
-      req.headers.emplace_back("Content-Type", "application/x-amz-json-" + (md.json_version.empty() ? std::string("1.1") : md.json_version));
+      req.headers.emplace_back(
+          "Content-Type", "application/x-amz-json-" +
+                              (md.json_version.empty() ? std::string("1.1") : md.json_version));
       req.headers.emplace_back("X-Amz-Target", md.target_prefix + "." + std::string(operation));
     } else {
       req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
@@ -95,7 +114,7 @@ Result<HttpResponse> AwsServiceClient::Send(std::string_view operation, const st
     sigv4::SigningParams params;
     params.region = config_.region;
     params.service = md.signing_name;
-    params.time = clock_.Now();
+    params.time = clock_.Now() + std::chrono::milliseconds(clock_offset_ms_.load());
     sigv4::SignHeaders(req, creds, params);
 
     HttpRequest http_request{"POST", endpoint_.url + endpoint_.path, std::move(req.headers),
@@ -118,6 +137,12 @@ Result<HttpResponse> AwsServiceClient::Send(std::string_view operation, const st
       retryable = error.retryable;
       throttling = error.throttling;
       failure = ErrorToStatus(error, md.endpoint_prefix, operation);
+      if (IsClockSkewErrorCode(error.code) && CorrectClockSkew(*result)) retryable = true;
+      if ((error.code == "ExpiredToken" || error.code == "ExpiredTokenException") &&
+          !renewed_credentials && credentials_->Invalidate()) {
+        renewed_credentials = true;
+        if (attempt + 1 < config_.retry.max_attempts) continue;  // at once, with new credentials
+      }
     }
     if (throttling) limiter_.OnThrottled(operation);
     if (!retryable || attempt + 1 >= config_.retry.max_attempts) return failure;

@@ -19,7 +19,8 @@ using testing::HeaderOf;
 using testing::ScriptedHttpClient;
 
 Credentials TestCredentials() {
-  return {"AKIDEXAMPLE", Secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), Secret(), std::nullopt};
+  return {"AKIDEXAMPLE", Secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), Secret(),
+          std::nullopt};
 }
 
 class ClientTestBase : public ::testing::Test {
@@ -30,9 +31,9 @@ class ClientTestBase : public ::testing::Test {
     return c;
   }
   std::unique_ptr<AwsServiceClient> Service(std::string_view name, ClientConfig config) {
-    auto c = AwsServiceClient::Create(*EmbeddedModel(name), std::move(config), http_,
-                                      std::make_shared<StaticCredentialsProvider>(TestCredentials()),
-                                      clock_, random_);
+    auto c = AwsServiceClient::Create(
+        *EmbeddedModel(name), std::move(config), http_,
+        std::make_shared<StaticCredentialsProvider>(TestCredentials()), clock_, random_);
     EXPECT_TRUE(c.ok()) << c.status();
     return std::move(c).value();
   }
@@ -75,11 +76,10 @@ TEST_F(ServiceClientTest, JsonRequestIsShapedAndSignedLikeTheSdk) {
   sigv4::Request wire{"POST", "/", "", req.headers, req.body};
   const std::string canonical =
       sigv4::CanonicalRequest(wire, auth->signed_headers, true, sigv4::Sha256Hex(req.body));
-  EXPECT_EQ(sigv4::Signature(TestCredentials().secret_access_key, "20200913", "us-east-1",
-                             "redshift-data",
-                             sigv4::StringToSign("20200913T122640Z",
-                                                 "20200913/us-east-1/redshift-data/aws4_request",
-                                                 canonical)),
+  EXPECT_EQ(sigv4::Signature(
+                TestCredentials().secret_access_key, "20200913", "us-east-1", "redshift-data",
+                sigv4::StringToSign("20200913T122640Z",
+                                    "20200913/us-east-1/redshift-data/aws4_request", canonical)),
             auth->signature);
 }
 
@@ -130,8 +130,9 @@ TEST_F(ServiceClientTest, AccessAndValidationErrorsAreNeverRetried) {
   EXPECT_EQ(denied.status().code(), Code::kPermissionDenied);
   EXPECT_THAT(denied.status().message(), HasSubstr("redshift-data:ExecuteStatement"));
   ReplyError(400, "ValidationException", "bad");
-  EXPECT_EQ(client->Call("ExecuteStatement", {{"Sql", "x"}, {"WorkgroupName", "wg1"}}).status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(
+      client->Call("ExecuteStatement", {{"Sql", "x"}, {"WorkgroupName", "wg1"}}).status().code(),
+      Code::kInvalidArgument);
   EXPECT_EQ(http_->requests().size(), 2u);
   EXPECT_TRUE(clock_.sleeps().empty());
 }
@@ -159,14 +160,52 @@ TEST_F(ServiceClientTest, EmptyRetryQuotaStopsRetrying) {
   ReplyError(500, "InternalServerException", "oops");
   ReplyError(500, "InternalServerException", "oops");
   ReplyError(500, "InternalServerException", "oops");
-  EXPECT_FALSE(client->Call("CancelStatement", {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}}).ok());
+  EXPECT_FALSE(
+      client->Call("CancelStatement", {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}}).ok());
   // One retry paid 5 tokens; the quota was then empty, so the second retry never happened.
   EXPECT_EQ(http_->requests().size(), 2u);
   EXPECT_EQ(http_->pending(), 1u);
 }
 
+TEST_F(ServiceClientTest, ClockSkewIsCorrectedFromTheDateHeaderAndRetried) {
+  auto client = Service("redshift-data", Config());
+  // Our clock: 2020-09-13T12:26:40Z; the service's: one hour later.
+  ReplyJson(
+      400,
+      {{"__type", "InvalidSignatureException"},
+       {"message", "Signature expired: 20200913T122640Z is now earlier than 20200913T132140Z"}},
+      {{"Date", "Sun, 13 Sep 2020 13:26:40 GMT"}});
+  ReplyJson(200, {{"Status", true}});
+  ReplyJson(200, {{"Status", true}});
+  ASSERT_TRUE(
+      client->Call("CancelStatement", {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}}).ok());
+  EXPECT_EQ(client->clock_offset(), std::chrono::hours(1));
+  ASSERT_EQ(http_->requests().size(), 2u);
+  EXPECT_EQ(HeaderOf(http_->requests()[0], "X-Amz-Date"), "20200913T122640Z");
+  EXPECT_EQ(HeaderOf(http_->requests()[1], "X-Amz-Date").substr(0, 11), "20200913T13");
+  // Later calls keep the offset.
+  ASSERT_TRUE(
+      client->Call("CancelStatement", {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}}).ok());
+  EXPECT_EQ(HeaderOf(http_->requests()[2], "X-Amz-Date").substr(0, 11), "20200913T13");
+}
+
+TEST_F(ServiceClientTest, SignatureMismatchWithoutSkewIsNotRetried) {
+  auto client = Service("redshift-data", Config());
+  ReplyJson(400, {{"__type", "InvalidSignatureException"}, {"message", "does not match"}},
+            {{"Date", "Sun, 13 Sep 2020 12:26:41 GMT"}});
+  auto out = client->Call("CancelStatement", {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}});
+  EXPECT_EQ(out.status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(http_->requests().size(), 1u);
+  EXPECT_EQ(client->clock_offset(), std::chrono::milliseconds(0));
+  EXPECT_EQ(ParseHttpDate("Sun, 13 Sep 2020 12:26:41 GMT"),
+            Clock::TimePoint(std::chrono::seconds(1600000001)));
+  EXPECT_FALSE(ParseHttpDate("Sunday, 13-Sep-20 12:26:41 GMT").has_value());
+  EXPECT_FALSE(ParseHttpDate("Sun, 13 Foo 2020 12:26:41 GMT").has_value());
+}
+
 TEST_F(ServiceClientTest, ExecuteStatementRetryReusesItsClientToken) {
-  auto data = std::make_unique<RedshiftDataClient>(Service("redshift-data", Config()), clock_, random_);
+  auto data =
+      std::make_unique<RedshiftDataClient>(Service("redshift-data", Config()), clock_, random_);
   ReplyError(500, "InternalServerException", "oops");
   ReplyJson(200, {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}});
   ExecuteStatementRequest req;
@@ -201,9 +240,10 @@ TEST_F(ServiceClientTest, QueryProtocolPostsAFormAndReadsXml) {
   EXPECT_EQ(HeaderOf(req, "Content-Type"), "application/x-www-form-urlencoded; charset=utf-8");
   EXPECT_EQ(HeaderOf(req, "X-Amz-Target"), "");
 
-  http_->Reply(403, "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>"
-                    "<Message>The security token included in the request is invalid.</Message>"
-                    "</Error><RequestId>r</RequestId></ErrorResponse>");
+  http_->Reply(403,
+               "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>"
+               "<Message>The security token included in the request is invalid.</Message>"
+               "</Error><RequestId>r</RequestId></ErrorResponse>");
   auto bad = sts->GetCallerIdentity();
   EXPECT_EQ(bad.status().code(), Code::kUnauthenticated);
   EXPECT_EQ(bad.status().message(),
@@ -267,8 +307,9 @@ TEST_F(AssumeRoleProviderTest, AccessDeniedIsReturnedAndRetriedOnTheNextGet) {
   AssumeRoleParams params;
   params.role_arn = "arn:aws:iam::123456789012:role/reader";
   AssumeRoleCredentialsProvider provider(sts, params, clock_);
-  http_->Reply(403, "<ErrorResponse><Error><Code>AccessDenied</Code><Message>User is not authorized "
-                    "to perform: sts:AssumeRole</Message></Error></ErrorResponse>");
+  http_->Reply(403,
+               "<ErrorResponse><Error><Code>AccessDenied</Code><Message>User is not authorized "
+               "to perform: sts:AssumeRole</Message></Error></ErrorResponse>");
   auto denied = provider.Get();
   EXPECT_EQ(denied.status().code(), Code::kPermissionDenied);
   EXPECT_THAT(denied.status().message(), HasSubstr("sts:AssumeRole"));
@@ -292,6 +333,38 @@ TEST_F(AssumeRoleProviderTest, AssumedCredentialsSignLaterCallsWithTheirSessionT
   EXPECT_EQ(HeaderOf(req, "X-Amz-Security-Token"), "token-ASIA4");
   EXPECT_THAT(HeaderOf(req, "Authorization"), HasSubstr("Credential=ASIA4/"));
   EXPECT_THAT(HeaderOf(req, "Authorization"), HasSubstr("x-amz-security-token"));
+}
+
+TEST_F(AssumeRoleProviderTest, ExpiredTokenFetchesNewCredentialsAndRetriesOnce) {
+  auto sts = std::make_shared<StsClient>(Service("sts", Config()));
+  AssumeRoleParams params;
+  params.role_arn = "arn:aws:iam::123456789012:role/reader";
+  auto provider = std::make_shared<AssumeRoleCredentialsProvider>(sts, params, clock_);
+  auto data = AwsServiceClient::Create(*EmbeddedModel("redshift-data"), Config(), http_, provider,
+                                       clock_, random_);
+  ASSERT_TRUE(data.ok());
+  http_->Reply(200, AssumeRoleXml("ASIA5", "2020-09-13T13:26:40Z"));
+  ReplyJson(400, {{"__type", "ExpiredTokenException"},
+                  {"message", "The security token included in the request is expired"}});
+  http_->Reply(200, AssumeRoleXml("ASIA6", "2020-09-13T13:26:40Z"));
+  ReplyJson(200, {{"Status", true}});
+  auto out = (*data)->Call("CancelStatement", {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}});
+  ASSERT_TRUE(out.ok()) << out.status();
+  const auto requests = http_->requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_THAT(HeaderOf(requests[1], "Authorization"), HasSubstr("Credential=ASIA5/"));
+  EXPECT_THAT(HeaderOf(requests[3], "Authorization"), HasSubstr("Credential=ASIA6/"));
+  EXPECT_EQ(provider->refreshes(), 2);
+  EXPECT_TRUE(clock_.sleeps().empty());
+
+  // Static keys cannot be renewed: the error is returned as is.
+  auto static_client = Service("redshift-data", Config());
+  ReplyJson(400, {{"__type", "ExpiredTokenException"}, {"message", "expired"}});
+  EXPECT_EQ(static_client->Call("CancelStatement", {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766"}})
+                .status()
+                .code(),
+            Code::kUnauthenticated);
+  EXPECT_EQ(http_->requests().size(), 5u);
 }
 
 // ---- Secrets Manager, redshift-serverless, redshift ---------------------------------------
@@ -322,7 +395,9 @@ TEST_F(CredentialClientsTest, SecretsManagerOperations) {
   EXPECT_EQ(Body(1)["Description"], "desc");
   EXPECT_EQ(Body(1)["ClientRequestToken"].get<std::string>().size(), 44u);
 
-  ReplyJson(200, {{"ARN", "arn:x"}, {"Name", "n"}, {"VersionId", "v3"}, {"VersionStages", {"AWSCURRENT"}}});
+  ReplyJson(
+      200,
+      {{"ARN", "arn:x"}, {"Name", "n"}, {"VersionId", "v3"}, {"VersionStages", {"AWSCURRENT"}}});
   auto put = sm.PutSecretValue("n", Secret("next"), "token-0123456789-0123456789-0123456789");
   ASSERT_TRUE(put.ok()) << put.status();
   EXPECT_EQ(Body(2)["ClientRequestToken"], "token-0123456789-0123456789-0123456789");
@@ -334,7 +409,9 @@ TEST_F(CredentialClientsTest, SecretsManagerOperations) {
 
 TEST_F(CredentialClientsTest, ServerlessGetCredentials) {
   RedshiftServerlessClient rs(Service("redshift-serverless", Config()));
-  ReplyJson(200, {{"dbUser", "IAM:alice"}, {"dbPassword", "pw"}, {"expiration", 1600003600},
+  ReplyJson(200, {{"dbUser", "IAM:alice"},
+                  {"dbPassword", "pw"},
+                  {"expiration", 1600003600},
                   {"nextRefreshTime", 1600002000}});
   auto c = rs.GetCredentials("wg1", "dev", 900);
   ASSERT_TRUE(c.ok()) << c.status();
@@ -347,9 +424,11 @@ TEST_F(CredentialClientsTest, ServerlessGetCredentials) {
 
 TEST_F(CredentialClientsTest, ProvisionedClusterCredentials) {
   RedshiftClient rs(Service("redshift", Config()));
-  http_->Reply(200, "<GetClusterCredentialsResponse><GetClusterCredentialsResult><DbUser>IAM:bob</DbUser>"
-                    "<DbPassword>p&amp;w</DbPassword><Expiration>2020-09-13T13:26:40Z</Expiration>"
-                    "</GetClusterCredentialsResult></GetClusterCredentialsResponse>");
+  http_->Reply(
+      200,
+      "<GetClusterCredentialsResponse><GetClusterCredentialsResult><DbUser>IAM:bob</DbUser>"
+      "<DbPassword>p&amp;w</DbPassword><Expiration>2020-09-13T13:26:40Z</Expiration>"
+      "</GetClusterCredentialsResult></GetClusterCredentialsResponse>");
   auto c = rs.GetClusterCredentials("c1", "bob", "dev", 900, true, {"readers"});
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->db_user, "IAM:bob");
@@ -360,18 +439,20 @@ TEST_F(CredentialClientsTest, ProvisionedClusterCredentials) {
             "&DbGroups.DbGroup.1=readers&DbName=dev&DbUser=bob&DurationSeconds=900");
   EXPECT_EQ(http_->requests()[0].url, "https://redshift.us-east-1.amazonaws.com/");
 
-  http_->Reply(200, "<GetClusterCredentialsWithIAMResponse><GetClusterCredentialsWithIAMResult>"
-                    "<DbUser>IAMR:reader</DbUser><DbPassword>x</DbPassword>"
-                    "<Expiration>2020-09-13T13:26:40Z</Expiration>"
-                    "<NextRefreshTime>2020-09-13T13:00:00Z</NextRefreshTime>"
-                    "</GetClusterCredentialsWithIAMResult></GetClusterCredentialsWithIAMResponse>");
+  http_->Reply(200,
+               "<GetClusterCredentialsWithIAMResponse><GetClusterCredentialsWithIAMResult>"
+               "<DbUser>IAMR:reader</DbUser><DbPassword>x</DbPassword>"
+               "<Expiration>2020-09-13T13:26:40Z</Expiration>"
+               "<NextRefreshTime>2020-09-13T13:00:00Z</NextRefreshTime>"
+               "</GetClusterCredentialsWithIAMResult></GetClusterCredentialsWithIAMResponse>");
   auto iam = rs.GetClusterCredentialsWithIAM("c1", "dev");
   ASSERT_TRUE(iam.ok()) << iam.status();
   EXPECT_EQ(iam->db_user, "IAMR:reader");
   EXPECT_TRUE(iam->next_refresh_time.has_value());
 
-  http_->Reply(404, "<ErrorResponse><Error><Type>Sender</Type><Code>ClusterNotFound</Code>"
-                    "<Message>Cluster c9 not found.</Message></Error></ErrorResponse>");
+  http_->Reply(404,
+               "<ErrorResponse><Error><Type>Sender</Type><Code>ClusterNotFound</Code>"
+               "<Message>Cluster c9 not found.</Message></Error></ErrorResponse>");
   EXPECT_EQ(rs.GetClusterCredentialsWithIAM("c9").status().code(), Code::kNotFound);
 }
 

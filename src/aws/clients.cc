@@ -48,9 +48,9 @@ using internal::String;
 
 // ---- STS ----------------------------------------------------------------------------------
 
-Result<std::unique_ptr<StsClient>> StsClient::Create(ClientConfig config, std::shared_ptr<HttpClient> http,
-                                                     std::shared_ptr<CredentialsProvider> credentials,
-                                                     Clock& clock, Random& random) {
+Result<std::unique_ptr<StsClient>> StsClient::Create(
+    ClientConfig config, std::shared_ptr<HttpClient> http,
+    std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random) {
   auto client = SP_TRY(internal::MakeServiceClient("sts", std::move(config), std::move(http),
                                                    std::move(credentials), clock, random));
   return std::make_unique<StsClient>(std::move(client));
@@ -86,7 +86,10 @@ Result<Credentials> StsClient::AssumeRole(const AssumeRoleParams& params) {
 AssumeRoleCredentialsProvider::AssumeRoleCredentialsProvider(std::shared_ptr<StsClient> sts,
                                                              AssumeRoleParams params, Clock& clock,
                                                              std::chrono::seconds refresh_before)
-    : sts_(std::move(sts)), params_(std::move(params)), clock_(clock), refresh_before_(refresh_before) {}
+    : sts_(std::move(sts)),
+      params_(std::move(params)),
+      clock_(clock),
+      refresh_before_(refresh_before) {}
 
 Result<Credentials> AssumeRoleCredentialsProvider::Get() {
   std::lock_guard<std::mutex> lock(mu_);  // one refresh at a time; others wait and share it
@@ -99,6 +102,12 @@ Result<Credentials> AssumeRoleCredentialsProvider::Get() {
   return fresh;
 }
 
+bool AssumeRoleCredentialsProvider::Invalidate() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cached_.reset();
+  return true;
+}
+
 int AssumeRoleCredentialsProvider::refreshes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return refreshes_;
@@ -109,8 +118,8 @@ int AssumeRoleCredentialsProvider::refreshes() const {
 Result<std::unique_ptr<SecretsManagerClient>> SecretsManagerClient::Create(
     ClientConfig config, std::shared_ptr<HttpClient> http,
     std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random) {
-  auto client = SP_TRY(internal::MakeServiceClient("secretsmanager", std::move(config), std::move(http),
-                                                   std::move(credentials), clock, random));
+  auto client = SP_TRY(internal::MakeServiceClient(
+      "secretsmanager", std::move(config), std::move(http), std::move(credentials), clock, random));
   return std::make_unique<SecretsManagerClient>(std::move(client), random);
 }
 
@@ -126,7 +135,9 @@ SecretVersionRef VersionRef(const json& out) {
 }
 
 // Secrets Manager idempotency tokens are 32-64 characters; NewId gives 22, so use two.
-std::string RequestToken(Random& random) { return NewId(random) + NewId(random); }
+std::string RequestToken(Random& random) {
+  return NewId(random) + NewId(random);
+}
 }  // namespace
 
 Result<SecretValue> SecretsManagerClient::GetSecretValue(std::string_view secret_id,
@@ -148,7 +159,8 @@ Result<SecretValue> SecretsManagerClient::GetSecretValue(std::string_view secret
   value.secret_string = Secret(String(out, "SecretString"));
   if (const std::string b64 = String(out, "SecretBinary"); !b64.empty()) {
     auto bytes = Base64Decode(b64);
-    if (!bytes.ok()) return Unavailable("secretsmanager GetSecretValue returned malformed SecretBinary");
+    if (!bytes.ok())
+      return Unavailable("secretsmanager GetSecretValue returned malformed SecretBinary");
     value.secret_binary = Secret(std::string(bytes->begin(), bytes->end()));
   }
   if (out.contains("SecretString") && out["SecretString"].is_string()) {
@@ -164,7 +176,8 @@ Result<SecretVersionRef> SecretsManagerClient::CreateSecret(std::string_view nam
                                                             std::string_view kms_key_id,
                                                             std::string client_request_token) {
   if (client_request_token.empty()) client_request_token = RequestToken(random_);
-  json input = {{"Name", name}, {"SecretString", secret_string.Reveal()},
+  json input = {{"Name", name},
+                {"SecretString", secret_string.Reveal()},
                 {"ClientRequestToken", client_request_token}};
   if (!description.empty()) input["Description"] = description;
   if (!kms_key_id.empty()) input["KmsKeyId"] = kms_key_id;
@@ -172,12 +185,12 @@ Result<SecretVersionRef> SecretsManagerClient::CreateSecret(std::string_view nam
   return VersionRef(out);
 }
 
-Result<SecretVersionRef> SecretsManagerClient::PutSecretValue(std::string_view secret_id,
-                                                              const Secret& secret_string,
-                                                              std::string client_request_token,
-                                                              const std::vector<std::string>& version_stages) {
+Result<SecretVersionRef> SecretsManagerClient::PutSecretValue(
+    std::string_view secret_id, const Secret& secret_string, std::string client_request_token,
+    const std::vector<std::string>& version_stages) {
   if (client_request_token.empty()) client_request_token = RequestToken(random_);
-  json input = {{"SecretId", secret_id}, {"SecretString", secret_string.Reveal()},
+  json input = {{"SecretId", secret_id},
+                {"SecretString", secret_string.Reveal()},
                 {"ClientRequestToken", client_request_token}};
   if (!version_stages.empty()) input["VersionStages"] = version_stages;
   const json out = SP_TRY(client_->Call("PutSecretValue", input));
@@ -205,14 +218,15 @@ Result<DbCredentials> ToDbCredentials(const json& out, const char* user, const c
 Result<std::unique_ptr<RedshiftServerlessClient>> RedshiftServerlessClient::Create(
     ClientConfig config, std::shared_ptr<HttpClient> http,
     std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random) {
-  auto client = SP_TRY(internal::MakeServiceClient("redshift-serverless", std::move(config), std::move(http),
-                                                   std::move(credentials), clock, random));
+  auto client =
+      SP_TRY(internal::MakeServiceClient("redshift-serverless", std::move(config), std::move(http),
+                                         std::move(credentials), clock, random));
   return std::make_unique<RedshiftServerlessClient>(std::move(client));
 }
 
-Result<DbCredentials> RedshiftServerlessClient::GetCredentials(std::string_view workgroup_name,
-                                                               std::string_view db_name,
-                                                               std::optional<int> duration_seconds) {
+Result<DbCredentials> RedshiftServerlessClient::GetCredentials(
+    std::string_view workgroup_name, std::string_view db_name,
+    std::optional<int> duration_seconds) {
   json input = {{"workgroupName", workgroup_name}};
   if (!db_name.empty()) input["dbName"] = db_name;
   if (duration_seconds) input["durationSeconds"] = *duration_seconds;
@@ -229,12 +243,10 @@ Result<std::unique_ptr<RedshiftClient>> RedshiftClient::Create(
   return std::make_unique<RedshiftClient>(std::move(client));
 }
 
-Result<DbCredentials> RedshiftClient::GetClusterCredentials(std::string_view cluster_identifier,
-                                                            std::string_view db_user,
-                                                            std::string_view db_name,
-                                                            std::optional<int> duration_seconds,
-                                                            bool auto_create,
-                                                            const std::vector<std::string>& db_groups) {
+Result<DbCredentials> RedshiftClient::GetClusterCredentials(
+    std::string_view cluster_identifier, std::string_view db_user, std::string_view db_name,
+    std::optional<int> duration_seconds, bool auto_create,
+    const std::vector<std::string>& db_groups) {
   json input = {{"ClusterIdentifier", cluster_identifier}, {"DbUser", db_user}};
   if (!db_name.empty()) input["DbName"] = db_name;
   if (duration_seconds) input["DurationSeconds"] = *duration_seconds;
@@ -245,9 +257,9 @@ Result<DbCredentials> RedshiftClient::GetClusterCredentials(std::string_view clu
                          "redshift GetClusterCredentials");
 }
 
-Result<DbCredentials> RedshiftClient::GetClusterCredentialsWithIAM(std::string_view cluster_identifier,
-                                                                   std::string_view db_name,
-                                                                   std::optional<int> duration_seconds) {
+Result<DbCredentials> RedshiftClient::GetClusterCredentialsWithIAM(
+    std::string_view cluster_identifier, std::string_view db_name,
+    std::optional<int> duration_seconds) {
   json input = {{"ClusterIdentifier", cluster_identifier}};
   if (!db_name.empty()) input["DbName"] = db_name;
   if (duration_seconds) input["DurationSeconds"] = *duration_seconds;

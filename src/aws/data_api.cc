@@ -11,9 +11,9 @@
 
 namespace schemaport::aws {
 
-using nlohmann::json;
 using internal::Bool;
 using internal::String;
+using nlohmann::json;
 
 namespace {
 
@@ -83,9 +83,9 @@ std::vector<ColumnMetadata> ColumnsFromJson(const json& out, const char* key) {
 
 namespace dom = simdjson::dom;
 
-#define SP_SIMD(expr)                                                          \
-  do {                                                                         \
-    if (auto sp_simd_error_ = (expr); sp_simd_error_) return sp_simd_error_;   \
+#define SP_SIMD(expr)                                                        \
+  do {                                                                       \
+    if (auto sp_simd_error_ = (expr); sp_simd_error_) return sp_simd_error_; \
   } while (0)
 
 simdjson::error_code ReadColumn(dom::object object, ColumnMetadata& m) {
@@ -103,19 +103,32 @@ simdjson::error_code ReadColumn(dom::object object, ColumnMetadata& m) {
       return simdjson::SUCCESS;
     };
     auto boolean = [&](bool& out) -> simdjson::error_code { return v.get_bool().get(out); };
-    if (key == "name") SP_SIMD(str(m.name));
-    else if (key == "label") SP_SIMD(str(m.label));
-    else if (key == "typeName") SP_SIMD(str(m.type_name));
-    else if (key == "schemaName") SP_SIMD(str(m.schema_name));
-    else if (key == "tableName") SP_SIMD(str(m.table_name));
-    else if (key == "columnDefault") SP_SIMD(str(m.column_default));
-    else if (key == "nullable") SP_SIMD(integer(m.nullable));
-    else if (key == "precision") SP_SIMD(integer(m.precision));
-    else if (key == "scale") SP_SIMD(integer(m.scale));
-    else if (key == "length") SP_SIMD(integer(m.length));
-    else if (key == "isCaseSensitive") SP_SIMD(boolean(m.is_case_sensitive));
-    else if (key == "isSigned") SP_SIMD(boolean(m.is_signed));
-    else if (key == "isCurrency") SP_SIMD(boolean(m.is_currency));
+    if (key == "name")
+      SP_SIMD(str(m.name));
+    else if (key == "label")
+      SP_SIMD(str(m.label));
+    else if (key == "typeName")
+      SP_SIMD(str(m.type_name));
+    else if (key == "schemaName")
+      SP_SIMD(str(m.schema_name));
+    else if (key == "tableName")
+      SP_SIMD(str(m.table_name));
+    else if (key == "columnDefault")
+      SP_SIMD(str(m.column_default));
+    else if (key == "nullable")
+      SP_SIMD(integer(m.nullable));
+    else if (key == "precision")
+      SP_SIMD(integer(m.precision));
+    else if (key == "scale")
+      SP_SIMD(integer(m.scale));
+    else if (key == "length")
+      SP_SIMD(integer(m.length));
+    else if (key == "isCaseSensitive")
+      SP_SIMD(boolean(m.is_case_sensitive));
+    else if (key == "isSigned")
+      SP_SIMD(boolean(m.is_signed));
+    else if (key == "isCurrency")
+      SP_SIMD(boolean(m.is_currency));
   }
   return simdjson::SUCCESS;
 }
@@ -229,7 +242,8 @@ simdjson::error_code ForEachRow(const std::string& raw, std::string& next_token,
 
 #undef SP_SIMD
 
-std::chrono::milliseconds Remaining(const Clock& clock, std::chrono::steady_clock::time_point deadline) {
+std::chrono::milliseconds Remaining(const Clock& clock,
+                                    std::chrono::steady_clock::time_point deadline) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock.Monotonic());
 }
 
@@ -261,12 +275,17 @@ std::string_view StatementStatusName(StatementStatus status) {
 Result<std::unique_ptr<RedshiftDataClient>> RedshiftDataClient::Create(
     ClientConfig config, std::shared_ptr<HttpClient> http,
     std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random) {
-  auto client = SP_TRY(internal::MakeServiceClient("redshift-data", std::move(config), std::move(http),
-                                                   std::move(credentials), clock, random));
+  auto client = SP_TRY(internal::MakeServiceClient(
+      "redshift-data", std::move(config), std::move(http), std::move(credentials), clock, random));
   return std::make_unique<RedshiftDataClient>(std::move(client), clock, random);
 }
 
-Result<ExecuteStatementResult> RedshiftDataClient::ExecuteStatement(const ExecuteStatementRequest& r) {
+Result<ExecuteStatementResult> RedshiftDataClient::ExecuteStatement(
+    const ExecuteStatementRequest& r) {
+  if (r.sql.size() > kMaxSqlBytes) {
+    return InvalidArgument("SQL text is " + std::to_string(r.sql.size()) +
+                           " bytes; the Data API accepts at most 100 KB");
+  }
   json input = {{"Sql", r.sql}};
   if (r.session_id.empty()) {
     SP_TRY(CheckTarget(r.target));
@@ -283,7 +302,8 @@ Result<ExecuteStatementResult> RedshiftDataClient::ExecuteStatement(const Execut
   if (r.with_event) input["WithEvent"] = true;
   input["ClientToken"] = r.client_token.empty() ? NewId(random_) : r.client_token;
   if (!r.result_format.empty()) input["ResultFormat"] = r.result_format;
-  if (r.session_keep_alive_seconds) input["SessionKeepAliveSeconds"] = *r.session_keep_alive_seconds;
+  if (r.session_keep_alive_seconds)
+    input["SessionKeepAliveSeconds"] = *r.session_keep_alive_seconds;
   if (r.wait_time_seconds) input["WaitTimeSeconds"] = *r.wait_time_seconds;
   const json out = SP_TRY(client_->Call("ExecuteStatement", input));
   ExecuteStatementResult result;
@@ -294,12 +314,13 @@ Result<ExecuteStatementResult> RedshiftDataClient::ExecuteStatement(const Execut
   if (out.contains("HasResultSet") && out["HasResultSet"].is_boolean()) {
     result.has_result_set = out["HasResultSet"].get<bool>();
   }
-  if (result.id.empty()) return Unavailable("redshift-data ExecuteStatement returned no statement Id");
+  if (result.id.empty())
+    return Unavailable("redshift-data ExecuteStatement returned no statement Id");
   return result;
 }
 
-Result<StatementDescription> RedshiftDataClient::DescribeStatement(std::string_view id,
-                                                                   std::optional<int> wait_time_seconds) {
+Result<StatementDescription> RedshiftDataClient::DescribeStatement(
+    std::string_view id, std::optional<int> wait_time_seconds) {
   json input = {{"Id", id}};
   if (wait_time_seconds) input["WaitTimeSeconds"] = *wait_time_seconds;
   const json out = SP_TRY(client_->Call("DescribeStatement", input));
@@ -335,7 +356,8 @@ Result<std::string> RedshiftDataClient::GetStatementResultRows(
   return token;
 }
 
-Result<ResultPage> RedshiftDataClient::GetStatementResult(std::string_view id, std::string_view next_token) {
+Result<ResultPage> RedshiftDataClient::GetStatementResult(std::string_view id,
+                                                          std::string_view next_token) {
   json input = {{"Id", id}};
   if (!next_token.empty()) input["NextToken"] = next_token;
   const std::string raw = SP_TRY(client_->CallRaw("GetStatementResult", input));
@@ -431,7 +453,8 @@ Result<Page<TableMember>> RedshiftDataClient::ListTables(const DataApiTarget& ta
   Page<TableMember> page;
   if (out.contains("Tables") && out["Tables"].is_array()) {
     for (const auto& t : out["Tables"]) {
-      if (t.is_object()) page.items.push_back({String(t, "name"), String(t, "schema"), String(t, "type")});
+      if (t.is_object())
+        page.items.push_back({String(t, "name"), String(t, "schema"), String(t, "type")});
     }
   }
   page.next_token = String(out, "NextToken");
@@ -481,11 +504,12 @@ Result<std::vector<T>> AllPages(Fetch fetch) {
 }  // namespace
 
 Result<std::vector<std::string>> RedshiftDataClient::ListAllDatabases(const DataApiTarget& target) {
-  return AllPages<std::string>([&](const std::string& token) { return ListDatabases(target, token); });
+  return AllPages<std::string>(
+      [&](const std::string& token) { return ListDatabases(target, token); });
 }
 
-Result<std::vector<std::string>> RedshiftDataClient::ListAllSchemas(const DataApiTarget& target,
-                                                                    std::string_view schema_pattern) {
+Result<std::vector<std::string>> RedshiftDataClient::ListAllSchemas(
+    const DataApiTarget& target, std::string_view schema_pattern) {
   return AllPages<std::string>(
       [&](const std::string& token) { return ListSchemas(target, schema_pattern, {}, token); });
 }
@@ -498,19 +522,16 @@ Result<std::vector<TableMember>> RedshiftDataClient::ListAllTables(const DataApi
   });
 }
 
-Result<std::vector<ColumnMetadata>> RedshiftDataClient::DescribeAllColumns(const DataApiTarget& target,
-                                                                           std::string_view schema,
-                                                                           std::string_view table) {
+Result<std::vector<ColumnMetadata>> RedshiftDataClient::DescribeAllColumns(
+    const DataApiTarget& target, std::string_view schema, std::string_view table) {
   return AllPages<ColumnMetadata>([&](const std::string& token) -> Result<Page<ColumnMetadata>> {
     auto r = SP_TRY(DescribeTable(target, schema, table, {}, token));
     return Page<ColumnMetadata>{std::move(r.columns), std::move(r.next_token)};
   });
 }
 
-Result<StatementDescription> RedshiftDataClient::Run(
-    ExecuteStatementRequest request, const RunOptions& options,
-    const std::function<Status(const ResultPage&)>& on_page,
-    const std::function<Status(std::span<const FieldView>)>& on_row) {
+Result<StatementDescription> RedshiftDataClient::RunToCompletion(ExecuteStatementRequest request,
+                                                                 const RunOptions& options) {
   const auto deadline = clock_.Monotonic() + options.deadline;
   const bool cancellable = static_cast<bool>(options.cancelled);
   // One long-poll call waits at most this long, so cancellation is seen in time.
@@ -536,9 +557,10 @@ Result<StatementDescription> RedshiftDataClient::Run(
   desc.id = id;
   desc.status = exec->status;
   desc.session_id = exec->session_id;
-  // ExecuteStatement's own wait saw it finish: nothing to describe (a failure is described, for
-  // its error text).
-  bool described = exec->status == StatementStatus::kFinished && exec->has_result_set.has_value();
+  // ExecuteStatement's own wait saw it finish: nothing to describe unless asked (a failure is
+  // always described, for its error text).
+  bool described = !options.full_description && exec->status == StatementStatus::kFinished &&
+                   exec->has_result_set.has_value();
   if (described) desc.has_result_set = *exec->has_result_set;
   auto backoff = options.poll_initial;
   auto cancel = [&]() -> Status {
@@ -582,32 +604,58 @@ Result<StatementDescription> RedshiftDataClient::Run(
   if (desc.status == StatementStatus::kAborted) {
     return Status(Code::kCancelled, "statement " + id + " was aborted");
   }
-  if (desc.has_result_set && (on_page || on_row)) {
-    std::string token;
-    do {
-      if (cancellable && options.cancelled()) return Status(Code::kCancelled, "cancelled while reading results");
-      if (on_row) {
-        token = SP_TRY(GetStatementResultRows(id, token, on_row));
-      } else {
-        ResultPage page = SP_TRY(GetStatementResult(id, token));
-        SP_TRY(on_page(page));
-        token = std::move(page.next_token);
-      }
-    } while (!token.empty());
-  }
   return desc;
+}
+
+Status RedshiftDataClient::ReadPages(const StatementDescription& desc, const RunOptions& options,
+                                     const std::function<Result<std::string>(const std::string&)>& page) {
+  if (!desc.has_result_set) return Status::Ok();
+  std::string token;
+  do {
+    if (options.cancelled && options.cancelled()) {
+      return Status(Code::kCancelled, "cancelled while reading the results of " + desc.id);
+    }
+    token = SP_TRY(page(token));
+  } while (!token.empty());
+  return Status::Ok();
 }
 
 Result<StatementDescription> RedshiftDataClient::RunStatement(
     ExecuteStatementRequest request, const RunOptions& options,
     const std::function<Status(const ResultPage&)>& on_page) {
-  return Run(std::move(request), options, on_page, nullptr);
+  StatementDescription desc = SP_TRY(RunToCompletion(std::move(request), options));
+  if (!on_page) return desc;
+  SP_TRY(ReadPages(desc, options, [&](const std::string& token) -> Result<std::string> {
+    ResultPage page = SP_TRY(GetStatementResult(desc.id, token));
+    SP_TRY(on_page(page));
+    return std::move(page.next_token);
+  }));
+  return desc;
+}
+
+Result<StatementDescription> RedshiftDataClient::RunStatementCsv(
+    ExecuteStatementRequest request, const RunOptions& options,
+    const std::function<Status(const CsvResultPage&)>& on_page) {
+  request.result_format = "CSV";
+  StatementDescription desc = SP_TRY(RunToCompletion(std::move(request), options));
+  if (!on_page) return desc;
+  SP_TRY(ReadPages(desc, options, [&](const std::string& token) -> Result<std::string> {
+    CsvResultPage page = SP_TRY(GetStatementResultV2(desc.id, token));
+    SP_TRY(on_page(page));
+    return std::move(page.next_token);
+  }));
+  return desc;
 }
 
 Result<StatementDescription> RedshiftDataClient::RunStatementRows(
     ExecuteStatementRequest request, const RunOptions& options,
     const std::function<Status(std::span<const FieldView>)>& on_row) {
-  return Run(std::move(request), options, nullptr, on_row);
+  StatementDescription desc = SP_TRY(RunToCompletion(std::move(request), options));
+  if (!on_row) return desc;
+  SP_TRY(ReadPages(desc, options, [&](const std::string& token) {
+    return GetStatementResultRows(desc.id, token, on_row);
+  }));
+  return desc;
 }
 
 }  // namespace schemaport::aws

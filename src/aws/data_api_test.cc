@@ -23,11 +23,10 @@ class DataApiTest : public ::testing::Test {
   void SetUp() override {
     ClientConfig config;
     config.region = "eu-west-1";
-    auto c = RedshiftDataClient::Create(
-        config, http_,
-        std::make_shared<StaticCredentialsProvider>(
-            Credentials{"AKID", Secret("secret"), Secret(), std::nullopt}),
-        clock_, random_);
+    auto c = RedshiftDataClient::Create(config, http_,
+                                        std::make_shared<StaticCredentialsProvider>(Credentials{
+                                            "AKID", Secret("secret"), Secret(), std::nullopt}),
+                                        clock_, random_);
     ASSERT_TRUE(c.ok()) << c.status();
     client_ = std::move(c).value();
   }
@@ -115,16 +114,22 @@ TEST_F(DataApiTest, ConflictingOrMissingTargetsAreRejectedLocally) {
 }
 
 TEST_F(DataApiTest, GetStatementResultReadsEveryFieldKind) {
-  ReplyJson({{"ColumnMetadata",
-              {{{"name", "id"}, {"typeName", "int8"}, {"nullable", 0}, {"isSigned", true},
-                {"schemaName", "public"}, {"tableName", "t"}, {"precision", 19}},
-               {{"name", "txt"}, {"typeName", "varchar"}, {"length", 256}, {"isCaseSensitive", true}}}},
-             {"Records",
-              {{{{"longValue", 9007199254740993LL}}, {{"stringValue", "a\"b\\u00e9\n"}}},
-               {{{"isNull", true}}, {{"doubleValue", 1.5}}},
-               {{{"booleanValue", false}}, {{"blobValue", "AAE="}}}}},
-             {"TotalNumRows", 3},
-             {"NextToken", "page2"}});
+  ReplyJson(
+      {{"ColumnMetadata",
+        {{{"name", "id"},
+          {"typeName", "int8"},
+          {"nullable", 0},
+          {"isSigned", true},
+          {"schemaName", "public"},
+          {"tableName", "t"},
+          {"precision", 19}},
+         {{"name", "txt"}, {"typeName", "varchar"}, {"length", 256}, {"isCaseSensitive", true}}}},
+       {"Records",
+        {{{{"longValue", 9007199254740993LL}}, {{"stringValue", "a\"b\\u00e9\n"}}},
+         {{{"isNull", true}}, {{"doubleValue", 1.5}}},
+         {{{"booleanValue", false}}, {{"blobValue", "AAE="}}}}},
+       {"TotalNumRows", 3},
+       {"NextToken", "page2"}});
   auto page = client_->GetStatementResult(kId);
   ASSERT_TRUE(page.ok()) << page.status();
   ASSERT_EQ(page->columns.size(), 2u);
@@ -175,7 +180,8 @@ TEST_F(DataApiTest, ListingsFollowEveryPage) {
   EXPECT_THAT(*client_->ListAllSchemas(Serverless(), "s%"), ElementsAre("public", "sales"));
   EXPECT_EQ(Body(2)["SchemaPattern"], "s%");
 
-  ReplyJson({{"Tables", {{{"name", "t1"}, {"schema", "public"}, {"type", "TABLE"}}}}, {"NextToken", "x"}});
+  ReplyJson({{"Tables", {{{"name", "t1"}, {"schema", "public"}, {"type", "TABLE"}}}},
+             {"NextToken", "x"}});
   ReplyJson({{"Tables", {{{"name", "v1"}, {"schema", "public"}, {"type", "VIEW"}}}}});
   auto tables = client_->ListAllTables(Serverless(), "public", "%");
   ASSERT_TRUE(tables.ok());
@@ -184,14 +190,19 @@ TEST_F(DataApiTest, ListingsFollowEveryPage) {
   EXPECT_EQ((*tables)[1].type, "VIEW");
   EXPECT_EQ(Body(4)["TablePattern"], "%");
 
-  ReplyJson({{"TableName", "t1"}, {"ColumnList", {{{"name", "a"}, {"typeName", "int4"}}}}, {"NextToken", "c1"}});
+  ReplyJson({{"TableName", "t1"},
+             {"ColumnList", {{{"name", "a"}, {"typeName", "int4"}}}},
+             {"NextToken", "c1"}});
   ReplyJson({{"TableName", "t1"}, {"ColumnList", {{{"name", "b"}, {"typeName", "text"}}}}});
   auto cols = client_->DescribeAllColumns(Serverless(), "public", "t1");
   ASSERT_TRUE(cols.ok());
   ASSERT_EQ(cols->size(), 2u);
   EXPECT_EQ((*cols)[1].type_name, "text");
-  EXPECT_EQ(Body(7), (json{{"Database", "dev"}, {"WorkgroupName", "wg1"}, {"Schema", "public"},
-                           {"Table", "t1"}, {"NextToken", "c1"}}));
+  EXPECT_EQ(Body(7), (json{{"Database", "dev"},
+                           {"WorkgroupName", "wg1"},
+                           {"Schema", "public"},
+                           {"Table", "t1"},
+                           {"NextToken", "c1"}}));
   EXPECT_EQ(Target(7), "RedshiftData.DescribeTable");
 
   ReplyJson({{"Databases", {"a"}}, {"NextToken", "same"}});
@@ -237,14 +248,16 @@ TEST_F(DataApiTest, RunStatementPollsWithBackoffWhenLongPollingIsOff) {
   req.sql = "analyze";
   auto desc = client_->RunStatement(req, options, nullptr);
   ASSERT_TRUE(desc.ok()) << desc.status();
-  EXPECT_THAT(clock_.sleeps(), ElementsAre(std::chrono::milliseconds(100), std::chrono::milliseconds(200),
-                                           std::chrono::milliseconds(400)));
+  EXPECT_THAT(clock_.sleeps(),
+              ElementsAre(std::chrono::milliseconds(100), std::chrono::milliseconds(200),
+                          std::chrono::milliseconds(400)));
   EXPECT_FALSE(Body(0).contains("WaitTimeSeconds"));
   EXPECT_FALSE(Body(1).contains("WaitTimeSeconds"));
 }
 
 TEST_F(DataApiTest, RunStatementFallsBackToPollingWhenWaitTimeIsRejected) {
-  http_->Reply(400, R"({"__type":"ValidationException","message":"WaitTimeSeconds is not supported"})");
+  http_->Reply(400,
+               R"({"__type":"ValidationException","message":"WaitTimeSeconds is not supported"})");
   ReplyJson({{"Id", kId}});
   ReplyJson({{"Id", kId}, {"Status", "FINISHED"}});
   ExecuteStatementRequest req;
@@ -288,7 +301,9 @@ TEST_F(DataApiTest, FailedAndAbortedStatementsBecomeErrors) {
   req.target = Serverless();
   req.sql = "select * from secret_table";
   ReplyJson({{"Id", kId}, {"Status", "FAILED"}});
-  ReplyJson({{"Id", kId}, {"Status", "FAILED"}, {"Error", "ERROR: permission denied for relation secret_table"}});
+  ReplyJson({{"Id", kId},
+             {"Status", "FAILED"},
+             {"Error", "ERROR: permission denied for relation secret_table"}});
   auto denied = client_->RunStatement(req, RunOptions{}, nullptr);
   EXPECT_EQ(denied.status().code(), Code::kPermissionDenied);
   EXPECT_THAT(denied.status().message(), HasSubstr("permission denied for relation secret_table"));
@@ -298,11 +313,14 @@ TEST_F(DataApiTest, FailedAndAbortedStatementsBecomeErrors) {
   EXPECT_EQ(client_->RunStatement(req, RunOptions{}, nullptr).status().code(), Code::kCancelled);
 
   ReplyJson({{"Id", kId}, {"Status", "FAILED"}});
-  ReplyJson({{"Id", kId}, {"Status", "FAILED"}, {"Error", "ERROR: syntax error at or near \"selec\""}});
-  EXPECT_EQ(client_->RunStatement(req, RunOptions{}, nullptr).status().code(), Code::kFailedPrecondition);
+  ReplyJson(
+      {{"Id", kId}, {"Status", "FAILED"}, {"Error", "ERROR: syntax error at or near \"selec\""}});
+  EXPECT_EQ(client_->RunStatement(req, RunOptions{}, nullptr).status().code(),
+            Code::kFailedPrecondition);
 }
 
 TEST_F(DataApiTest, PageCallbackErrorStopsTheFetch) {
+  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
   ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
   ReplyJson({{"Records", {{{{"longValue", 1}}}}}, {"NextToken", "n"}});
   ReplyJson({{"Records", {{{{"longValue", 2}}}}}});
@@ -323,7 +341,9 @@ TEST_F(DataApiTest, FinishedWithinTheExecuteWaitNeedsNoDescribe) {
   req.target = Serverless();
   req.sql = "select 1";
   int rows = 0;
-  auto desc = client_->RunStatement(req, RunOptions{}, [&](const ResultPage& p) {
+  RunOptions options;
+  options.full_description = false;
+  auto desc = client_->RunStatement(req, options, [&](const ResultPage& p) {
     rows += static_cast<int>(p.records.size());
     return Status::Ok();
   });
@@ -344,7 +364,9 @@ TEST_F(DataApiTest, RowsStreamAsViewsAcrossPages) {
   req.target = Serverless();
   req.sql = "select 1";
   std::vector<std::string> seen;
-  auto desc = client_->RunStatementRows(req, RunOptions{}, [&](std::span<const FieldView> row) {
+  RunOptions options;
+  options.full_description = false;
+  auto desc = client_->RunStatementRows(req, options, [&](std::span<const FieldView> row) {
     std::string line;
     for (const auto& f : row) {
       std::visit([&](const auto& x) {
@@ -370,7 +392,9 @@ TEST_F(DataApiTest, RowCallbackErrorStopsTheStream) {
   req.target = Serverless();
   req.sql = "select 1";
   int rows = 0;
-  auto desc = client_->RunStatementRows(req, RunOptions{}, [&](std::span<const FieldView>) {
+  RunOptions options;
+  options.full_description = false;
+  auto desc = client_->RunStatementRows(req, options, [&](std::span<const FieldView>) {
     ++rows;
     return Status(Code::kInvalidArgument, "bad row");
   });
@@ -392,6 +416,36 @@ TEST_F(DataApiTest, CancellationCancelsTheRunningStatement) {
   ASSERT_EQ(http_->requests().size(), 2u);
   EXPECT_EQ(Body(0)["WaitTimeSeconds"], 1);  // short waits while cancellable
   EXPECT_EQ(Target(1), "RedshiftData.CancelStatement");
+}
+
+TEST_F(DataApiTest, RunStatementCsvStreamsV2Pages) {
+  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
+  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}, {"ResultFormat", "CSV"}});
+  ReplyJson({{"Records", {{{"CSVRecords", "a,b\n1,2\n"}}}}, {"NextToken", "n"}});
+  ReplyJson({{"Records", {{{"CSVRecords", "3,4\n"}}}}});
+  ExecuteStatementRequest req;
+  req.target = Serverless();
+  req.sql = "select a, b from t";
+  std::string csv;
+  auto desc = client_->RunStatementCsv(req, RunOptions{}, [&](const CsvResultPage& page) {
+    for (const auto& block : page.csv_records) csv += block;
+    return Status::Ok();
+  });
+  ASSERT_TRUE(desc.ok()) << desc.status();
+  EXPECT_EQ(csv, "a,b\n1,2\n3,4\n");
+  EXPECT_EQ(Body(0)["ResultFormat"], "CSV");
+  EXPECT_EQ(Target(2), "RedshiftData.GetStatementResultV2");
+  EXPECT_EQ(Body(3), (json{{"Id", kId}, {"NextToken", "n"}}));
+}
+
+TEST_F(DataApiTest, SqlLongerThanTheDataApiLimitIsRefusedLocally) {
+  ExecuteStatementRequest req;
+  req.target = Serverless();
+  req.sql = std::string(RedshiftDataClient::kMaxSqlBytes + 1, 'x');
+  auto out = client_->ExecuteStatement(req);
+  EXPECT_EQ(out.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(out.status().message(), HasSubstr("at most 100 KB"));
+  EXPECT_TRUE(http_->requests().empty());
 }
 
 TEST_F(DataApiTest, CancelStatementReportsTheServiceAnswer) {

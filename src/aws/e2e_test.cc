@@ -31,7 +31,8 @@ class FakeAws {
   void Handle(const httplib::Request& req, httplib::Response& res) {
     sigv4::Request wire{req.method, req.target.substr(0, req.target.find('?')), "", {}, req.body};
     for (const auto& [k, v] : req.headers) {
-      if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT") continue;
+      if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT")
+        continue;
       wire.headers.emplace_back(k, v);
     }
     const auto verified = sigv4::Verify(
@@ -47,16 +48,19 @@ class FakeAws {
       const bool unknown = verified.failure == sigv4::VerifyFailure::kUnknownAccessKey;
       if (is_json) {
         res.status = 400;
-        res.set_content(json{{"__type", unknown ? "UnrecognizedClientException" : "InvalidSignatureException"},
-                             {"message", verified.message}}.dump(),
-                        "application/x-amz-json-1.1");
+        res.set_content(
+            json{{"__type", unknown ? "UnrecognizedClientException" : "InvalidSignatureException"},
+                 {"message", verified.message}}
+                .dump(),
+            "application/x-amz-json-1.1");
       } else {
         res.status = 403;
-        res.set_content("<ErrorResponse><Error><Type>Sender</Type><Code>" +
-                            std::string(unknown ? "InvalidClientTokenId" : "SignatureDoesNotMatch") +
-                            "</Code><Message>" + verified.message +
-                            "</Message></Error><RequestId>r-1</RequestId></ErrorResponse>",
-                        "text/xml");
+        res.set_content(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>" +
+                std::string(unknown ? "InvalidClientTokenId" : "SignatureDoesNotMatch") +
+                "</Code><Message>" + verified.message +
+                "</Message></Error><RequestId>r-1</RequestId></ErrorResponse>",
+            "text/xml");
       }
       return;
     }
@@ -65,9 +69,12 @@ class FakeAws {
       // STS: only GetCallerIdentity.
       EXPECT_EQ(req.body, "Action=GetCallerIdentity&Version=2011-06-15");
       res.set_content(
-          "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/alice"
-          "</Arn><UserId>AIDAALICE</UserId><Account>123456789012</Account></GetCallerIdentityResult>"
-          "<ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
+          "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/"
+          "alice"
+          "</Arn><UserId>AIDAALICE</UserId><Account>123456789012</Account></"
+          "GetCallerIdentityResult>"
+          "<ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></"
+          "GetCallerIdentityResponse>",
           "text/xml");
       return;
     }
@@ -116,13 +123,15 @@ class EndToEndTest : public ::testing::Test {
     ca_ = std::make_unique<testing::TempFile>(cert_.CertPem());
     fake_ = std::make_unique<FakeAws>(clock_);
     auto server = std::make_unique<httplib::SSLServer>(cert_.cert.get(), cert_.key.get());
-    server->Post("/", [this](const httplib::Request& req, httplib::Response& res) { fake_->Handle(req, res); });
+    server->Post("/", [this](const httplib::Request& req, httplib::Response& res) {
+      fake_->Handle(req, res);
+    });
     server_ = std::make_unique<testing::ServerThread>(std::move(server));
     const std::string url = "https://localhost:" + std::to_string(server_->port());
     config_.region = "us-east-1";
-    config_.endpoints = EndpointSettings::FromEnvironment(
-        {{"AWS_ENDPOINT_URL_REDSHIFT_DATA", url}, {"AWS_ENDPOINT_URL_STS", url},
-         {"AWS_CA_BUNDLE", ca_->path()}});
+    config_.endpoints = EndpointSettings::FromEnvironment({{"AWS_ENDPOINT_URL_REDSHIFT_DATA", url},
+                                                           {"AWS_ENDPOINT_URL_STS", url},
+                                                           {"AWS_CA_BUNDLE", ca_->path()}});
     CurlHttpClient::Options options;
     options.ca_bundle = config_.endpoints.ca_bundle;
     http_ = std::shared_ptr<HttpClient>(std::move(CurlHttpClient::Create(options)).value());
@@ -144,7 +153,8 @@ class EndToEndTest : public ::testing::Test {
 };
 
 TEST_F(EndToEndTest, RunStatementOverHttpsStreamsEveryPage) {
-  auto data = RedshiftDataClient::Create(config_, http_, Keys("AKIDALICE", "alice-secret"), clock_, random_);
+  auto data = RedshiftDataClient::Create(config_, http_, Keys("AKIDALICE", "alice-secret"), clock_,
+                                         random_);
   ASSERT_TRUE(data.ok()) << data.status();
   ExecuteStatementRequest req;
   req.target.workgroup_name = "analytics";
@@ -175,7 +185,8 @@ TEST_F(EndToEndTest, StsOverHttpsAndUnknownKeysAreUnauthenticated) {
   EXPECT_EQ(denied.status().code(), Code::kUnauthenticated);
   EXPECT_EQ(AwsErrorCode(denied.status()), "InvalidClientTokenId");
 
-  auto wrong_secret = RedshiftDataClient::Create(config_, http_, Keys("AKIDALICE", "nope"), clock_, random_);
+  auto wrong_secret =
+      RedshiftDataClient::Create(config_, http_, Keys("AKIDALICE", "nope"), clock_, random_);
   auto bad = (*wrong_secret)->CancelStatement(kId);
   EXPECT_EQ(bad.status().code(), Code::kUnauthenticated);
   EXPECT_EQ(AwsErrorCode(bad.status()), "InvalidSignatureException");
@@ -225,14 +236,16 @@ class DroppingServer {
         const size_t end = in.find("\r\n\r\n");
         if (need == std::string::npos && end != std::string::npos) {
           std::string lower = in.substr(0, end);
-          for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          for (char& ch : lower)
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
           const size_t cl = lower.find("content-length:");
           need = end + 4 + (cl == std::string::npos ? 0 : std::stoul(lower.substr(cl + 15)));
         }
       }
-      const std::string out = "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n"
-                              "Connection: close\r\nContent-Length: " +
-                              std::to_string(reply_.size()) + "\r\n\r\n" + reply_;
+      const std::string out =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n"
+          "Connection: close\r\nContent-Length: " +
+          std::to_string(reply_.size()) + "\r\n\r\n" + reply_;
       (void)!write(c, out.data(), out.size());
       close(c);
     }
@@ -251,7 +264,8 @@ TEST_F(EndToEndTest, DroppedConnectionIsRetriedOverTheWire) {
   ClientConfig config;
   config.region = "us-east-1";
   config.endpoints.endpoint_url = "http://127.0.0.1:" + std::to_string(server.port());
-  auto data = RedshiftDataClient::Create(config, http_, Keys("AKIDALICE", "alice-secret"), clock_, random_);
+  auto data =
+      RedshiftDataClient::Create(config, http_, Keys("AKIDALICE", "alice-secret"), clock_, random_);
   ASSERT_TRUE(data.ok());
   auto cancelled = (*data)->CancelStatement(kId);
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();
@@ -265,7 +279,8 @@ TEST_F(EndToEndTest, ConnectionsDroppedEveryTimeGiveUpAsUnavailable) {
   ClientConfig config;
   config.region = "us-east-1";
   config.endpoints.endpoint_url = "http://127.0.0.1:" + std::to_string(server.port());
-  auto data = RedshiftDataClient::Create(config, http_, Keys("AKIDALICE", "alice-secret"), clock_, random_);
+  auto data =
+      RedshiftDataClient::Create(config, http_, Keys("AKIDALICE", "alice-secret"), clock_, random_);
   auto cancelled = (*data)->CancelStatement(kId);
   EXPECT_EQ(cancelled.status().code(), Code::kUnavailable);
   EXPECT_THAT(cancelled.status().message(), HasSubstr("redshift-data CancelStatement"));

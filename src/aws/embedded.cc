@@ -23,7 +23,8 @@ std::string_view EmbeddedModelJson(std::string_view service) {
 
 std::vector<std::string> EmbeddedModelNames() {
   std::vector<std::string> out;
-  for (int i = 0; i < internal::kEmbeddedModelCount; ++i) out.emplace_back(internal::kEmbeddedModels[i].name);
+  for (int i = 0; i < internal::kEmbeddedModelCount; ++i)
+    out.emplace_back(internal::kEmbeddedModels[i].name);
   return out;
 }
 

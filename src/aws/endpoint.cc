@@ -25,11 +25,12 @@ Result<Endpoint> ParseEndpointUrl(std::string_view url) {
   const std::string_view authority = rest.substr(0, slash);
   std::string path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (authority.empty()) return bad();
-  if (const size_t colon = authority.rfind(':'); colon != std::string_view::npos &&
-                                                 authority.find(']') == std::string_view::npos) {
+  if (const size_t colon = authority.rfind(':');
+      colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
     const std::string_view port = authority.substr(colon + 1);
-    if (port.empty() || port.size() > 5 ||
-        !std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) {
+          return std::isdigit(static_cast<unsigned char>(c));
+        })) {
       return bad();
     }
   }
@@ -47,9 +48,12 @@ EndpointSettings EndpointSettings::FromEnvironment(const Environment& env) {
   EndpointSettings s;
   for (const auto& [key, value] : env) {
     if (value.empty()) continue;
-    if (key == "AWS_ENDPOINT_URL") s.endpoint_url = value;
-    else if (key == "AWS_CA_BUNDLE") s.ca_bundle = value;
-    else if (key.starts_with(kEndpointPrefix)) s.service_urls[key.substr(kEndpointPrefix.size())] = value;
+    if (key == "AWS_ENDPOINT_URL")
+      s.endpoint_url = value;
+    else if (key == "AWS_CA_BUNDLE")
+      s.ca_bundle = value;
+    else if (key.starts_with(kEndpointPrefix))
+      s.service_urls[key.substr(kEndpointPrefix.size())] = value;
   }
   return s;
 }
@@ -77,7 +81,8 @@ bool IsValidRegion(std::string_view region) {
 std::string ServiceEndpointKey(std::string_view service_id) {
   std::string out;
   for (char c : service_id) {
-    out += c == ' ' || c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    out +=
+        c == ' ' || c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return out;
 }

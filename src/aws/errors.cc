@@ -1,5 +1,6 @@
 // AWS error parsing (awsJson1_1), classification and the one mapping to Status.
 #include <algorithm>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -26,9 +27,9 @@ constexpr std::string_view kThrottlingCodes[] = {
 };
 
 constexpr std::string_view kTransientCodes[] = {
-    "RequestTimeout", "RequestTimeoutException", "TimeoutError", "InternalError",
-    "InternalFailure", "InternalServerError", "InternalServerException", "ServiceUnavailable",
-    "ServiceUnavailableException",
+    "RequestTimeout",          "RequestTimeoutException", "TimeoutError",
+    "InternalError",           "InternalFailure",         "InternalServerError",
+    "InternalServerException", "ServiceUnavailable",      "ServiceUnavailableException",
 };
 
 template <size_t N>
@@ -36,7 +37,9 @@ bool In(const std::string_view (&list)[N], std::string_view code) {
   return std::find(std::begin(list), std::end(list), code) != std::end(list);
 }
 
-bool EndsWith(std::string_view s, std::string_view suffix) { return s.ends_with(suffix); }
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.ends_with(suffix);
+}
 
 // "aws.protocoltests#FooError:http://internal.amazon.com/" -> "FooError"
 std::string SanitizeCode(std::string_view raw) {
@@ -66,20 +69,25 @@ std::string UserSafeMessage(std::string_view message) {
 
 }  // namespace
 
-bool IsThrottlingErrorCode(std::string_view code) { return In(kThrottlingCodes, code); }
-bool IsTransientErrorCode(std::string_view code) { return In(kTransientCodes, code); }
+bool IsThrottlingErrorCode(std::string_view code) {
+  return In(kThrottlingCodes, code);
+}
+bool IsTransientErrorCode(std::string_view code) {
+  return In(kTransientCodes, code);
+}
 
 void Classify(AwsError& e) {
   e.throttling = IsThrottlingErrorCode(e.code) || e.http_status == 429;
-  const bool transient_status = e.http_status == 500 || e.http_status == 502 ||
-                                e.http_status == 503 || e.http_status == 504;
+  const bool transient_status =
+      e.http_status == 500 || e.http_status == 502 || e.http_status == 503 || e.http_status == 504;
   e.retryable = e.throttling || IsTransientErrorCode(e.code) || transient_status;
 }
 
 AwsError ParseJsonError(const HttpResponse& response) {
   AwsError e;
   e.http_status = response.status;
-  e.request_id = response.Header("x-amzn-RequestId").value_or(response.Header("x-amz-request-id").value_or(""));
+  e.request_id = response.Header("x-amzn-RequestId")
+                     .value_or(response.Header("x-amz-request-id").value_or(""));
   const nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
   std::string raw_code;
   if (auto header = response.Header("x-amzn-ErrorType"); header && !header->empty()) {
@@ -110,9 +118,9 @@ Status ErrorToStatus(const AwsError& e, std::string_view service, std::string_vi
   const std::string& c = e.code;
   Code code;
   if (c == "AccessDenied" || c == "AccessDeniedException" || c == "UnauthorizedOperation" ||
-      c == "UnauthorizedException" || c == "AuthorizationError" ||
-      c == "NotAuthorizedException" || c == "InvalidIdentityToken" ||
-      c == "UnsupportedOperation" || c == "UnauthorizedAccessException") {
+      c == "UnauthorizedException" || c == "AuthorizationError" || c == "NotAuthorizedException" ||
+      c == "InvalidIdentityToken" || c == "UnsupportedOperation" ||
+      c == "UnauthorizedAccessException") {
     code = Code::kPermissionDenied;
   } else if (c == "UnrecognizedClientException" || c == "InvalidClientTokenId" ||
              c == "InvalidSignatureException" || c == "SignatureDoesNotMatch" ||
@@ -136,13 +144,12 @@ Status ErrorToStatus(const AwsError& e, std::string_view service, std::string_vi
              EndsWith(c, "NotFound") || EndsWith(c, "NotFoundFault") ||
              EndsWith(c, "NotFoundException") || c == "NoSuchEntity") {
     code = Code::kNotFound;
-  } else if (c == "ValidationException" || c == "ValidationError" ||
-             c == "InvalidParameterValue" || c == "InvalidParameterValueException" ||
-             c == "InvalidParameterCombination" || c == "InvalidParameterException" ||
-             c == "MissingParameter" || c == "InvalidRequestException" ||
-             c == "SerializationException" || c == "MalformedPolicyDocument" ||
-             c == "MalformedPolicyDocumentException" || c == "PackedPolicyTooLarge" ||
-             c == "InvalidAction" || c == "InvalidQueryParameter" ||
+  } else if (c == "ValidationException" || c == "ValidationError" || c == "InvalidParameterValue" ||
+             c == "InvalidParameterValueException" || c == "InvalidParameterCombination" ||
+             c == "InvalidParameterException" || c == "MissingParameter" ||
+             c == "InvalidRequestException" || c == "SerializationException" ||
+             c == "MalformedPolicyDocument" || c == "MalformedPolicyDocumentException" ||
+             c == "PackedPolicyTooLarge" || c == "InvalidAction" || c == "InvalidQueryParameter" ||
              c == "UnknownOperationException") {
     code = Code::kInvalidArgument;
   } else if (c == "ExecuteStatementException" || c == "DatabaseConnectionException" ||
@@ -168,6 +175,43 @@ Status ErrorToStatus(const AwsError& e, std::string_view service, std::string_vi
   return Status(code, std::move(message),
                 "aws_code=" + c + " http_status=" + std::to_string(e.http_status) +
                     " request_id=" + e.request_id);
+}
+
+bool IsClockSkewErrorCode(std::string_view code) {
+  static constexpr std::string_view kCodes[] = {"AuthFailure",          "InvalidSignatureException",
+                                                "RequestExpired",       "RequestInTheFuture",
+                                                "RequestTimeTooSkewed", "SignatureDoesNotMatch"};
+  return In(kCodes, code);
+}
+
+std::optional<Clock::TimePoint> ParseHttpDate(std::string_view text) {
+  // "Sun, 06 Nov 1994 08:49:37 GMT"
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (text.size() != 29 || text[3] != ',' || !text.ends_with(" GMT")) return std::nullopt;
+  auto number = [&](size_t pos, size_t len, int& out) {
+    out = 0;
+    for (size_t i = pos; i < pos + len; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      out = out * 10 + (text[i] - '0');
+    }
+    return true;
+  };
+  int day = 0, year = 0, hour = 0, minute = 0, second = 0;
+  if (!number(5, 2, day) || !number(12, 4, year) || !number(17, 2, hour) ||
+      !number(20, 2, minute) || !number(23, 2, second) || text[16] != ' ' || text[19] != ':' ||
+      text[22] != ':') {
+    return std::nullopt;
+  }
+  const std::string_view month = text.substr(8, 3);
+  const auto m = std::find(std::begin(kMonths), std::end(kMonths), month);
+  if (m == std::end(kMonths)) return std::nullopt;
+  char iso[32];
+  std::snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02dZ", year,
+                static_cast<int>(m - std::begin(kMonths)) + 1, day, hour, minute, second);
+  auto t = ParseIso8601(iso);
+  if (!t.ok()) return std::nullopt;
+  return *t;
 }
 
 std::string AwsErrorCode(const Status& status) {

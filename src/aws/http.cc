@@ -11,8 +11,7 @@ namespace schemaport::aws {
 namespace {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -23,7 +22,8 @@ bool IsSecretHeaderLine(std::string_view line) {
   const size_t colon = line.find(':');
   if (colon == std::string_view::npos) return false;
   const std::string_view name = line.substr(0, colon);
-  return EqualsIgnoreCase(name, "authorization") || EqualsIgnoreCase(name, "x-amz-security-token") ||
+  return EqualsIgnoreCase(name, "authorization") ||
+         EqualsIgnoreCase(name, "x-amz-security-token") ||
          EqualsIgnoreCase(name, "proxy-authorization") || EqualsIgnoreCase(name, "cookie");
 }
 
@@ -110,23 +110,22 @@ int Debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
 }
 
 Status MapCurlError(CURLcode code, std::string_view host, const char* errbuf) {
-  const std::string detail = std::string(curl_easy_strerror(code)) + (errbuf[0] ? ": " : "") + errbuf;
+  const std::string detail =
+      std::string(curl_easy_strerror(code)) + (errbuf[0] ? ": " : "") + errbuf;
   const std::string where = "HTTP request to " + std::string(host);
   switch (code) {
-    case CURLE_OPERATION_TIMEDOUT:
-      return Status(Code::kTimeout, where + " timed out", detail);
+    case CURLE_OPERATION_TIMEDOUT: return Status(Code::kTimeout, where + " timed out", detail);
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
     case CURLE_SSL_INVALIDCERTSTATUS:
-      return FailedPrecondition(where + " failed: the server's TLS certificate could not be verified",
-                                detail);
+      return FailedPrecondition(
+          where + " failed: the server's TLS certificate could not be verified", detail);
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
       return InvalidArgument(where + " failed: malformed or unsupported URL", detail);
-    default:
-      return Unavailable(where + " failed: " + curl_easy_strerror(code), detail);
+    default: return Unavailable(where + " failed: " + curl_easy_strerror(code), detail);
   }
 }
 
@@ -154,7 +153,8 @@ struct CurlHttpClient::Handle {
 
 Result<std::unique_ptr<CurlHttpClient>> CurlHttpClient::Create(Options options) {
   OnceGlobalInit();
-  if (options.max_response_bytes == 0) return InvalidArgument("max_response_bytes must be positive");
+  if (options.max_response_bytes == 0)
+    return InvalidArgument("max_response_bytes must be positive");
   return std::unique_ptr<CurlHttpClient>(new CurlHttpClient(std::move(options)));
 }
 
@@ -220,9 +220,11 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options_.ca_bundle.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_bundle.c_str());
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_response_bytes));
+  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(options_.max_response_bytes));
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());

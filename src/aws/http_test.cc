@@ -20,6 +20,7 @@ class CurlHttpClientTest : public ::testing::Test {
     ca_file_ = std::make_unique<TempFile>(cert_.CertPem());
     auto server = std::make_unique<httplib::SSLServer>(cert_.cert.get(), cert_.key.get());
     ASSERT_TRUE(server->is_valid());
+    server->set_keep_alive_max_count(1000);  // httplib closes after 5 requests by default
     server->Post("/echo", [this](const httplib::Request& req, httplib::Response& res) {
       ++requests_;
       res.set_header("x-amzn-RequestId", "req-1");
@@ -63,7 +64,8 @@ class CurlHttpClientTest : public ::testing::Test {
 TEST_F(CurlHttpClientTest, PostsOverVerifiedTlsAndReusesTheConnection) {
   auto client = Client(TrustingOptions());
   for (int i = 0; i < 5; ++i) {
-    HttpRequest req{"POST", Url("/echo"), {{"X-Amz-Target", "Svc.Op"}}, "{\"i\":" + std::to_string(i) + "}"};
+    HttpRequest req{
+        "POST", Url("/echo"), {{"X-Amz-Target", "Svc.Op"}}, "{\"i\":" + std::to_string(i) + "}"};
     auto res = client->Send(req);
     ASSERT_TRUE(res.ok()) << res.status() << " " << res.status().detail();
     EXPECT_EQ(res->status, 200);
@@ -72,6 +74,26 @@ TEST_F(CurlHttpClientTest, PostsOverVerifiedTlsAndReusesTheConnection) {
   }
   EXPECT_EQ(requests_.load(), 5);
   EXPECT_EQ(client->connections_opened(), 1);
+}
+
+TEST_F(CurlHttpClientTest, ConcurrentCallersEachReuseAPooledConnection) {
+  auto client = Client(TrustingOptions());
+  constexpr int kThreads = 4, kEach = 15;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string body = std::to_string(t) + "-" + std::to_string(i);
+        auto res = client->Send({"POST", Url("/echo"), {}, body});
+        if (res.ok() && res->body == "method=POST target= body=" + body) ++ok;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), kThreads * kEach);
+  EXPECT_EQ(requests_.load(), kThreads * kEach);
+  EXPECT_LE(client->connections_opened(), kThreads);
 }
 
 TEST_F(CurlHttpClientTest, UntrustedCertificateIsRejected) {
@@ -140,7 +162,8 @@ TEST_F(CurlHttpClientTest, TotalTimeoutIsReported) {
   ServerThread slow(std::move(owned));
   CurlHttpClient::Options options;
   options.total_timeout = std::chrono::milliseconds(200);
-  auto res = Client(options)->Send({"GET", "http://127.0.0.1:" + std::to_string(slow.port()) + "/slow", {}, ""});
+  auto res = Client(options)->Send(
+      {"GET", "http://127.0.0.1:" + std::to_string(slow.port()) + "/slow", {}, ""});
   release = true;
   ASSERT_FALSE(res.ok());
   EXPECT_EQ(res.status().code(), Code::kTimeout);
@@ -183,8 +206,10 @@ class ScopedEnv {
   }
   ~ScopedEnv() {
     for (const auto& [k, v] : saved_) {
-      if (v) setenv(k.c_str(), v->c_str(), 1);
-      else unsetenv(k.c_str());
+      if (v)
+        setenv(k.c_str(), v->c_str(), 1);
+      else
+        unsetenv(k.c_str());
     }
   }
 

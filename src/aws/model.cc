@@ -59,8 +59,10 @@ std::string TranslatePattern(std::string_view p) {
       ++i;
       continue;
     }
-    if (c == '[' && !in_class) in_class = true;
-    else if (c == ']' && in_class) in_class = false;
+    if (c == '[' && !in_class)
+      in_class = true;
+    else if (c == ']' && in_class)
+      in_class = false;
     out += c;
   }
   return out;
@@ -81,8 +83,7 @@ class Validator {
   Validator(const ServiceModel::Impl& impl, std::vector<ValidationIssue>& issues)
       : impl_(impl), issues_(issues) {}
 
-  void Check(const std::string& shape_name, const json& value, const std::string& path,
-             int depth) {
+  void Check(const std::string& shape_name, const json& value, const std::string& path, int depth) {
     if (depth > 64) {
       Add(path, "is nested too deeply");
       return;
@@ -212,12 +213,10 @@ class Validator {
   void CheckString(const json& shape, const std::string& s, const std::string& path) {
     const auto n = static_cast<long long>(CodePoints(s));
     if (shape.contains("min") && n < shape["min"].get<long long>()) {
-      Add(path, "must be at least " + Plural(shape["min"].get<long long>(), "character") +
-                    " long");
+      Add(path, "must be at least " + Plural(shape["min"].get<long long>(), "character") + " long");
     }
     if (shape.contains("max") && n > shape["max"].get<long long>()) {
-      Add(path, "must be at most " + Plural(shape["max"].get<long long>(), "character") +
-                    " long");
+      Add(path, "must be at most " + Plural(shape["max"].get<long long>(), "character") + " long");
     }
     if (shape.contains("enum")) {
       bool found = false;
@@ -261,7 +260,9 @@ Result<ServiceModel> ServiceModel::Load(std::string_view json_text) try {
     return InvalidArgument("service model lacks metadata, operations or shapes");
   }
   const json& md = doc["metadata"];
-  auto str = [&](const char* key) { return md.contains(key) && md[key].is_string() ? md[key].get<std::string>() : std::string(); };
+  auto str = [&](const char* key) {
+    return md.contains(key) && md[key].is_string() ? md[key].get<std::string>() : std::string();
+  };
   impl->metadata.service_id = str("serviceId");
   impl->metadata.api_version = str("apiVersion");
   impl->metadata.protocol = str("protocol");
@@ -269,7 +270,8 @@ Result<ServiceModel> ServiceModel::Load(std::string_view json_text) try {
   impl->metadata.target_prefix = str("targetPrefix");
   impl->metadata.endpoint_prefix = str("endpointPrefix");
   impl->metadata.signing_name = str("signingName");
-  if (impl->metadata.signing_name.empty()) impl->metadata.signing_name = impl->metadata.endpoint_prefix;
+  if (impl->metadata.signing_name.empty())
+    impl->metadata.signing_name = impl->metadata.endpoint_prefix;
   if (impl->metadata.protocol.empty() || impl->metadata.endpoint_prefix.empty()) {
     return InvalidArgument("service model metadata lacks protocol or endpointPrefix");
   }
@@ -285,7 +287,8 @@ Result<ServiceModel> ServiceModel::Load(std::string_view json_text) try {
     }
     if (shape.contains("members")) {
       for (const auto& [mname, m] : shape["members"].items()) {
-        if (!known(m)) return InvalidArgument("service model shape " + name + "." + mname + " is dangling");
+        if (!known(m))
+          return InvalidArgument("service model shape " + name + "." + mname + " is dangling");
       }
     }
     for (const char* key : {"member", "key", "value"}) {
@@ -301,8 +304,9 @@ Result<ServiceModel> ServiceModel::Load(std::string_view json_text) try {
       std::unique_ptr<icu::RegexPattern> compiled(icu::RegexPattern::compile(
           icu::UnicodeString::fromUTF8(TranslatePattern(pattern)), 0, perr, status));
       if (U_FAILURE(status) || !compiled) {
-        return InvalidArgument("service model shape " + name + " has a pattern that does not compile",
-                               u_errorName(status));
+        return InvalidArgument(
+            "service model shape " + name + " has a pattern that does not compile",
+            u_errorName(status));
       }
       impl->patterns.emplace(pattern, std::move(compiled));
     }
@@ -325,9 +329,13 @@ Result<ServiceModel> ServiceModel::LoadFile(const std::string& path) {
   return Load(ss.str());
 }
 
-const ServiceMetadata& ServiceModel::metadata() const { return impl_->metadata; }
+const ServiceMetadata& ServiceModel::metadata() const {
+  return impl_->metadata;
+}
 
-const json& ServiceModel::document() const { return impl_->doc; }
+const json& ServiceModel::document() const {
+  return impl_->doc;
+}
 
 bool ServiceModel::HasOperation(std::string_view operation) const {
   return impl_->doc["operations"].contains(operation);
@@ -343,19 +351,20 @@ std::vector<ValidationIssue> ServiceModel::CheckInput(std::string_view operation
                                                       const json& input) const {
   std::vector<ValidationIssue> issues;
   try {
-  const json& ops = impl_->doc["operations"];
-  const auto op = ops.find(operation);
-  if (op == ops.end()) {
-    issues.push_back({"", "unknown operation " + std::string(operation)});
-    return issues;
-  }
-  if (!op->contains("input")) {
-    if (!input.is_null() && !(input.is_object() && input.empty())) {
-      issues.push_back({"(input)", "must be empty"});
+    const json& ops = impl_->doc["operations"];
+    const auto op = ops.find(operation);
+    if (op == ops.end()) {
+      issues.push_back({"", "unknown operation " + std::string(operation)});
+      return issues;
     }
-    return issues;
-  }
-  Validator(*impl_, issues).Check((*op)["input"]["shape"], input.is_null() ? json::object() : input, "", 0);
+    if (!op->contains("input")) {
+      if (!input.is_null() && !(input.is_object() && input.empty())) {
+        issues.push_back({"(input)", "must be empty"});
+      }
+      return issues;
+    }
+    Validator(*impl_, issues)
+        .Check((*op)["input"]["shape"], input.is_null() ? json::object() : input, "", 0);
   } catch (const json::exception&) {
     issues.push_back({"", "the service model cannot check this input"});
   }

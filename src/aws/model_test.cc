@@ -21,9 +21,8 @@ class ServiceModelTest : public ::testing::Test {
 };
 
 TEST_F(ServiceModelTest, EveryEmbeddedModelLoadsWithItsMetadata) {
-  EXPECT_EQ(EmbeddedModelNames(),
-            (std::vector<std::string>{"redshift-data", "redshift-serverless", "redshift", "sts",
-                                      "secretsmanager"}));
+  EXPECT_EQ(EmbeddedModelNames(), (std::vector<std::string>{"redshift-data", "redshift-serverless",
+                                                            "redshift", "sts", "secretsmanager"}));
   for (const auto& name : EmbeddedModelNames()) {
     auto m = EmbeddedModel(name);
     ASSERT_TRUE(m.ok()) << name << ": " << m.status();
@@ -65,10 +64,9 @@ TEST_F(ServiceModelTest, OutOfRangeIntegerNamesTheField) {
             "WaitTimeSeconds: must be at least 1");
   EXPECT_EQ(m.ValidateInput("ExecuteStatement", {{"Sql", "x"}, {"WaitTimeSeconds", 1.5}}).message(),
             "WaitTimeSeconds: must be an integer");
-  EXPECT_EQ(
-      m.ValidateInput("ExecuteStatement", {{"Sql", "x"}, {"WaitTimeSeconds", 5000000000LL}})
-          .message(),
-      "WaitTimeSeconds: is out of range");
+  EXPECT_EQ(m.ValidateInput("ExecuteStatement", {{"Sql", "x"}, {"WaitTimeSeconds", 5000000000LL}})
+                .message(),
+            "WaitTimeSeconds: is out of range");
 }
 
 TEST_F(ServiceModelTest, MissingAndUnknownMembersAreReported) {
@@ -86,12 +84,12 @@ TEST_F(ServiceModelTest, MissingAndUnknownMembersAreReported) {
 
 TEST_F(ServiceModelTest, NestedListMembersCarryTheirIndexInThePath) {
   const auto m = Model("redshift-data");
-  EXPECT_EQ(m.ValidateInput("ExecuteStatement", {{"Sql", "x"}, {"Parameters", json::array()}})
-                .message(),
-            "Parameters: must have at least 1 item");
-  EXPECT_EQ(m.ValidateInput("ExecuteStatement",
-                            {{"Sql", "x"}, {"Parameters", {{{"name", "a"}, {"value", "1"}},
-                                                           {{"name", "b"}}}}})
+  EXPECT_EQ(
+      m.ValidateInput("ExecuteStatement", {{"Sql", "x"}, {"Parameters", json::array()}}).message(),
+      "Parameters: must have at least 1 item");
+  EXPECT_EQ(m.ValidateInput(
+                 "ExecuteStatement",
+                 {{"Sql", "x"}, {"Parameters", {{{"name", "a"}, {"value", "1"}}, {{"name", "b"}}}}})
                 .message(),
             "Parameters[1].value: is required");
 }
@@ -103,7 +101,8 @@ TEST_F(ServiceModelTest, StringLengthPatternAndEnumAreChecked) {
   EXPECT_EQ(m.ValidateInput("ExecuteStatement", {{"Sql", "x"}, {"ClientToken", ""}}).message(),
             "ClientToken: must be at least 1 character long");
   // ClusterIdentifier: [a-z][a-z0-9]*(-[a-z0-9]+)*, 1..63; matched as a whole.
-  EXPECT_TRUE(m.ValidateInput("ExecuteStatement", {{"Sql", "x"}, {"ClusterIdentifier", "c-1"}}).ok());
+  EXPECT_TRUE(
+      m.ValidateInput("ExecuteStatement", {{"Sql", "x"}, {"ClusterIdentifier", "c-1"}}).ok());
   EXPECT_THAT(
       m.ValidateInput("ExecuteStatement", {{"Sql", "x"}, {"ClusterIdentifier", "Bad_Cluster"}})
           .message(),
@@ -114,9 +113,9 @@ TEST_F(ServiceModelTest, StringLengthPatternAndEnumAreChecked) {
             "ClusterIdentifier: must be at most 63 characters long");
   EXPECT_EQ(m.ValidateInput("ExecuteStatement", {{"Sql", 5}}).message(), "Sql: must be a string");
   // Statement ids: UUID with an optional ":N" sub-statement suffix.
-  EXPECT_TRUE(m.ValidateInput("DescribeStatement",
-                              {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766:2"}})
-                  .ok());
+  EXPECT_TRUE(
+      m.ValidateInput("DescribeStatement", {{"Id", "d9b6c0c9-0747-4bf4-b142-e8883122f766:2"}})
+          .ok());
   EXPECT_FALSE(m.ValidateInput("DescribeStatement", {{"Id", "not-a-uuid"}}).ok());
 }
 
@@ -152,7 +151,8 @@ TEST_F(ServiceModelTest, UnicodePatternsAndLengthsCountCodePoints) {
 TEST_F(ServiceModelTest, ValidationMessagesNeverEchoTheValue) {
   const auto sm = Model("secretsmanager");
   const Status s = sm.ValidateInput(
-      "CreateSecret", {{"Name", "n"}, {"SecretString", std::string(70000, 'S')}, {"Zzz", "hunter2"}});
+      "CreateSecret",
+      {{"Name", "n"}, {"SecretString", std::string(70000, 'S')}, {"Zzz", "hunter2"}});
   EXPECT_FALSE(s.ok());
   EXPECT_THAT(s.message(), Not(HasSubstr("SSSS")));
   EXPECT_THAT(s.message(), Not(HasSubstr("hunter2")));

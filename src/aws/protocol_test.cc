@@ -24,9 +24,10 @@ HttpResponse Reply(int status, std::string body, Headers headers = {}) {
 class JsonErrorTest : public ::testing::Test {};
 
 TEST_F(JsonErrorTest, TypeIsParsedInAllItsForms) {
-  for (const char* type : {"ValidationException", "com.amazonaws.redshiftdata#ValidationException",
-                           "ValidationException:http://internal.amazon.com/coral/com.amazon.x/",
-                           "aws.protocoltests.restjson#ValidationException:http://internal.amazon.com/"}) {
+  for (const char* type :
+       {"ValidationException", "com.amazonaws.redshiftdata#ValidationException",
+        "ValidationException:http://internal.amazon.com/coral/com.amazon.x/",
+        "aws.protocoltests.restjson#ValidationException:http://internal.amazon.com/"}) {
     SCOPED_TRACE(type);
     const AwsError e = ParseJsonError(Reply(400, json{{"__type", type}, {"message", "bad"}}.dump(),
                                             {{"x-amzn-RequestId", "rid-1"}}));
@@ -77,8 +78,9 @@ TEST_F(QueryErrorTest, EnvelopeIsParsedWithEntitiesDecoded) {
 
 TEST_F(QueryErrorTest, Ec2StyleEnvelopeAndThrottlingAreRecognised) {
   const AwsError e = ParseQueryError(Reply(
-      400, "<Response><Errors><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error>"
-           "</Errors><RequestID>r-9</RequestID></Response>"));
+      400,
+      "<Response><Errors><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error>"
+      "</Errors><RequestID>r-9</RequestID></Response>"));
   EXPECT_EQ(e.code, "Throttling");
   EXPECT_EQ(e.request_id, "r-9");
   EXPECT_TRUE(e.throttling);
@@ -103,9 +105,13 @@ TEST_F(QueryErrorTest, ExternalEntitiesAreNotExpanded) {
 class ErrorToStatusTest : public ::testing::Test {};
 
 TEST_F(ErrorToStatusTest, AccessDeniedKeepsTheAwsMessageNamingTheAction) {
-  AwsError e{"AccessDeniedException",
-             "User: arn:aws:iam::1:user/u is not authorized to perform: redshift-data:ExecuteStatement",
-             "rid", 400, false, false};
+  AwsError e{
+      "AccessDeniedException",
+      "User: arn:aws:iam::1:user/u is not authorized to perform: redshift-data:ExecuteStatement",
+      "rid",
+      400,
+      false,
+      false};
   const Status s = ErrorToStatus(e, "redshift-data", "ExecuteStatement");
   EXPECT_EQ(s.code(), Code::kPermissionDenied);
   EXPECT_EQ(s.message(),
@@ -162,17 +168,19 @@ TEST_F(EndpointTest, RegionalDefaultsFollowTheEndpointPrefix) {
   EXPECT_EQ(e->url, "https://redshift-data.eu-west-1.amazonaws.com");
   EXPECT_EQ(e->host, "redshift-data.eu-west-1.amazonaws.com");
   EXPECT_EQ(e->path, "/");
-  EXPECT_EQ(ResolveEndpoint({}, Meta("sts"), "us-east-1")->url, "https://sts.us-east-1.amazonaws.com");
+  EXPECT_EQ(ResolveEndpoint({}, Meta("sts"), "us-east-1")->url,
+            "https://sts.us-east-1.amazonaws.com");
   EXPECT_EQ(ResolveEndpoint({}, Meta("secretsmanager"), "cn-north-1")->url,
             "https://secretsmanager.cn-north-1.amazonaws.com.cn");
 }
 
 TEST_F(EndpointTest, RegionIsValidated) {
-  for (const char* ok : {"us-east-1", "us-gov-west-1", "ap-southeast-5", "eusc-de-east-1", "cn-northwest-1"}) {
+  for (const char* ok :
+       {"us-east-1", "us-gov-west-1", "ap-southeast-5", "eusc-de-east-1", "cn-northwest-1"}) {
     EXPECT_TRUE(IsValidRegion(ok)) << ok;
   }
-  for (const char* bad : {"", "us", "us-east", "US-EAST-1", "us-east-1.evil.com", "us-east-1/", "x-1",
-                          "us-east-100", "us--1", "127.0.0.1"}) {
+  for (const char* bad : {"", "us", "us-east", "US-EAST-1", "us-east-1.evil.com", "us-east-1/",
+                          "x-1", "us-east-100", "us--1", "127.0.0.1"}) {
     EXPECT_FALSE(IsValidRegion(bad)) << bad;
     EXPECT_EQ(ResolveEndpoint({}, Meta("sts"), bad).status().code(), Code::kInvalidArgument);
   }
@@ -199,10 +207,12 @@ TEST_F(EndpointTest, ServiceSpecificSettingWinsOverTheGlobalOne) {
 }
 
 TEST_F(EndpointTest, MalformedEndpointUrlsAreRejected) {
-  for (const char* bad : {"ftp://x", "https://", "https://u:p@host", "https://h?x=1", "https://h:99999x"}) {
+  for (const char* bad :
+       {"ftp://x", "https://", "https://u:p@host", "https://h?x=1", "https://h:99999x"}) {
     EndpointSettings s;
     s.endpoint_url = bad;
-    EXPECT_EQ(ResolveEndpoint(s, Meta("sts"), "us-east-1").status().code(), Code::kInvalidArgument) << bad;
+    EXPECT_EQ(ResolveEndpoint(s, Meta("sts"), "us-east-1").status().code(), Code::kInvalidArgument)
+        << bad;
   }
 }
 
@@ -211,8 +221,10 @@ class QueryProtocolTest : public ::testing::Test {};
 TEST_F(QueryProtocolTest, FormBodyFollowsTheInputShape) {
   const auto redshift = *EmbeddedModel("redshift");
   auto body = QueryFormBody(redshift, "GetClusterCredentials",
-                            {{"DbUser", "alice smith"}, {"ClusterIdentifier", "c1"},
-                             {"AutoCreate", true}, {"DurationSeconds", 900},
+                            {{"DbUser", "alice smith"},
+                             {"ClusterIdentifier", "c1"},
+                             {"AutoCreate", true},
+                             {"DurationSeconds", 900},
                              {"DbGroups", {"g1", "g/2"}}});
   ASSERT_TRUE(body.ok()) << body.status();
   // Members in name order (the JSON object's order); list members named by locationName.
@@ -224,7 +236,8 @@ TEST_F(QueryProtocolTest, FormBodyFollowsTheInputShape) {
   EXPECT_EQ(*QueryFormBody(sts, "GetCallerIdentity", json::object()),
             "Action=GetCallerIdentity&Version=2011-06-15");
   EXPECT_EQ(*QueryFormBody(sts, "AssumeRole",
-                           {{"RoleArn", "arn:aws:iam::1:role/r"}, {"RoleSessionName", "s"},
+                           {{"RoleArn", "arn:aws:iam::1:role/r"},
+                            {"RoleSessionName", "s"},
                             {"Tags", {{{"Key", "k"}, {"Value", "v"}}}}}),
             "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fr"
             "&RoleSessionName=s&Tags.member.1.Key=k&Tags.member.1.Value=v");
@@ -232,7 +245,8 @@ TEST_F(QueryProtocolTest, FormBodyFollowsTheInputShape) {
 
 TEST_F(QueryProtocolTest, XmlReplyBecomesTheOutputShapeAsJson) {
   const auto sts = *EmbeddedModel("sts");
-  auto out = QueryXmlToJson(sts, "AssumeRole", R"(<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  auto out = QueryXmlToJson(
+      sts, "AssumeRole", R"(<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <AssumeRoleResult>
     <SourceIdentity>DevUser123</SourceIdentity>
     <AssumedRoleUser>
@@ -282,7 +296,8 @@ TEST_F(RetryTest, BackoffIsFullJitterUnderAnExponentialCeiling) {
       EXPECT_GE(d.count(), 0);
       EXPECT_LT(d, ceiling);
       const auto t = BackoffDelay(p, i, true, random);
-      EXPECT_LT(t, std::min<std::chrono::nanoseconds>(p.throttling_base * (1LL << i), p.max_backoff));
+      EXPECT_LT(t,
+                std::min<std::chrono::nanoseconds>(p.throttling_base * (1LL << i), p.max_backoff));
     }
   }
   // Full jitter spreads the delays over the whole range.

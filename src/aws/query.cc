@@ -65,7 +65,9 @@ std::string Trim(std::string s) {
   return s;
 }
 
-std::string FormEncode(std::string_view s) { return sigv4::UriEncode(s, false); }
+std::string FormEncode(std::string_view s) {
+  return sigv4::UriEncode(s, false);
+}
 
 class QueryWriter {
  public:
@@ -148,12 +150,14 @@ class XmlReader {
         if (member_shape.value("type", "") == "list" && member_shape.value("flattened", false)) {
           json list = json::array();
           for (const xmlNode* c = node->children; c; c = c->next) {
-            if (NameIs(c, element)) list.push_back(Read(member_shape["member"]["shape"], c, depth + 1));
+            if (NameIs(c, element))
+              list.push_back(Read(member_shape["member"]["shape"], c, depth + 1));
           }
           if (!list.empty()) out[name] = std::move(list);
           continue;
         }
-        if (const xmlNode* c = Child(node, element)) out[name] = Read(member["shape"], c, depth + 1);
+        if (const xmlNode* c = Child(node, element))
+          out[name] = Read(member["shape"], c, depth + 1);
       }
       return out;
     }
@@ -231,8 +235,8 @@ Result<std::string> QueryFormBody(const ServiceModel& model, std::string_view op
   if (op.contains("input") && input.is_object() && !input.empty()) {
     SP_TRY(writer.Write(op["input"]["shape"], input, ""));
   }
-  return "Action=" + FormEncode(operation) + "&Version=" + FormEncode(model.metadata().api_version) +
-         writer.body;
+  return "Action=" + FormEncode(operation) +
+         "&Version=" + FormEncode(model.metadata().api_version) + writer.body;
 } catch (const json::exception& e) {
   // A value of the wrong JSON type for its shape (inputs are validated first, so a model bug).
   return InvalidArgument("cannot encode the " + std::string(operation) + " input", e.what());
@@ -259,7 +263,8 @@ Result<json> QueryXmlToJson(const ServiceModel& model, std::string_view operatio
     }
   }
   json out = XmlReader(doc["shapes"]).Read(op["output"]["shape"], result, 0);
-  if (const xmlNode* rid = Find(root, "RequestId")) out["ResponseMetadata"]["RequestId"] = Trim(Text(rid));
+  if (const xmlNode* rid = Find(root, "RequestId"))
+    out["ResponseMetadata"]["RequestId"] = Trim(Text(rid));
   return out;
 } catch (const json::exception& e) {
   return Unavailable("malformed XML reply to " + std::string(operation), e.what());

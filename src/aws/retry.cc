@@ -17,7 +17,8 @@ bool RetryQuota::TryAcquire(bool timeout_error, int* cost_taken) {
 
 void RetryQuota::OnSuccess(int cost_of_last_retry) {
   std::lock_guard<std::mutex> lock(mu_);
-  tokens_ = std::min(policy_.initial_quota, tokens_ + (cost_of_last_retry > 0 ? cost_of_last_retry : 1));
+  tokens_ =
+      std::min(policy_.initial_quota, tokens_ + (cost_of_last_retry > 0 ? cost_of_last_retry : 1));
 }
 
 int RetryQuota::tokens() const {
@@ -27,8 +28,9 @@ int RetryQuota::tokens() const {
 
 std::chrono::nanoseconds BackoffDelay(const RetryPolicy& policy, int retry_index, bool throttling,
                                       Random& random) {
-  const double base_ns = static_cast<double>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(throttling ? policy.throttling_base : policy.base).count());
+  const double base_ns = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                 throttling ? policy.throttling_base : policy.base)
+                                                 .count());
   const double cap_ns = static_cast<double>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(policy.max_backoff).count());
   const double ceiling = std::min(base_ns * std::pow(2.0, std::min(retry_index, 62)), cap_ns);

@@ -1,7 +1,7 @@
 // SigV4 signing. See the semantics in aws.h.
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -14,9 +14,9 @@ namespace schemaport::aws::sigv4 {
 namespace {
 
 constexpr std::string_view kUnsignable[] = {
-    "authorization", "cache-control", "connection",        "expect",     "from",
-    "keep-alive",    "max-forwards",  "pragma",            "referer",    "te",
-    "trailer",       "transfer-encoding", "upgrade",       "user-agent", "x-amzn-trace-id",
+    "authorization", "cache-control",     "connection", "expect",     "from",
+    "keep-alive",    "max-forwards",      "pragma",     "referer",    "te",
+    "trailer",       "transfer-encoding", "upgrade",    "user-agent", "x-amzn-trace-id",
 };
 
 std::string Lower(std::string_view s) {
@@ -29,7 +29,9 @@ bool IsUnreserved(unsigned char c) {
   return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 std::string CanonicalHeaderValue(std::string_view v) {
   std::string out;
@@ -111,8 +113,7 @@ std::string PercentDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() &&
-        hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
       out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
       i += 2;
     } else {
@@ -274,14 +275,14 @@ void SignHeaders(Request& request, const Credentials& credentials, const Signing
       CanonicalRequest(request, signed_headers, params.normalize_path, payload_hash);
   const std::string scope = Scope(date, params);
   const std::string sts = StringToSign(amz_date, scope, canonical);
-  const std::string signature = Signature(credentials.secret_access_key, date, params.region,
-                                          params.service, sts);
+  const std::string signature =
+      Signature(credentials.secret_access_key, date, params.region, params.service, sts);
   if (has_token && params.omit_session_token) {
     request.headers.emplace_back("X-Amz-Security-Token", credentials.session_token.Reveal());
   }
   request.headers.emplace_back(
-      "Authorization", std::string(kAlgorithm) + " Credential=" + credentials.access_key_id +
-                           "/" + scope + ", SignedHeaders=" + Join(signed_headers, ';') +
+      "Authorization", std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + "/" +
+                           scope + ", SignedHeaders=" + Join(signed_headers, ';') +
                            ", Signature=" + signature);
 }
 
@@ -307,11 +308,11 @@ void SignQuery(Request& request, const Credentials& credentials, const SigningPa
   if (has_token && !params.omit_session_token) {
     append("X-Amz-Security-Token", credentials.session_token.Reveal());
   }
-  const std::string canonical = CanonicalRequest(request, signed_headers, params.normalize_path,
-                                                 Sha256Hex(request.body));
+  const std::string canonical =
+      CanonicalRequest(request, signed_headers, params.normalize_path, Sha256Hex(request.body));
   const std::string sts = StringToSign(amz_date, scope, canonical);
-  const std::string signature = Signature(credentials.secret_access_key, date, params.region,
-                                          params.service, sts);
+  const std::string signature =
+      Signature(credentials.secret_access_key, date, params.region, params.service, sts);
   if (has_token && params.omit_session_token) {
     append("X-Amz-Security-Token", credentials.session_token.Reveal());
   }
@@ -404,11 +405,13 @@ VerifyOutcome Verify(const Request& wire,
     for (size_t i = 0; shaped && i < 15; ++i) {
       shaped = i == 8 || std::isdigit(static_cast<unsigned char>(d[i]));
     }
-    auto t = shaped ? ParseIso8601(d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) + "T" +
-                                   d.substr(9, 2) + ":" + d.substr(11, 2) + ":" + d.substr(13, 2) + "Z")
-                    : Result<Clock::TimePoint>(InvalidArgument("bad date"));
+    auto t =
+        shaped ? ParseIso8601(d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) + "T" +
+                              d.substr(9, 2) + ":" + d.substr(11, 2) + ":" + d.substr(13, 2) + "Z")
+               : Result<Clock::TimePoint>(InvalidArgument("bad date"));
     if (!t.ok()) {
-      return fail(VerifyFailure::kMalformed, "X-Amz-Date header is missing or not in the form YYYYMMDDTHHMMSSZ");
+      return fail(VerifyFailure::kMalformed,
+                  "X-Amz-Date header is missing or not in the form YYYYMMDDTHHMMSSZ");
     }
     signed_at = *t;
   }
@@ -422,7 +425,8 @@ VerifyOutcome Verify(const Request& wire,
   }
   for (const std::string& name : sh) {
     if (name != Lower(name) || !header(name)) {
-      return fail(VerifyFailure::kMalformed, "signed header " + name + " is missing from the request");
+      return fail(VerifyFailure::kMalformed,
+                  "signed header " + name + " is missing from the request");
     }
   }
   if (parsed->date != amz_date->substr(0, 8)) {
@@ -452,9 +456,8 @@ VerifyOutcome Verify(const Request& wire,
   const std::string canonical = CanonicalRequest(wire, sh, normalize_path, payload_hash);
   const std::string scope =
       parsed->date + "/" + parsed->region + "/" + parsed->service + "/aws4_request";
-  const std::string expected =
-      Signature(*secret, parsed->date, parsed->region, parsed->service,
-                StringToSign(*amz_date, scope, canonical));
+  const std::string expected = Signature(*secret, parsed->date, parsed->region, parsed->service,
+                                         StringToSign(*amz_date, scope, canonical));
   if (expected.size() != parsed->signature.size() ||
       CRYPTO_memcmp(expected.data(), parsed->signature.data(), expected.size()) != 0) {
     return fail(VerifyFailure::kSignatureMismatch,

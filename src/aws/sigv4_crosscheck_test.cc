@@ -31,15 +31,49 @@ class RequestGenerator {
   size_t Pick(size_t n) { return static_cast<size_t>(random_.Uniform(n)); }
   bool Chance(double p) { return random_.NextDouble() < p; }
   template <typename T>
-  const T& OneOf(const std::vector<T>& v) { return v[Pick(v.size())]; }
+  const T& OneOf(const std::vector<T>& v) {
+    return v[Pick(v.size())];
+  }
 
   // Characters for path segments and query components: unreserved, reserved, space, percent,
   // and multi-byte UTF-8 (2, 3 and 4 bytes).
   std::string Piece(size_t max_len, bool allow_escapes) {
-    static const std::vector<std::string> kAtoms = {
-        "a", "Z", "0", "9", "-", ".", "_", "~", "!", "$", "&", "'", "(", ")", "*", "+", ",", ";",
-        "=", ":", "@", " ", "%", "/", "\xC3\xA9", "\xE1\x88\xB4", "\xF0\x9F\x98\x80", "\xC3\xBC",
-        "k", "e", "y", "[", "]", "|", "^", "\""};
+    static const std::vector<std::string> kAtoms = {"a",
+                                                    "Z",
+                                                    "0",
+                                                    "9",
+                                                    "-",
+                                                    ".",
+                                                    "_",
+                                                    "~",
+                                                    "!",
+                                                    "$",
+                                                    "&",
+                                                    "'",
+                                                    "(",
+                                                    ")",
+                                                    "*",
+                                                    "+",
+                                                    ",",
+                                                    ";",
+                                                    "=",
+                                                    ":",
+                                                    "@",
+                                                    " ",
+                                                    "%",
+                                                    "/",
+                                                    "\xC3\xA9",
+                                                    "\xE1\x88\xB4",
+                                                    "\xF0\x9F\x98\x80",
+                                                    "\xC3\xBC",
+                                                    "k",
+                                                    "e",
+                                                    "y",
+                                                    "[",
+                                                    "]",
+                                                    "|",
+                                                    "^",
+                                                    "\""};
     std::string out;
     const size_t len = Pick(max_len + 1);
     for (size_t i = 0; i < len; ++i) {
@@ -58,9 +92,12 @@ class RequestGenerator {
     for (size_t i = 0; i < segments; ++i) {
       if (i) path += "/";
       const double r = random_.NextDouble();
-      if (r < 0.08) path += ".";
-      else if (r < 0.16) path += "..";
-      else if (r < 0.22) path += "";  // empty segment: "//"
+      if (r < 0.08)
+        path += ".";
+      else if (r < 0.16)
+        path += "..";
+      else if (r < 0.22)
+        path += "";  // empty segment: "//"
       else {
         std::string seg = Piece(8, true);
         std::erase(seg, '/');
@@ -77,7 +114,8 @@ class RequestGenerator {
     std::string raw;
     const size_t n = Pick(6);
     for (size_t i = 0; i < n; ++i) {
-      std::string key = Chance(0.3) && !pairs.empty() ? pairs[Pick(pairs.size())].first : Piece(6, false);
+      std::string key =
+          Chance(0.3) && !pairs.empty() ? pairs[Pick(pairs.size())].first : Piece(6, false);
       if (key == "X-Amz-Signature") key = "k";
       const std::string value = Chance(0.2) ? "" : Piece(8, false);
       pairs.emplace_back(key, value);
@@ -107,12 +145,13 @@ class RequestGenerator {
   }
 
   std::vector<std::pair<std::string, std::string>> Headers() {
-    std::vector<std::pair<std::string, std::string>> headers = {{OneOf<std::string>({"Host", "host", "HOST"}),
-                                                                 "example.amazonaws.com"}};
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {OneOf<std::string>({"Host", "host", "HOST"}), "example.amazonaws.com"}};
     static const std::vector<std::string> kNames = {
-        "Content-Type", "X-Amz-Target", "My-Header", "x-custom", "X-MiXeD-CaSe", "Accept",
-        "User-Agent",   "X-Amzn-Trace-Id", "Proxy-Thing", "Sec-Fetch-Mode", "Expect", "Content-Length",
-        "X-Amz-Meta-A", "a", "Z-Last", "x-amz-user-agent"};
+        "Content-Type",    "X-Amz-Target",   "My-Header",       "x-custom",    "X-MiXeD-CaSe",
+        "Accept",          "User-Agent",     "X-Amzn-Trace-Id", "Proxy-Thing", "Sec-Fetch-Mode",
+        "Expect",          "Content-Length", "X-Amz-Meta-A",    "a",           "Z-Last",
+        "x-amz-user-agent"};
     std::vector<std::string> used = {"host"};
     const size_t n = Pick(7);
     for (size_t i = 0; i < n; ++i) {
@@ -127,8 +166,9 @@ class RequestGenerator {
   }
 
   std::string HeaderValue() {
-    static const std::vector<std::string> kAtoms = {"a", "b", "1", " ", "  ", "\t", ",", ";", "=",
-                                                   "\"", "/", ":", "\xC3\xA9", "x y", "\n  ", "\r\n "};
+    static const std::vector<std::string> kAtoms = {"a",        "b",   "1",    " ",    "  ", "\t",
+                                                    ",",        ";",   "=",    "\"",   "/",  ":",
+                                                    "\xC3\xA9", "x y", "\n  ", "\r\n "};
     std::string v;
     if (Chance(0.3)) v += OneOf<std::string>({" ", "  ", "\t"});
     const size_t n = Pick(10);
@@ -196,11 +236,16 @@ TEST_F(SigV4CrossCheckTest, RandomRequestsMatchTheOfficialSmithySigner) {
       creds.access_key_id = "AKIA" + gen.Token(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
       creds.secret_access_key =
           Secret(gen.Token(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"));
-      if (gen.Chance(0.4)) creds.session_token = Secret(gen.Token(120, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="));
+      if (gen.Chance(0.4))
+        creds.session_token = Secret(
+            gen.Token(120, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="));
       SigningParams params;
-      params.region = gen.OneOf<std::string>({"us-east-1", "eu-west-1", "ap-southeast-2", "us-gov-west-1", "cn-north-1"});
-      params.service = gen.OneOf<std::string>({"redshift-data", "sts", "secretsmanager", "redshift", "service"});
-      const std::int64_t ms = 1'420'070'400'000LL + static_cast<std::int64_t>(gen.Pick(631'152'000'000ULL));
+      params.region = gen.OneOf<std::string>(
+          {"us-east-1", "eu-west-1", "ap-southeast-2", "us-gov-west-1", "cn-north-1"});
+      params.service =
+          gen.OneOf<std::string>({"redshift-data", "sts", "secretsmanager", "redshift", "service"});
+      const std::int64_t ms =
+          1'420'070'400'000LL + static_cast<std::int64_t>(gen.Pick(631'152'000'000ULL));
       params.time = Clock::TimePoint(std::chrono::milliseconds(ms));
       params.sign_body = gen.Chance(0.3);
       json line = {{"method", r.method},
@@ -234,7 +279,8 @@ TEST_F(SigV4CrossCheckTest, RandomRequestsMatchTheOfficialSmithySigner) {
   ASSERT_TRUE(child.ok()) << child.status();
   auto waited = (*child)->Wait(std::chrono::minutes(2));
   ASSERT_TRUE(waited.ok()) << "node did not finish: " << (*child)->Log();
-  ASSERT_TRUE(WIFEXITED(*waited) && WEXITSTATUS(*waited) == 0) << "node failed: " << (*child)->Log();
+  ASSERT_TRUE(WIFEXITED(*waited) && WEXITSTATUS(*waited) == 0)
+      << "node failed: " << (*child)->Log();
   std::istringstream theirs(schemaport::testing::ReadFile(output));
   std::string line;
   int compared = 0, mismatches = 0;

@@ -37,8 +37,8 @@ Request ParseRequestFile(const std::string& text) {
   if (q != std::string::npos) r.query = target.substr(q + 1);
   while (pos != std::string::npos && pos + 1 <= text.size()) {
     const size_t next = text.find('\n', pos + 1);
-    std::string line = text.substr(pos + 1, next == std::string::npos ? std::string::npos
-                                                                      : next - pos - 1);
+    std::string line =
+        text.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
     pos = next;
     if (line.empty()) {
       if (pos != std::string::npos) r.body = text.substr(pos + 1);
@@ -56,9 +56,9 @@ Request ParseRequestFile(const std::string& text) {
 
 std::string Header(const Request& r, std::string_view name) {
   for (const auto& [k, v] : r.headers) {
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(),
-                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+          return std::tolower(a) == std::tolower(b);
+        })) {
       return v;
     }
   }
@@ -69,7 +69,8 @@ std::string Header(const Request& r, std::string_view name) {
 int FailedParts() {
   const auto* result = ::testing::UnitTest::GetInstance()->current_test_info()->result();
   int failed = 0;
-  for (int i = 0; i < result->total_part_count(); ++i) failed += result->GetTestPartResult(i).failed();
+  for (int i = 0; i < result->total_part_count(); ++i)
+    failed += result->GetTestPartResult(i).failed();
   return failed;
 }
 
@@ -85,7 +86,9 @@ std::string QueryParam(std::string_view query, std::string_view key) {
   return {};
 }
 
-std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string FirstLine(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
 
 std::string Trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
@@ -134,8 +137,8 @@ TEST_F(SigV4VectorTest, AwsCAuthSuitePassesEveryCaseInBothForms) {
       const std::string canonical =
           CanonicalRequest(r, parsed->signed_headers, params.normalize_path, Sha256Hex(r.body));
       EXPECT_EQ(canonical, Slurp(dir / "header-canonical-request.txt"));
-      EXPECT_EQ(StringToSign(FormatAmzDate(params.time),
-                             "20150830/us-east-1/service/aws4_request", canonical),
+      EXPECT_EQ(StringToSign(FormatAmzDate(params.time), "20150830/us-east-1/service/aws4_request",
+                             canonical),
                 Slurp(dir / "header-string-to-sign.txt"));
       if (FailedParts() == failed_before) ++header_cases;
     }
@@ -166,8 +169,8 @@ TEST_F(SigV4VectorTest, AwsCAuthSuitePassesEveryCaseInBothForms) {
       const std::string canonical = CanonicalRequest(without_late_token, signed_headers,
                                                      params.normalize_path, Sha256Hex(r.body));
       EXPECT_EQ(canonical, Slurp(dir / "query-canonical-request.txt"));
-      EXPECT_EQ(StringToSign(FormatAmzDate(params.time),
-                             "20150830/us-east-1/service/aws4_request", canonical),
+      EXPECT_EQ(StringToSign(FormatAmzDate(params.time), "20150830/us-east-1/service/aws4_request",
+                             canonical),
                 Slurp(dir / "query-string-to-sign.txt"));
       if (FailedParts() == failed_before) ++query_cases;
     }
@@ -208,9 +211,9 @@ TEST_F(SigV4VectorTest, ClassicSuitePassesEveryCase) {
     const std::string canonical =
         CanonicalRequest(r, parsed->signed_headers, true, Sha256Hex(r.body));
     EXPECT_EQ(canonical, Slurp(base.string() + ".creq"));
-    EXPECT_EQ(StringToSign("20150830T123600Z", "20150830/us-east-1/service/aws4_request",
-                           canonical),
-              Slurp(base.string() + ".sts"));
+    EXPECT_EQ(
+        StringToSign("20150830T123600Z", "20150830/us-east-1/service/aws4_request", canonical),
+        Slurp(base.string() + ".sts"));
     if (FailedParts() == failed_before) ++cases;
   }
   EXPECT_EQ(cases, 34);
@@ -262,7 +265,11 @@ TEST_F(SigV4Test, ParseAuthorizationRejectsMalformedValues) {
 class SigV4VerifyTest : public ::testing::Test {
  protected:
   Request Signed(Credentials creds = {"AKID", Secret("secret"), Secret("tok"), std::nullopt}) {
-    Request r{"POST", "/a%20b/", "x=1&y=%2F", {{"Host", "svc.local:8443"}, {"X-Amz-Target", "Svc.Op"}}, "{\"a\":1}"};
+    Request r{"POST",
+              "/a%20b/",
+              "x=1&y=%2F",
+              {{"Host", "svc.local:8443"}, {"X-Amz-Target", "Svc.Op"}},
+              "{\"a\":1}"};
     SigningParams p{"eu-west-1", "redshift-data", now_};
     p.sign_body = true;
     SignHeaders(r, creds, p);
@@ -273,7 +280,8 @@ class SigV4VerifyTest : public ::testing::Test {
     return std::nullopt;
   }
   VerifyOutcome Check(const Request& r, Clock::TimePoint at) {
-    return Verify(r, [this](std::string_view k) { return Lookup(k); }, at);
+    return Verify(
+        r, [this](std::string_view k) { return Lookup(k); }, at);
   }
   Clock::TimePoint now_ = *ParseIso8601("2026-11-28T23:00:00Z");
 };
@@ -301,14 +309,17 @@ TEST_F(SigV4VerifyTest, RejectsEachKindOfBadRequest) {
             VerifyFailure::kUnknownAccessKey);
   EXPECT_EQ(Check(Signed({"AKID", Secret("wrong"), Secret(), std::nullopt}), now_).failure,
             VerifyFailure::kSignatureMismatch);
-  EXPECT_EQ(Check(Signed(), now_ + std::chrono::minutes(16)).failure, VerifyFailure::kRequestExpired);
-  EXPECT_EQ(Check(Signed(), now_ - std::chrono::minutes(16)).failure, VerifyFailure::kRequestExpired);
+  EXPECT_EQ(Check(Signed(), now_ + std::chrono::minutes(16)).failure,
+            VerifyFailure::kRequestExpired);
+  EXPECT_EQ(Check(Signed(), now_ - std::chrono::minutes(16)).failure,
+            VerifyFailure::kRequestExpired);
   r = Signed();
   std::erase_if(r.headers, [](const auto& h) { return h.first == "Authorization"; });
   EXPECT_EQ(Check(r, now_).failure, VerifyFailure::kMissingAuthentication);
   r = Signed();
   for (auto& [k, v] : r.headers) {
-    if (k == "Authorization") v = "AWS4-HMAC-SHA256 Credential=AKID/20261128/eu-west-1/redshift-data/aws4_request";
+    if (k == "Authorization")
+      v = "AWS4-HMAC-SHA256 Credential=AKID/20261128/eu-west-1/redshift-data/aws4_request";
   }
   EXPECT_EQ(Check(r, now_).failure, VerifyFailure::kMalformed);
   r = Signed();

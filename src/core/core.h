@@ -175,13 +175,17 @@ T TakeValue(Result<T>&& r) {
 // enclosing function (which returns Status or Result<U>); otherwise yields the value (or void).
 //   auto rows = SP_TRY(client.Fetch(id));
 //   SP_TRY(store.Put(row));
-#define SP_TRY(expr)                                                        \
-  __extension__({                                                           \
-    auto&& sp_try_result_ = (expr);                                         \
-    if (!sp_try_result_.ok()) {                                             \
-      return ::schemaport::internal::TakeStatus(std::move(sp_try_result_)); \
-    }                                                                       \
-    ::schemaport::internal::TakeValue(std::move(sp_try_result_));           \
+#define SP_TRY(expr) SP_TRY_IMPL_(expr, SP_TRY_CONCAT_(sp_try_result_, __COUNTER__))
+#define SP_TRY_CONCAT_INNER_(a, b) a##b
+#define SP_TRY_CONCAT_(a, b) SP_TRY_CONCAT_INNER_(a, b)
+// A unique variable per expansion, so SP_TRY may nest (a lambda using SP_TRY inside SP_TRY).
+#define SP_TRY_IMPL_(expr, var)                                        \
+  __extension__({                                                      \
+    auto&& var = (expr);                                               \
+    if (!var.ok()) {                                                   \
+      return ::schemaport::internal::TakeStatus(std::move(var));       \
+    }                                                                  \
+    ::schemaport::internal::TakeValue(std::move(var));                 \
   })
 
 namespace schemaport {

@@ -79,6 +79,16 @@ TEST(ResultTest, TryPropagatesErrorsFromStatus) {
   EXPECT_EQ(Chain(0).status().message(), "must be positive");
 }
 
+Result<int> Nested(std::string_view s) {
+  int n = SP_TRY([&]() -> Result<int> { return SP_TRY(Parse(s)) + 1; }());
+  return n;
+}
+
+TEST(ResultTest, TryNests) {
+  EXPECT_EQ(*Nested("ab"), 3);
+  EXPECT_FALSE(Nested("").ok());
+}
+
 TEST(ResultTest, BuiltFromOkStatusIsInternalError) {
   Result<int> r{Status::Ok()};
   ASSERT_FALSE(r.ok());

@@ -50,9 +50,9 @@ class ScriptedHttpClient final : public HttpClient {
 
 inline std::string HeaderOf(const HttpRequest& r, std::string_view name) {
   for (const auto& [k, v] : r.headers) {
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(),
-                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+          return std::tolower(a) == std::tolower(b);
+        })) {
       return v;
     }
   }

@@ -52,9 +52,8 @@ struct SelfSignedCert {
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-    for (const auto& [nid, value] :
-         {std::pair{NID_subject_alt_name, "DNS:localhost"},
-          std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+    for (const auto& [nid, value] : {std::pair{NID_subject_alt_name, "DNS:localhost"},
+                                     std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
       X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
       X509_add_ext(x, ext, -1);
       X509_EXTENSION_free(ext);
