@@ -116,6 +116,37 @@ struct ParsedAuthorization {
 };
 Result<ParsedAuthorization> ParseAuthorization(std::string_view header_value);
 
+// Server-side verification of a header-signed request (for the emulator and tests).
+enum class VerifyFailure {
+  kMissingAuthentication,  // no Authorization header  (AWS: MissingAuthenticationToken)
+  kMalformed,              // unparsable Authorization, missing/bad X-Amz-Date, host or
+                           // x-amz-date not signed, scope date != X-Amz-Date  (IncompleteSignature)
+  kUnknownAccessKey,       // lookup found no such key  (UnrecognizedClientException /
+                           // InvalidClientTokenId)
+  kRequestExpired,         // X-Amz-Date more than max_skew away from now  (InvalidSignatureException
+                           // "Signature expired" / RequestExpired)
+  kSignatureMismatch,      // wrong signature or x-amz-content-sha256 not matching the body
+                           // (InvalidSignatureException / SignatureDoesNotMatch)
+};
+struct VerifiedRequest {
+  std::string access_key_id, date, region, service;
+  std::vector<std::string> signed_headers;
+  std::string session_token;  // X-Amz-Security-Token ("" if absent); the caller checks it
+};
+struct VerifyOutcome {
+  std::optional<VerifyFailure> failure;  // nullopt: verified
+  std::string message;                   // why, for the error reply (never a secret)
+  VerifiedRequest request;
+  bool ok() const { return !failure.has_value(); }
+};
+// Verifies `wire` (path and query exactly as received; headers in any case) signed with
+// SignHeaders semantics. `secret_for` returns the secret key of an access key id, or nullopt.
+// The signature is compared in constant time.
+VerifyOutcome Verify(const Request& wire,
+                     const std::function<std::optional<Secret>(std::string_view access_key_id)>& secret_for,
+                     Clock::TimePoint now, std::chrono::seconds max_skew = std::chrono::minutes(15),
+                     bool normalize_path = true);
+
 }  // namespace sigv4
 
 // ---------------------------------------------------------------------------------------------

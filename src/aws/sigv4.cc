@@ -1,6 +1,7 @@
 // SigV4 signing. See the semantics in aws.h.
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -368,6 +369,104 @@ Result<ParsedAuthorization> ParseAuthorization(std::string_view value) {
     }
   }
   if (!have_cred || !have_signed || !have_sig) return bad();
+  return out;
+}
+
+VerifyOutcome Verify(const Request& wire,
+                     const std::function<std::optional<Secret>(std::string_view)>& secret_for,
+                     Clock::TimePoint now, std::chrono::seconds max_skew, bool normalize_path) {
+  VerifyOutcome out;
+  auto fail = [&](VerifyFailure f, std::string message) {
+    out.failure = f;
+    out.message = std::move(message);
+    return out;
+  };
+  auto header = [&](std::string_view lower) -> std::optional<std::string> {
+    for (const auto& [k, v] : wire.headers) {
+      if (Lower(k) == lower) return v;
+    }
+    return std::nullopt;
+  };
+  const auto authz = header("authorization");
+  if (!authz) return fail(VerifyFailure::kMissingAuthentication, "Missing Authentication Token");
+  auto parsed = ParseAuthorization(*authz);
+  if (!parsed.ok()) {
+    return fail(VerifyFailure::kMalformed,
+                "Authorization header requires Credential, SignedHeaders and Signature "
+                "parameters in the AWS4-HMAC-SHA256 form");
+  }
+  const auto amz_date = header("x-amz-date");
+  Clock::TimePoint signed_at;
+  {
+    // 20150830T123600Z -> 2015-08-30T12:36:00Z
+    const std::string d = amz_date.value_or("");
+    bool shaped = d.size() == 16 && d[8] == 'T' && d[15] == 'Z';
+    for (size_t i = 0; shaped && i < 15; ++i) {
+      shaped = i == 8 || std::isdigit(static_cast<unsigned char>(d[i]));
+    }
+    auto t = shaped ? ParseIso8601(d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) + "T" +
+                                   d.substr(9, 2) + ":" + d.substr(11, 2) + ":" + d.substr(13, 2) + "Z")
+                    : Result<Clock::TimePoint>(InvalidArgument("bad date"));
+    if (!t.ok()) {
+      return fail(VerifyFailure::kMalformed, "X-Amz-Date header is missing or not in the form YYYYMMDDTHHMMSSZ");
+    }
+    signed_at = *t;
+  }
+  const auto& sh = parsed->signed_headers;
+  if (std::find(sh.begin(), sh.end(), "host") == sh.end() ||
+      std::find(sh.begin(), sh.end(), "x-amz-date") == sh.end()) {
+    return fail(VerifyFailure::kMalformed, "SignedHeaders must include host and x-amz-date");
+  }
+  if (!std::is_sorted(sh.begin(), sh.end())) {
+    return fail(VerifyFailure::kMalformed, "SignedHeaders must be sorted and lowercase");
+  }
+  for (const std::string& name : sh) {
+    if (name != Lower(name) || !header(name)) {
+      return fail(VerifyFailure::kMalformed, "signed header " + name + " is missing from the request");
+    }
+  }
+  if (parsed->date != amz_date->substr(0, 8)) {
+    return fail(VerifyFailure::kMalformed, "Credential date does not match X-Amz-Date");
+  }
+  const auto skew = now > signed_at ? now - signed_at : signed_at - now;
+  if (skew > max_skew) {
+    return fail(VerifyFailure::kRequestExpired,
+                "Signature expired: " + *amz_date + " is not within " +
+                    std::to_string(max_skew.count() / 60) + " minutes of the server time " +
+                    FormatAmzDate(now));
+  }
+  const std::optional<Secret> secret = secret_for(parsed->access_key_id);
+  if (!secret) {
+    return fail(VerifyFailure::kUnknownAccessKey,
+                "The security token included in the request is invalid.");
+  }
+  std::string payload_hash = Sha256Hex(wire.body);
+  if (const auto claimed = header("x-amz-content-sha256");
+      claimed && std::find(sh.begin(), sh.end(), "x-amz-content-sha256") != sh.end()) {
+    if (*claimed != payload_hash && *claimed != "UNSIGNED-PAYLOAD") {
+      return fail(VerifyFailure::kSignatureMismatch,
+                  "The provided x-amz-content-sha256 header does not match what was computed.");
+    }
+    payload_hash = *claimed;
+  }
+  const std::string canonical = CanonicalRequest(wire, sh, normalize_path, payload_hash);
+  const std::string scope =
+      parsed->date + "/" + parsed->region + "/" + parsed->service + "/aws4_request";
+  const std::string expected =
+      Signature(*secret, parsed->date, parsed->region, parsed->service,
+                StringToSign(*amz_date, scope, canonical));
+  if (expected.size() != parsed->signature.size() ||
+      CRYPTO_memcmp(expected.data(), parsed->signature.data(), expected.size()) != 0) {
+    return fail(VerifyFailure::kSignatureMismatch,
+                "The request signature we calculated does not match the signature you provided. "
+                "Check your AWS Secret Access Key and signing method.");
+  }
+  out.request.access_key_id = parsed->access_key_id;
+  out.request.date = parsed->date;
+  out.request.region = parsed->region;
+  out.request.service = parsed->service;
+  out.request.signed_headers = sh;
+  out.request.session_token = header("x-amz-security-token").value_or("");
   return out;
 }
 

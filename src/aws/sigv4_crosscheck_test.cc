@@ -3,6 +3,9 @@
 // Authorization headers. Needs `npm ci` in tests/js.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/aws.h"
+#include "support/support.h"
 
 namespace schemaport::aws::sigv4 {
 namespace {
@@ -148,22 +152,30 @@ class RequestGenerator {
   SeededRandom random_;
 };
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// The absolute path of `node` from PATH.
+std::string FindNode() {
+  const char* path = std::getenv("PATH");
+  std::string_view rest = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (!rest.empty()) {
+    const size_t colon = rest.find(':');
+    const fs::path candidate = fs::path(rest.substr(0, colon)) / "node";
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    if (colon == std::string_view::npos) break;
+    rest = rest.substr(colon + 1);
+  }
+  return {};
 }
 
 class SigV4CrossCheckTest : public ::testing::Test {};
 
 TEST_F(SigV4CrossCheckTest, RandomRequestsMatchTheOfficialSmithySigner) {
-  const fs::path script = fs::path(SCHEMAPORT_SOURCE_DIR) / "tests/js/sigv4/sign.mjs";
-  ASSERT_TRUE(fs::exists(fs::path(SCHEMAPORT_SOURCE_DIR) / "tests/js/node_modules/@smithy/signature-v4"))
+  const fs::path js = schemaport::testing::SourceDir() / "tests" / "js";
+  const fs::path script = js / "sigv4" / "sign.mjs";
+  ASSERT_TRUE(fs::exists(js / "node_modules" / "@smithy" / "signature-v4"))
       << "run `npm ci` in tests/js first";
-  const fs::path dir = fs::temp_directory_path() /
-                       ("schemaport-sigv4-crosscheck-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const std::string node = FindNode();
+  ASSERT_FALSE(node.empty()) << "node is not on PATH";
+  schemaport::testing::TempDir dir("sigv4-crosscheck");
   const fs::path input = dir / "requests.jsonl";
   const fs::path output = dir / "signatures.jsonl";
 
@@ -214,11 +226,16 @@ TEST_F(SigV4CrossCheckTest, RandomRequestsMatchTheOfficialSmithySigner) {
       cases.push_back(std::move(line));
     }
   }
-  const std::string command = "node " + script.string() + " " + input.string() + " > " +
-                              output.string() + " 2> " + (dir / "node.log").string();
-  const int rc = std::system(command.c_str());
-  ASSERT_EQ(rc, 0) << "node failed: " << Slurp(dir / "node.log");
-  std::istringstream theirs(Slurp(output));
+  schemaport::testing::ChildProcess::Options options;
+  options.argv = {node, script.string(), input.string(), output.string()};
+  options.log_path = dir / "node.log";
+  options.working_dir = js;
+  auto child = schemaport::testing::ChildProcess::Start(options);
+  ASSERT_TRUE(child.ok()) << child.status();
+  auto waited = (*child)->Wait(std::chrono::minutes(2));
+  ASSERT_TRUE(waited.ok()) << "node did not finish: " << (*child)->Log();
+  ASSERT_TRUE(WIFEXITED(*waited) && WEXITSTATUS(*waited) == 0) << "node failed: " << (*child)->Log();
+  std::istringstream theirs(schemaport::testing::ReadFile(output));
   std::string line;
   int compared = 0, mismatches = 0;
   for (int i = 0; i < kRequests && std::getline(theirs, line); ++i) {
@@ -236,7 +253,6 @@ TEST_F(SigV4CrossCheckTest, RandomRequestsMatchTheOfficialSmithySigner) {
   }
   EXPECT_EQ(compared, kRequests);
   EXPECT_EQ(mismatches, 0);
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -259,5 +259,64 @@ TEST_F(SigV4Test, ParseAuthorizationRejectsMalformedValues) {
           .ok());
 }
 
+class SigV4VerifyTest : public ::testing::Test {
+ protected:
+  Request Signed(Credentials creds = {"AKID", Secret("secret"), Secret("tok"), std::nullopt}) {
+    Request r{"POST", "/a%20b/", "x=1&y=%2F", {{"Host", "svc.local:8443"}, {"X-Amz-Target", "Svc.Op"}}, "{\"a\":1}"};
+    SigningParams p{"eu-west-1", "redshift-data", now_};
+    p.sign_body = true;
+    SignHeaders(r, creds, p);
+    return r;
+  }
+  std::optional<Secret> Lookup(std::string_view key) {
+    if (key == "AKID") return Secret("secret");
+    return std::nullopt;
+  }
+  VerifyOutcome Check(const Request& r, Clock::TimePoint at) {
+    return Verify(r, [this](std::string_view k) { return Lookup(k); }, at);
+  }
+  Clock::TimePoint now_ = *ParseIso8601("2026-11-28T23:00:00Z");
+};
+
+TEST_F(SigV4VerifyTest, AcceptsWhatSignHeadersProduces) {
+  const auto v = Check(Signed(), now_ + std::chrono::minutes(3));
+  ASSERT_TRUE(v.ok()) << v.message;
+  EXPECT_EQ(v.request.access_key_id, "AKID");
+  EXPECT_EQ(v.request.region, "eu-west-1");
+  EXPECT_EQ(v.request.service, "redshift-data");
+  EXPECT_EQ(v.request.session_token, "tok");
+}
+
+TEST_F(SigV4VerifyTest, RejectsEachKindOfBadRequest) {
+  Request r = Signed();
+  r.body = "{\"a\":2}";
+  EXPECT_EQ(Check(r, now_).failure, VerifyFailure::kSignatureMismatch);
+  r = Signed();
+  r.headers[1].second = "Svc.Other";  // X-Amz-Target changed after signing
+  EXPECT_EQ(Check(r, now_).failure, VerifyFailure::kSignatureMismatch);
+  r = Signed();
+  r.path = "/a%20c/";
+  EXPECT_EQ(Check(r, now_).failure, VerifyFailure::kSignatureMismatch);
+  EXPECT_EQ(Check(Signed({"AKOTHER", Secret("secret"), Secret(), std::nullopt}), now_).failure,
+            VerifyFailure::kUnknownAccessKey);
+  EXPECT_EQ(Check(Signed({"AKID", Secret("wrong"), Secret(), std::nullopt}), now_).failure,
+            VerifyFailure::kSignatureMismatch);
+  EXPECT_EQ(Check(Signed(), now_ + std::chrono::minutes(16)).failure, VerifyFailure::kRequestExpired);
+  EXPECT_EQ(Check(Signed(), now_ - std::chrono::minutes(16)).failure, VerifyFailure::kRequestExpired);
+  r = Signed();
+  std::erase_if(r.headers, [](const auto& h) { return h.first == "Authorization"; });
+  EXPECT_EQ(Check(r, now_).failure, VerifyFailure::kMissingAuthentication);
+  r = Signed();
+  for (auto& [k, v] : r.headers) {
+    if (k == "Authorization") v = "AWS4-HMAC-SHA256 Credential=AKID/20261128/eu-west-1/redshift-data/aws4_request";
+  }
+  EXPECT_EQ(Check(r, now_).failure, VerifyFailure::kMalformed);
+  r = Signed();
+  for (auto& [k, v] : r.headers) {
+    if (k == "X-Amz-Date") v = "2026-11-28";
+  }
+  EXPECT_EQ(Check(r, now_).failure, VerifyFailure::kMalformed);
+}
+
 }  // namespace
 }  // namespace schemaport::aws::sigv4

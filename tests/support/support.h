@@ -141,3 +141,33 @@ std::filesystem::path SourceDir();
 std::filesystem::path BinDir();
 
 }  // namespace schemaport::testing
+
+namespace schemaport::testing {
+
+// A running aws-emulator (build/bin/aws-emulator) on port 0 with the given TOML config, its
+// statement log in a temp dir. Stopped (SIGTERM) on destruction.
+class Emulator {
+ public:
+  static Result<std::unique_ptr<Emulator>> Start(const std::string& config_toml,
+                                                 const std::vector<std::string>& extra_args = {});
+  int port() const { return port_; }
+  int admin_port() const { return admin_port_; }
+  // "http://127.0.0.1:PORT" (https when started with a certificate).
+  std::string EndpointUrl() const;
+  const TempDir& dir() const { return *dir_; }
+  ChildProcess& process() { return *process_; }
+
+  // Admin endpoint: returns the JSON body text of GET/PUT/DELETE on `path` ("/counters").
+  Result<std::string> Admin(const std::string& method, const std::string& path,
+                            const std::string& body = "");
+
+ private:
+  Emulator() = default;
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<ChildProcess> process_;
+  int port_ = 0;
+  int admin_port_ = 0;
+  bool tls_ = false;
+};
+
+}  // namespace schemaport::testing

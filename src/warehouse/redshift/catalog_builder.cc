@@ -91,13 +91,13 @@ CatalogBuilder::TableEntry* CatalogBuilder::AddEntry(std::string schema, SchemaK
   const std::string key = Key(schema, table.name);
   auto [it, inserted] = by_name_.emplace(key, tables_.size());
   if (!inserted) return &tables_[it->second];
-  tables_.push_back(TableEntry{std::move(schema), kind, std::move(table), "", ""});
+  tables_.push_back(TableEntry{std::move(schema), kind, std::move(table), 0, "", ""});
   return &tables_.back();
 }
 
 Status CatalogBuilder::AddTable(RowView row) {
   constexpr std::string_view kStmt = "tables";
-  SP_TRY(Width(kStmt, row, 7));
+  SP_TRY(Width(kStmt, row, 8));
   const std::int64_t id = SP_TRY(Int(kStmt, row[0], "table_id"));
   std::string schema = SP_TRY(Text(kStmt, row[1], "schema_name"));
   Table t;
@@ -117,9 +117,13 @@ Status CatalogBuilder::AddTable(RowView row) {
   t.comment = OptText(row[5]);
   t.can_select = SP_TRY(Bool(kStmt, row[6], "can_select"));
   t.columns_loaded = depth_ == FetchDepth::kColumns;
+  const std::int64_t column_count = SP_TRY(Int(kStmt, row[7], "column_count"));
   const std::size_t index = tables_.size();
   AddEntry(std::move(schema), SchemaKind::kLocal, std::move(t));
-  if (tables_.size() > index) by_id_[id] = index;  // a duplicate row adds nothing
+  if (tables_.size() > index) {  // a duplicate row adds nothing
+    by_id_[id] = index;
+    tables_[index].column_count = column_count;
+  }
   return Status::Ok();
 }
 
@@ -151,7 +155,13 @@ Status CatalogBuilder::AddLateBindingColumn(RowView row) {
   if (row[0].is_null || row[1].is_null) return Shape(kStmt, "schema or view name is null");
   TableEntry* e = FindByName(schema, view);
   if (e == nullptr) return Status::Ok();  // not kept
-  e->table.kind = TableKind::kLateBindingView;
+  if (e->table.kind != TableKind::kLateBindingView) {
+    // The function is the only truth for a late-binding view's columns: drop any the
+    // attribute catalog had for it.
+    e->table.kind = TableKind::kLateBindingView;
+    columns_ -= static_cast<std::int64_t>(e->table.columns.size());
+    e->table.columns.clear();
+  }
   if (depth_ != FetchDepth::kColumns) return Status::Ok();
   Column c;
   c.name = SP_TRY(Text(kStmt, row[2], "column_name"));
@@ -171,9 +181,17 @@ Status CatalogBuilder::AddExternalSchema(RowView row) {
   return Status::Ok();
 }
 
+Status CatalogBuilder::AddExternalTable(RowView row) {
+  SP_TRY(Width("external tables", row, 2));
+  return AddExternal("external tables", row, /*with_column=*/false);
+}
+
 Status CatalogBuilder::AddExternalColumn(RowView row) {
-  constexpr std::string_view kStmt = "external columns";
-  SP_TRY(Width(kStmt, row, 6));
+  SP_TRY(Width("external columns", row, 6));
+  return AddExternal("external columns", row, /*with_column=*/true);
+}
+
+Status CatalogBuilder::AddExternal(std::string_view kStmt, RowView row, bool with_column) {
   std::string schema = SP_TRY(Text(kStmt, row[0], "schemaname"));
   std::string table = SP_TRY(Text(kStmt, row[1], "tablename"));
   if (!Keep(schema, table)) return Status::Ok();
@@ -182,13 +200,13 @@ Status CatalogBuilder::AddExternalColumn(RowView row) {
     Table t;
     t.name = table;
     t.kind = TableKind::kExternalTable;
-    // External tables are readable by whoever has USAGE on the external schema; the catalog
-    // does not say more, so report what the warehouse lets us read: the columns themselves.
+    // The catalog does not record SELECT on external tables separately: USAGE on the external
+    // schema lets a user read them, and the svv_external_* views list only what the user can use.
     t.can_select = true;
     t.columns_loaded = depth_ == FetchDepth::kColumns;
     e = AddEntry(schema, SchemaKind::kExternal, std::move(t));
   }
-  if (depth_ != FetchDepth::kColumns) return Status::Ok();
+  if (!with_column || depth_ != FetchDepth::kColumns) return Status::Ok();
   Column c;
   c.name = SP_TRY(Text(kStmt, row[2], "columnname"));
   c.type = SP_TRY(Text(kStmt, row[3], "external_type"));
@@ -264,6 +282,26 @@ std::vector<std::int64_t> CatalogBuilder::KeptTableIds() const {
   for (const auto& [id, _] : by_id_) ids.push_back(id);
   std::sort(ids.begin(), ids.end());
   return ids;
+}
+
+std::vector<std::vector<std::int64_t>> CatalogBuilder::KeptTableIdChunks(std::int64_t max_columns,
+                                                                         std::size_t max_ids) const {
+  std::vector<std::pair<std::int64_t, std::int64_t>> ids;  // id, column count
+  ids.reserve(by_id_.size());
+  for (const auto& [id, index] : by_id_) ids.emplace_back(id, tables_[index].column_count);
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::vector<std::int64_t>> chunks;
+  std::int64_t columns = 0;
+  for (const auto& [id, count] : ids) {
+    if (chunks.empty() || chunks.back().size() >= max_ids ||
+        (columns + count > max_columns && !chunks.back().empty())) {
+      chunks.emplace_back();
+      columns = 0;
+    }
+    chunks.back().push_back(id);
+    columns += count;
+  }
+  return chunks;
 }
 
 std::vector<std::string> CatalogBuilder::DatashareSchemas() const {

@@ -38,6 +38,7 @@ class CatalogBuilder {
   Status AddColumn(RowView row);               // kColumnsSql*
   Status AddLateBindingColumn(RowView row);    // kLateBindingColumnsSql
   Status AddExternalSchema(RowView row);       // kExternalSchemasSql
+  Status AddExternalTable(RowView row);        // kExternalTablesSql
   Status AddExternalColumn(RowView row);       // kExternalColumnsSql
   Status AddRedshiftTable(RowView row);        // kRedshiftTablesSql
   Status AddRedshiftColumn(std::string_view schema, RowView row);  // kRedshiftColumnsSql
@@ -45,6 +46,10 @@ class CatalogBuilder {
 
   // Ids of the kept local tables, for restricting the columns statement.
   std::vector<std::int64_t> KeptTableIds() const;
+  // The same ids cut into runs whose column counts add up to at most `max_columns` (a table
+  // with more is a run of its own) and that hold at most `max_ids` ids each.
+  std::vector<std::vector<std::int64_t>> KeptTableIdChunks(std::int64_t max_columns,
+                                                           std::size_t max_ids) const;
   // Schemas holding datashare tables that are kept (their columns need kRedshiftColumnsSql).
   std::vector<std::string> DatashareSchemas() const;
   std::int64_t tables() const { return static_cast<std::int64_t>(tables_.size()); }
@@ -58,12 +63,14 @@ class CatalogBuilder {
     std::string schema;
     SchemaKind schema_kind = SchemaKind::kLocal;
     Table table;
+    std::int64_t column_count = 0;  // pg_class.relnatts
     std::string dist_key;       // from svv_table_info
     std::string first_sort_key;
   };
   bool Keep(std::string_view schema, std::string_view table) const;
   TableEntry* FindByName(std::string_view schema, std::string_view table);
   TableEntry* AddEntry(std::string schema, SchemaKind kind, Table table);
+  Status AddExternal(std::string_view statement, RowView row, bool with_column);
 
   std::string database_;
   FetchDepth depth_;

@@ -26,16 +26,17 @@ class Row {
 class CatalogBuilderTest : public ::testing::Test {
  protected:
   void Load(CatalogBuilder& b) {
-    ASSERT_TRUE(b.AddTable(Row{"100", "sales", "orders", "r", "alice", "all orders", "t"}).ok());
-    ASSERT_TRUE(b.AddTable(Row{"101", "sales", "Mixed Case \"q\"", "r", "bob", "\\N", "f"}).ok());
-    ASSERT_TRUE(b.AddTable(Row{"102", "sales", "v_orders", "v", "alice", "\\N", "t"}).ok());
-    ASSERT_TRUE(b.AddTable(Row{"103", "sales", "lbv", "v", "alice", "\\N", "t"}).ok());
-    ASSERT_TRUE(b.AddTable(Row{"104", "ops", "mv", "m", "alice", "\\N", "t"}).ok());
+    ASSERT_TRUE(b.AddTable(Row{"100", "sales", "orders", "r", "alice", "all orders", "t", "2"}).ok());
+    ASSERT_TRUE(b.AddTable(Row{"101", "sales", "Mixed Case \"q\"", "r", "bob", "\\N", "f", "2"}).ok());
+    ASSERT_TRUE(b.AddTable(Row{"102", "sales", "v_orders", "v", "alice", "\\N", "t", "2"}).ok());
+    ASSERT_TRUE(b.AddTable(Row{"103", "sales", "lbv", "v", "alice", "\\N", "t", "2"}).ok());
+    ASSERT_TRUE(b.AddTable(Row{"104", "ops", "mv", "m", "alice", "\\N", "t", "2"}).ok());
     ASSERT_TRUE(b.AddColumn(Row{"100", "2", "amount", "numeric(38,2)", "f", "0", "EUR"}).ok());
     ASSERT_TRUE(b.AddColumn(Row{"100", "1", "id", "bigint", "t", "\\N", "\\N"}).ok());
     ASSERT_TRUE(b.AddColumn(Row{"101", "1", "Ünïcode", "character varying(65535)", "f", "\\N", "\\N"}).ok());
     ASSERT_TRUE(b.AddColumn(Row{"102", "1", "id", "bigint", "f", "\\N", "\\N"}).ok());
     ASSERT_TRUE(b.AddColumn(Row{"104", "1", "n", "integer", "f", "\\N", "\\N"}).ok());
+    ASSERT_TRUE(b.AddColumn(Row{"103", "1", "stale", "integer", "f", "\\N", "\\N"}).ok());
     ASSERT_TRUE(b.AddColumn(Row{"999", "1", "ghost", "integer", "f", "\\N", "\\N"}).ok());
     ASSERT_TRUE(b.AddLateBindingColumn(Row{"sales", "lbv", "x", "super", "1"}).ok());
     ASSERT_TRUE(b.AddExternalSchema(Row{"spectrum", "ext_db"}).ok());
@@ -92,7 +93,7 @@ TEST_F(CatalogBuilderTest, JoinsEveryStatementInMemory) {
 
 TEST_F(CatalogBuilderTest, TablesDepthKeepsNoColumns) {
   CatalogBuilder b("dev", FetchDepth::kTables, nullptr, nullptr);
-  ASSERT_TRUE(b.AddTable(Row{"100", "sales", "orders", "r", "alice", "\\N", "t"}).ok());
+  ASSERT_TRUE(b.AddTable(Row{"100", "sales", "orders", "r", "alice", "\\N", "t", "2"}).ok());
   ASSERT_TRUE(b.AddLateBindingColumn(Row{"sales", "orders", "x", "int", "1"}).ok());
   ASSERT_TRUE(b.AddExternalColumn(Row{"spectrum", "events", "ts", "timestamp", "1", "true"}).ok());
   const Database db = b.Finish();
@@ -128,14 +129,14 @@ TEST_F(CatalogBuilderTest, FilterAppliesToEveryKind) {
 TEST_F(CatalogBuilderTest, MalformedRowsAreErrorsNamingTheStatement) {
   CatalogBuilder b("dev", FetchDepth::kColumns, nullptr, nullptr);
   EXPECT_EQ(b.AddTable(Row{"1", "s"}).message(),
-            "unexpected result from the tables query: expected 7 fields, got 2");
-  EXPECT_EQ(b.AddTable(Row{"x", "s", "t", "r", "o", "\\N", "t"}).message(),
+            "unexpected result from the tables query: expected 8 fields, got 2");
+  EXPECT_EQ(b.AddTable(Row{"x", "s", "t", "r", "o", "\\N", "t", "2"}).message(),
             "unexpected result from the tables query: table_id is not an integer");
-  EXPECT_EQ(b.AddTable(Row{"1", "s", "t", "z", "o", "\\N", "t"}).message(),
+  EXPECT_EQ(b.AddTable(Row{"1", "s", "t", "z", "o", "\\N", "t", "2"}).message(),
             "unexpected result from the tables query: unknown relkind 'z'");
-  EXPECT_EQ(b.AddTable(Row{"1", "s", "t", "r", "o", "\\N", "maybe"}).message(),
+  EXPECT_EQ(b.AddTable(Row{"1", "s", "t", "r", "o", "\\N", "maybe", "1"}).message(),
             "unexpected result from the tables query: can_select is not a boolean");
-  ASSERT_TRUE(b.AddTable(Row{"1", "s", "t", "r", "o", "\\N", "t"}).ok());
+  ASSERT_TRUE(b.AddTable(Row{"1", "s", "t", "r", "o", "\\N", "t", "2"}).ok());
   EXPECT_EQ(b.AddColumn(Row{"1", "\\N", "c", "int", "f", "\\N", "\\N"}).message(),
             "unexpected result from the columns query: position is not an integer");
   EXPECT_EQ(b.AddColumn(Row{"1", "1", "\\N", "int", "f", "\\N", "\\N"}).message(),
@@ -144,9 +145,31 @@ TEST_F(CatalogBuilderTest, MalformedRowsAreErrorsNamingTheStatement) {
 
 TEST_F(CatalogBuilderTest, DuplicateTableRowsAddNothing) {
   CatalogBuilder b("dev", FetchDepth::kTables, nullptr, nullptr);
-  ASSERT_TRUE(b.AddTable(Row{"1", "s", "t", "r", "o", "\\N", "t"}).ok());
-  ASSERT_TRUE(b.AddTable(Row{"1", "s", "t", "r", "o", "\\N", "t"}).ok());
+  ASSERT_TRUE(b.AddTable(Row{"1", "s", "t", "r", "o", "\\N", "t", "2"}).ok());
+  ASSERT_TRUE(b.AddTable(Row{"1", "s", "t", "r", "o", "\\N", "t", "2"}).ok());
   EXPECT_EQ(b.tables(), 1);
+}
+
+TEST_F(CatalogBuilderTest, ChunksBoundColumnsAndIds) {
+  CatalogBuilder b("dev", FetchDepth::kColumns, nullptr, nullptr);
+  ASSERT_TRUE(b.AddTable(Row{"1", "s", "a", "r", "o", "\\N", "t", "10"}).ok());
+  ASSERT_TRUE(b.AddTable(Row{"2", "s", "b", "r", "o", "\\N", "t", "10"}).ok());
+  ASSERT_TRUE(b.AddTable(Row{"3", "s", "c", "r", "o", "\\N", "t", "50"}).ok());
+  ASSERT_TRUE(b.AddTable(Row{"4", "s", "d", "r", "o", "\\N", "t", "5"}).ok());
+  using Chunks = std::vector<std::vector<std::int64_t>>;
+  EXPECT_EQ(b.KeptTableIdChunks(25, 100), (Chunks{{1, 2}, {3}, {4}}));
+  EXPECT_EQ(b.KeptTableIdChunks(1000, 3), (Chunks{{1, 2, 3}, {4}}));
+  EXPECT_EQ(b.KeptTableIdChunks(1000, 100), (Chunks{{1, 2, 3, 4}}));
+}
+
+TEST_F(CatalogBuilderTest, ExternalTablesAtTablesDepth) {
+  CatalogBuilder b("dev", FetchDepth::kTables, nullptr, nullptr);
+  ASSERT_TRUE(b.AddExternalSchema(Row{"spectrum", "ext"}).ok());
+  ASSERT_TRUE(b.AddExternalTable(Row{"spectrum", "events"}).ok());
+  const Database db = b.Finish();
+  ASSERT_EQ(db.schemas.size(), 1u);
+  EXPECT_EQ(db.schemas[0].kind, SchemaKind::kExternal);
+  EXPECT_EQ(db.schemas[0].tables[0].kind, TableKind::kExternalTable);
 }
 
 TEST(DistKeyColumnTest, ParsesDistStyles) {

@@ -16,7 +16,8 @@ namespace schemaport::warehouse::redshift {
 
 // Tables, views and materialized views with owner, comment and the caller's SELECT privilege
 // (schema USAGE and table SELECT: both are needed to read it).
-// Columns: table_id, schema_name, table_name, relkind, owner, comment, can_select.
+// Columns: table_id, schema_name, table_name, relkind, owner, comment, can_select, column_count
+// (column_count sizes the columns statements so that no result nears the Data API's limit).
 inline constexpr std::string_view kTablesSql = R"sql(
 SELECT c.oid::bigint AS table_id,
        n.nspname::varchar AS schema_name,
@@ -25,7 +26,8 @@ SELECT c.oid::bigint AS table_id,
        pg_catalog.pg_get_userbyid(c.relowner)::varchar AS owner,
        d.description::varchar AS comment,
        (pg_catalog.has_schema_privilege(n.oid, 'USAGE')
-        AND pg_catalog.has_table_privilege(c.oid, 'SELECT')) AS can_select
+        AND pg_catalog.has_table_privilege(c.oid, 'SELECT')) AS can_select,
+       c.relnatts::integer AS column_count
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid AND d.objsubid = 0
@@ -80,6 +82,14 @@ FROM svv_external_schemas
 ORDER BY 1
 )sql";
 
+// External tables, for a fetch of tables only.
+// Columns: schema_name, table_name.
+inline constexpr std::string_view kExternalTablesSql = R"sql(
+SELECT schemaname::varchar, tablename::varchar
+FROM svv_external_tables
+ORDER BY 1, 2
+)sql";
+
 // External tables' columns (every external table has at least one).
 // Columns: schema_name, table_name, column_name, external_type, position, is_nullable.
 inline constexpr std::string_view kExternalColumnsSql = R"sql(
@@ -122,8 +132,28 @@ FROM svv_table_info
 inline constexpr std::string_view kCaseSensitivitySql = "SHOW enable_case_sensitive_identifier";
 
 // The connection test's probe: who am I in the database.
+// Columns: user, database, version.
 inline constexpr std::string_view kWhoAmISql =
     "SELECT current_user::varchar, current_database()::varchar, version()::varchar";
+
+// The connection test's catalog probe: how many tables the user sees and may read, and one
+// schema holding a table it may not read (for the GRANT hint).
+// Columns: tables, selectable, schema_without_select.
+inline constexpr std::string_view kPrivilegeSummarySql = R"sql(
+SELECT count(*)::bigint AS tables,
+       sum(CASE WHEN pg_catalog.has_schema_privilege(n.oid, 'USAGE')
+                 AND pg_catalog.has_table_privilege(c.oid, 'SELECT') THEN 1 ELSE 0 END)::bigint
+         AS selectable,
+       min(CASE WHEN NOT (pg_catalog.has_schema_privilege(n.oid, 'USAGE')
+                          AND pg_catalog.has_table_privilege(c.oid, 'SELECT'))
+                THEN n.nspname END)::varchar AS schema_without_select
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm')
+  AND n.nspname NOT IN ()sql" SP_REDSHIFT_SYSTEM_SCHEMAS R"sql()
+  AND substring(n.nspname, 1, 8) <> 'pg_temp_'
+  AND substring(n.nspname, 1, 14) <> 'pg_toast_temp_'
+)sql";
 
 #undef SP_REDSHIFT_SYSTEM_SCHEMAS
 

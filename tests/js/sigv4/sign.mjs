@@ -2,14 +2,15 @@
 // (src/aws/sigv4_crosscheck_test.cc). Input: a file of JSON lines, one request each:
 //   {method, path, query: [[key, value], ...] (decoded), headers: [[name, value], ...], body,
 //    region, service, time_ms, access_key_id, secret_access_key, session_token, sign_body}
-// Output (stdout): one JSON line per request: {"authorization": "<Authorization header>"}.
+// Output (the file named by the second argument): one JSON line per request:
+//   {"authorization": "<Authorization header>"}.
 //
 // Semantics shared with our signer (documented in src/aws/aws.h):
 //  - `path` is the wire path; uriEscapePath: true (smithy's default for every service but S3)
 //    normalises it and escapes it once more, i.e. AWS's double encoding for non-S3 services.
 //  - the query is given decoded; repeated keys become arrays, as smithy's HttpRequest holds them.
 //  - sign_body maps to applyChecksum (adds and signs x-amz-content-sha256).
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { HttpRequest } from "@smithy/protocol-http";
 import { Sha256 } from "@aws-crypto/sha256-js";
@@ -50,4 +51,4 @@ for (const line of lines) {
   const signed = await signer.sign(request, { signingDate: new Date(r.time_ms) });
   out.push(JSON.stringify({ authorization: signed.headers["authorization"] }));
 }
-process.stdout.write(out.join("\n") + "\n");
+writeFileSync(process.argv[3], out.join("\n") + "\n");

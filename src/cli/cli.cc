@@ -1,0 +1,196 @@
+#include "cli/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <mutex>
+
+#include "aws/aws.h"
+#include "warehouse/redshift/redshift.h"
+#include "warehouse/warehouse.h"
+
+namespace schemaport::cli {
+
+namespace {
+
+using warehouse::ConnectionSettings;
+
+// The settings file of `schemaport warehouse test|fetch`: what the portal's form holds, minus the
+// access key, which comes from the standard AWS variables.
+ConfigSchema WarehouseFileSchema() {
+  ConfigSchema s;
+  s.String("data_store", "redshift", "the data store type", {"redshift"})
+      .String("region", "", "AWS Region, e.g. us-east-1")
+      .String("workgroup", "", "Redshift Serverless workgroup")
+      .String("cluster_identifier", "", "provisioned cluster identifier")
+      .String("database_user", "", "cluster only: the database user")
+      .String("database", "", "the database to connect to")
+      .String("secret_arn", "", "Secrets Manager secret with database credentials");
+  return s;
+}
+
+Result<ConnectionSettings> LoadWarehouseFile(const std::string& path, const Environment& env) {
+  // No SCHEMAPORT_* overrides here: the file is the whole description.
+  Config file = SP_TRY(LoadConfig(path, WarehouseFileSchema(), Environment{}));
+  ConnectionSettings settings;
+  for (const char* key : {"region", "workgroup", "cluster_identifier", "database_user", "database",
+                          "secret_arn"}) {
+    const std::string v = file.GetString(key);
+    if (!v.empty()) settings.values[key] = v;
+  }
+  auto get = [&](const char* name) {
+    auto it = env.find(name);
+    return it == env.end() ? std::string() : it->second;
+  };
+  const std::string key_id = get("AWS_ACCESS_KEY_ID");
+  const std::string secret = get("AWS_SECRET_ACCESS_KEY");
+  if (key_id.empty() || secret.empty()) {
+    return InvalidArgument(
+        "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys) "
+        "to the IAM user's access key");
+  }
+  settings.values["access_key_id"] = key_id;
+  settings.secrets["secret_access_key"] = Secret(secret);
+  if (std::string token = get("AWS_SESSION_TOKEN"); !token.empty()) {
+    settings.secrets["session_token"] = Secret(token);
+  }
+  return settings;
+}
+
+struct Wiring {
+  SystemClock clock;
+  SystemRandom random;
+  warehouse::ConnectorRegistry registry;
+};
+
+Result<std::unique_ptr<Wiring>> Wire(const Environment& env, std::ostream& err) {
+  auto w = std::make_unique<Wiring>();
+  warehouse::redshift::Dependencies deps;
+  deps.endpoints = aws::EndpointSettings::FromEnvironment(env);
+  aws::CurlHttpClient::Options http;
+  http.ca_bundle = deps.endpoints.ca_bundle;
+  deps.http = std::shared_ptr<aws::HttpClient>(SP_TRY(aws::CurlHttpClient::Create(http)));
+  deps.clock = &w->clock;
+  deps.random = &w->random;
+  (void)err;
+  SP_TRY(w->registry.Register(warehouse::redshift::MakeConnectorType(std::move(deps))));
+  return w;
+}
+
+void PrintError(std::ostream& err, const Status& status) {
+  err << "schemaport: " << status.message() << "\n";
+}
+
+nlohmann::json ReportJson(const warehouse::TestReport& report) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& s : report.steps) {
+    steps.push_back({{"id", s.id},
+                     {"title", s.title},
+                     {"status", warehouse::StepStatusName(s.status)},
+                     {"detail", s.detail},
+                     {"fix", s.fix}});
+  }
+  return {{"ok", report.ok()}, {"steps", steps}};
+}
+
+int WarehouseTest(const std::string& file, bool json, const Environment& env, std::ostream& out,
+                  std::ostream& err) {
+  auto settings = LoadWarehouseFile(file, env);
+  if (!settings.ok()) return PrintError(err, settings.status()), 2;
+  auto wiring = Wire(env, err);
+  if (!wiring.ok()) return PrintError(err, wiring.status()), 1;
+  auto connector = (*wiring)->registry.Create("redshift", *settings);
+  if (!connector.ok()) return PrintError(err, connector.status()), 2;
+  auto report = (*connector)->Test();
+  if (!report.ok()) return PrintError(err, report.status()), 1;
+  if (json) {
+    out << ReportJson(*report).dump(2) << "\n";
+  } else {
+    for (const auto& s : report->steps) {
+      const char* mark = s.status == warehouse::StepStatus::kOk       ? "ok     "
+                         : s.status == warehouse::StepStatus::kFailed ? "FAILED "
+                                                                      : "skipped";
+      out << "[" << mark << "] " << s.title;
+      if (!s.detail.empty()) out << ": " << s.detail;
+      out << "\n";
+      if (!s.fix.empty()) out << "          fix: " << s.fix << "\n";
+    }
+    out << (report->ok() ? "Connection test passed.\n" : "Connection test failed.\n");
+  }
+  return report->ok() ? 0 : 1;
+}
+
+int WarehouseFetch(const std::string& file, const std::vector<std::string>& include,
+                   const std::vector<std::string>& exclude, const std::vector<std::string>& databases,
+                   const std::string& depth, const Environment& env, std::ostream& out,
+                   std::ostream& err) {
+  auto settings = LoadWarehouseFile(file, env);
+  if (!settings.ok()) return PrintError(err, settings.status()), 2;
+  auto filter = warehouse::TableFilter::Make(include, exclude);
+  if (!filter.ok()) return PrintError(err, filter.status()), 2;
+  auto wiring = Wire(env, err);
+  if (!wiring.ok()) return PrintError(err, wiring.status()), 1;
+  auto connector = (*wiring)->registry.Create("redshift", *settings);
+  if (!connector.ok()) return PrintError(err, connector.status()), 2;
+  warehouse::FetchRequest request;
+  request.depth = depth == "tables" ? warehouse::FetchDepth::kTables : warehouse::FetchDepth::kColumns;
+  request.include = include;
+  request.exclude = exclude;
+  request.databases = databases;
+  std::mutex mu;
+  request.on_progress = [&](const warehouse::FetchProgress& p) {
+    std::lock_guard lock(mu);
+    err << "fetch: " << p.phase << " (" << p.databases_done << "/" << p.databases_total
+        << " databases, " << p.tables << " tables, " << p.columns << " columns)\n";
+  };
+  auto catalog = (*connector)->Fetch(request);
+  if (!catalog.ok()) return PrintError(err, catalog.status()), 1;
+  out << warehouse::CatalogToJson(*catalog, 2) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int Run(const std::vector<std::string>& args, const Environment& env, std::istream& in,
+        std::ostream& out, std::ostream& err) {
+  (void)in;
+  CLI::App app{"schemaport: a sealed view of an Amazon Redshift warehouse's metadata"};
+  app.name("schemaport");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "schemaport 0.1.0");
+
+  auto* wh = app.add_subcommand("warehouse", "Run a connection test or a catalog fetch from a settings file");
+  wh->require_subcommand(1);
+
+  std::string test_file;
+  bool test_json = false;
+  auto* test = wh->add_subcommand("test", "Run the connection test; exit 0 only if every step passes");
+  test->add_option("FILE", test_file, "settings file (TOML)")->required();
+  test->add_flag("--json", test_json, "print the steps as JSON");
+
+  std::string fetch_file, depth = "columns";
+  std::vector<std::string> include, exclude, databases;
+  auto* fetch = wh->add_subcommand("fetch", "Fetch the catalog and print it as JSON on stdout");
+  fetch->add_option("FILE", fetch_file, "settings file (TOML)")->required();
+  fetch->add_option("--include", include, "keep only tables matching database.schema.table globs");
+  fetch->add_option("--exclude", exclude, "drop tables matching database.schema.table globs");
+  fetch->add_option("--database", databases, "fetch only these databases (default: all)");
+  fetch->add_option("--depth", depth, "tables or columns (default)")
+      ->check(CLI::IsMember({"tables", "columns"}));
+
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e, out, err);
+  }
+  if (test->parsed()) return WarehouseTest(test_file, test_json, env, out, err);
+  if (fetch->parsed()) {
+    return WarehouseFetch(fetch_file, include, exclude, databases, depth, env, out, err);
+  }
+  return 2;
+}
+
+}  // namespace schemaport::cli

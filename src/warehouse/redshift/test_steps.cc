@@ -1,0 +1,270 @@
+#include "warehouse/redshift/test_steps.h"
+
+#include "warehouse/redshift/identifiers.h"
+#include "warehouse/redshift/queries.h"
+
+namespace schemaport::warehouse::redshift {
+
+std::string DatabaseUserForArn(std::string_view arn) {
+  // arn:partition:service:region:account:resource; the resource is everything after the fifth ':'.
+  std::size_t pos = 0;
+  for (int i = 0; i < 5; ++i) {
+    pos = arn.find(':', pos);
+    if (pos == std::string_view::npos) return "";
+    ++pos;
+  }
+  const std::string_view resource = arn.substr(pos);
+  if (resource.rfind("user/", 0) == 0) {
+    return "IAM:" + std::string(resource.substr(resource.rfind('/') + 1));
+  }
+  if (resource.rfind("assumed-role/", 0) == 0) {
+    const std::string_view rest = resource.substr(13);
+    return "IAMR:" + std::string(rest.substr(0, rest.find('/')));
+  }
+  return "";
+}
+
+namespace {
+
+TestStep Step(const char* id, const char* title) {
+  TestStep s;
+  s.id = id;
+  s.title = title;
+  s.status = StepStatus::kSkipped;
+  return s;
+}
+
+void Fail(TestStep& step, const Status& status, std::string fix) {
+  step.status = StepStatus::kFailed;
+  step.detail = status.message();
+  step.fix = std::move(fix);
+}
+
+void SkipRest(std::vector<TestStep>& steps, std::size_t from, const std::string& because) {
+  for (std::size_t i = from; i < steps.size(); ++i) {
+    if (steps[i].status == StepStatus::kSkipped && steps[i].detail.empty()) {
+      steps[i].detail = "not run: " + because;
+    }
+  }
+}
+
+// A UUID-shaped id no statement has: DescribeStatement on it tells whether the Data API
+// admits this identity without running anything.
+std::string ProbeStatementId(Random& random) {
+  std::uint8_t b[16];
+  random.Fill(b);
+  const std::string hex = HexEncode(b);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+std::string PolicyHint(const std::string& action, const std::string& resource) {
+  return "Allow " + action + " for this IAM user, e.g. a policy statement {\"Effect\": \"Allow\", "
+         "\"Action\": \"" + action + "\", \"Resource\": \"" + resource + "\"}.";
+}
+
+}  // namespace
+
+TestReport RunConnectionTest(Connection& connection) {
+  const Settings& settings = connection.settings();
+  TestReport report;
+  auto& steps = report.steps;
+  steps.push_back(Step(kStepCredentials, "Credentials valid"));
+  steps.push_back(Step(kStepDataApi, "Data API allowed"));
+  steps.push_back(Step(kStepTemporaryCredentials, "Temporary credentials allowed"));
+  steps.push_back(Step(kStepDatabase, "Database reachable"));
+  steps.push_back(Step(kStepCatalog, "Catalog readable"));
+  steps.push_back(Step(kStepSelect, "SELECT granted on at least one table"));
+  TestStep& credentials = steps[0];
+  TestStep& data_api = steps[1];
+  TestStep& temporary = steps[2];
+  TestStep& database = steps[3];
+  TestStep& catalog = steps[4];
+  TestStep& select = steps[5];
+
+  // 1. Who is this key?
+  auto identity = connection.sts().GetCallerIdentity();
+  if (!identity.ok()) {
+    const Code code = identity.status().code();
+    Fail(credentials, identity.status(),
+         code == Code::kUnauthenticated || code == Code::kPermissionDenied
+             ? "Check the Access Key ID and Secret Key: the key may be mistyped, inactive or deleted. "
+               "Create a new access key under IAM > Users > (user) > Security credentials."
+             : "AWS STS could not be reached: check the network, proxy and endpoint settings of the "
+               "schemaport server.");
+    SkipRest(steps, 1, "the credentials are not valid");
+    return report;
+  }
+  const std::string account = identity->account;
+  std::string db_user;
+  switch (settings.mode) {
+    case AuthMode::kClusterDbUser: db_user = settings.database_user; break;
+    case AuthMode::kSecret: db_user = "the user stored in the secret"; break;
+    default: db_user = DatabaseUserForArn(identity->arn); break;
+  }
+  credentials.status = StepStatus::kOk;
+  credentials.detail = identity->arn + (db_user.empty() ? "" : " (database user: " + db_user + ")");
+
+  // 2. Does the Data API admit this identity?
+  auto probe = connection.data().DescribeStatement(ProbeStatementId(*connection.deps().random));
+  const Code probe_code = probe.ok() ? Code::kOk : probe.status().code();
+  if (probe_code == Code::kPermissionDenied || probe_code == Code::kUnauthenticated) {
+    Fail(data_api, probe.status(),
+         "Allow redshift-data:ExecuteStatement, redshift-data:DescribeStatement, "
+         "redshift-data:GetStatementResult, redshift-data:CancelStatement and "
+         "redshift-data:ListDatabases for this IAM user (the AWS managed policy "
+         "AmazonRedshiftDataFullAccess includes them).");
+    SkipRest(steps, 2, "the Data API is not allowed");
+    return report;
+  }
+  if (probe_code != Code::kOk && probe_code != Code::kNotFound && probe_code != Code::kInvalidArgument) {
+    Fail(data_api, probe.status(), "The Redshift Data API could not be reached in " + settings.region +
+                                       ": check the Region and the server's network and endpoint settings.");
+    SkipRest(steps, 2, "the Data API could not be reached");
+    return report;
+  }
+  data_api.status = StepStatus::kOk;
+  data_api.detail = "the Redshift Data API accepts this identity in " + settings.region;
+
+  // 3. May it get temporary database credentials for the chosen mode?
+  Result<aws::DbCredentials> creds = Status(Code::kInternal, "not run");
+  switch (settings.mode) {
+    case AuthMode::kServerless:
+      creds = connection.serverless().GetCredentials(settings.workgroup, settings.database, 900);
+      break;
+    case AuthMode::kClusterDbUser:
+      creds = connection.redshift().GetClusterCredentials(settings.cluster_identifier, settings.database_user,
+                                                          settings.database, 900);
+      break;
+    case AuthMode::kClusterIam:
+      creds = connection.redshift().GetClusterCredentialsWithIAM(settings.cluster_identifier,
+                                                                 settings.database, 900);
+      break;
+    case AuthMode::kSecret:
+      break;  // the Data API reads the secret itself: step 4 shows whether it may
+  }
+  std::string action, resource;
+  switch (settings.mode) {
+    case AuthMode::kServerless:
+      action = "redshift-serverless:GetCredentials";
+      resource = "arn:aws:redshift-serverless:" + settings.region + ":" + account + ":workgroup/*";
+      break;
+    case AuthMode::kClusterDbUser:
+      action = "redshift:GetClusterCredentials";
+      resource = "arn:aws:redshift:" + settings.region + ":" + account + ":dbuser:" +
+                 settings.cluster_identifier + "/" + settings.database_user;
+      break;
+    case AuthMode::kClusterIam:
+      action = "redshift:GetClusterCredentialsWithIAM";
+      resource = "arn:aws:redshift:" + settings.region + ":" + account + ":dbname:" +
+                 settings.cluster_identifier + "/" + settings.database;
+      break;
+    case AuthMode::kSecret:
+      action = "secretsmanager:GetSecretValue";
+      resource = settings.secret_arn;
+      break;
+  }
+  if (settings.mode != AuthMode::kSecret) {
+    if (!creds.ok()) {
+      const Code code = creds.status().code();
+      std::string fix = PolicyHint(action, resource);
+      if ((code == Code::kNotFound || code == Code::kInvalidArgument) &&
+          creds.status().message().find("atabase") != std::string::npos) {
+        fix = "Check the database name: AWS did not accept '" + settings.database + "'.";
+      } else if (code == Code::kNotFound || code == Code::kInvalidArgument) {
+        fix = settings.mode == AuthMode::kServerless
+                  ? "Check the workgroup name and Region: no usable workgroup '" + settings.workgroup +
+                        "' in " + settings.region + "."
+                  : "Check the cluster identifier, Region and database user: AWS did not accept them.";
+      }
+      Fail(temporary, creds.status(), fix);
+      SkipRest(steps, 3, "no temporary database credentials");
+      return report;
+    }
+    temporary.status = StepStatus::kOk;
+    temporary.detail = action + " allowed; database user " + creds->db_user;
+    db_user = creds->db_user;
+  }
+
+  // 4. Can a statement run in the database?
+  Session session(connection, settings.database, nullptr);
+  std::string current_user, version;
+  Status who = session.Run("connecting to " + settings.database, std::string(kWhoAmISql), {},
+                           [&](RowView row) -> Status {
+                             if (row.size() == 3) {
+                               current_user = std::string(row[0].text);
+                               version = std::string(row[2].text);
+                             }
+                             return Status::Ok();
+                           });
+  if (!who.ok()) {
+    const std::string& m = who.message();
+    std::string fix;
+    if (settings.mode == AuthMode::kSecret &&
+        (who.code() == Code::kPermissionDenied || m.find("secretsmanager") != std::string::npos)) {
+      Fail(temporary, who, PolicyHint(action, resource));
+      temporary.detail = who.message();
+      fix = "Fix the step above first.";
+    } else if (m.find("does not exist") != std::string::npos) {
+      fix = "Check the database name: the warehouse has no database '" + settings.database + "'.";
+    } else if (who.code() == Code::kPermissionDenied) {
+      fix = "The database refused the connection: run GRANT CONNECT ON DATABASE " +
+            QuoteIdentifier(settings.database) + " TO " + QuoteIdentifier(db_user) + ";";
+    } else {
+      fix = "Check that the workgroup or cluster is available (not paused) and that the database exists.";
+    }
+    Fail(database, who, fix);
+    SkipRest(steps, 4, "the database could not be reached");
+    return report;
+  }
+  if (settings.mode == AuthMode::kSecret) {
+    temporary.status = StepStatus::kOk;
+    temporary.detail = "the Data API read the secret (secretsmanager:GetSecretValue allowed)";
+    db_user = current_user;
+  }
+  database.status = StepStatus::kOk;
+  database.detail = "connected to " + settings.database + " as " + current_user;
+
+  // 5 and 6. What does the catalog show, and what may be read?
+  std::int64_t tables = 0, selectable = 0;
+  std::string schema_without_select;
+  Status summary = session.Run("reading the catalog of " + settings.database,
+                               std::string(kPrivilegeSummarySql), {}, [&](RowView row) -> Status {
+                                 if (row.size() != 3) return Internal("unexpected privilege summary");
+                                 tables = std::stoll(std::string(row[0].is_null ? "0" : row[0].text));
+                                 selectable = std::stoll(std::string(row[1].is_null ? "0" : row[1].text));
+                                 if (!row[2].is_null) schema_without_select = std::string(row[2].text);
+                                 return Status::Ok();
+                               });
+  if (!summary.ok()) {
+    Fail(catalog, summary,
+         "The database user cannot read pg_catalog, which every Redshift user can by default: check "
+         "for REVOKE statements on the catalog.");
+    SkipRest(steps, 5, "the catalog could not be read");
+    return report;
+  }
+  catalog.status = StepStatus::kOk;
+  catalog.detail = std::to_string(tables) + " tables and views visible in " + settings.database;
+
+  if (selectable > 0) {
+    select.status = StepStatus::kOk;
+    select.detail = "SELECT granted on " + std::to_string(selectable) + " of " + std::to_string(tables) +
+                    " tables and views";
+  } else {
+    select.status = StepStatus::kFailed;
+    const std::string user = QuoteIdentifier(current_user.empty() ? db_user : current_user);
+    if (tables == 0) {
+      select.detail = "no tables or views are visible in " + settings.database;
+      select.fix = "Connect to the database that holds the tables, or create them.";
+    } else {
+      const std::string schema = QuoteIdentifier(schema_without_select.empty() ? "public" : schema_without_select);
+      select.detail = "the database user may not SELECT any of the " + std::to_string(tables) +
+                      " tables and views it can see";
+      select.fix = "GRANT USAGE ON SCHEMA " + schema + " TO " + user + "; GRANT SELECT ON ALL TABLES IN SCHEMA " +
+                   schema + " TO " + user + ";";
+    }
+  }
+  return report;
+}
+
+}  // namespace schemaport::warehouse::redshift

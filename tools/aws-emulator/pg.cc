@@ -1,0 +1,97 @@
+#include "pg.h"
+
+namespace schemaport::emulator {
+
+std::string PgErrorText(const PGresult* result, PGconn* conn) {
+  if (result) {
+    const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+    const char* severity = PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (primary) return fmt::format("{}: {}", severity ? severity : "ERROR", primary);
+  }
+  std::string text = conn ? PQerrorMessage(conn) : "connection failed";
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+PgConn::PgConn(PGconn* c) : conn_(c) { cancel_ = PQgetCancel(conn_); }
+
+PgConn::~PgConn() {
+  {
+    std::lock_guard<std::mutex> lock(cancel_mu_);
+    if (cancel_) PQfreeCancel(cancel_);
+    cancel_ = nullptr;
+  }
+  PQfinish(conn_);
+}
+
+Result<std::unique_ptr<PgConn>> PgConn::Connect(const PostgresConfig& server, const std::string& dbname,
+                                                const std::string& user, const Secret& password) {
+  std::string port = std::to_string(server.port);
+  std::vector<const char*> keys = {"host", "port", "dbname", "user", "connect_timeout",
+                                   "application_name"};
+  std::vector<const char*> values = {server.host.c_str(), port.c_str(), dbname.c_str(), user.c_str(),
+                                     "10", "aws-emulator"};
+  if (!password.empty()) {
+    keys.push_back("password");
+    values.push_back(password.Reveal().c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  PGconn* c = PQconnectdbParams(keys.data(), values.data(), 0);
+  if (!c) return Unavailable("cannot allocate a PostgreSQL connection");
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string text = PgErrorText(nullptr, c);
+    PQfinish(c);
+    return Unavailable(text);
+  }
+  return std::unique_ptr<PgConn>(new PgConn(c));
+}
+
+Result<PgResult> PgConn::Exec(const std::string& sql,
+                              const std::vector<std::optional<std::string>>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  PgResult r(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
+                          values.empty() ? nullptr : values.data(), nullptr, nullptr, 0));
+  if (!r.get()) return Unavailable(PgErrorText(nullptr, conn_));
+  ExecStatusType st = PQresultStatus(r.get());
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) return r;
+  if (PQstatus(conn_) != CONNECTION_OK) return Unavailable(PgErrorText(r.get(), conn_));
+  const char* sqlstate = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+  Code code = Code::kFailedPrecondition;
+  if (sqlstate && std::string_view(sqlstate) == "57014") code = Code::kCancelled;
+  return Status(code, PgErrorText(r.get(), conn_), sqlstate ? sqlstate : "");
+}
+
+Status PgConn::Run(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+  SP_TRY(Exec(sql, params));
+  return Status::Ok();
+}
+
+Status PgConn::RunScript(const std::string& sql) {
+  PgResult r(PQexec(conn_, sql.c_str()));
+  if (!r.get()) return Unavailable(PgErrorText(nullptr, conn_));
+  ExecStatusType st = PQresultStatus(r.get());
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) return Status::Ok();
+  return Status(Code::kFailedPrecondition, PgErrorText(r.get(), conn_));
+}
+
+void PgConn::Cancel() {
+  std::lock_guard<std::mutex> lock(cancel_mu_);
+  if (!cancel_) return;
+  char err[256];
+  (void)PQcancel(cancel_, err, sizeof(err));
+}
+
+std::string QuoteIdent(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+}  // namespace schemaport::emulator
