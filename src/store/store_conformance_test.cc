@@ -24,6 +24,7 @@ constexpr std::string_view kColumn = "salary_column_q";
 constexpr std::string_view kComment = "confidential comment about bonuses";
 constexpr std::string_view kOrgName = "Umbrella Holdings Ltd";
 constexpr std::string_view kConnectionName = "prod-warehouse-connection";
+constexpr std::string_view kEmail = "cfo.private@umbrella.example";
 
 template <typename Backend>
 class StoreConformanceTest : public ::testing::Test {
@@ -447,6 +448,7 @@ TYPED_TEST(StoreConformanceTest, NoSecretOrWarehouseNameIsInClearAtRest) {
   for (int i = 0; i < 50; ++i) tables.push_back(this->SampleTable(std::string(kTable), 30));
   ASSERT_TRUE(s.ReplaceSavedTables(this->org_.id, c.id, tables).ok());
   const Job job = s.CreateJob({this->org_.id, c.id, "save", std::string(kTable)}).value();
+  ASSERT_TRUE(s.CreateUser(this->org_.id, std::string(kEmail), Role::kAdmin, Secret("pw")).ok());
   ASSERT_TRUE(
       s.AppendAudit({"", this->org_.id, {}, "u", "metadata.save", c.id, std::string(kSchema)})
           .ok());
@@ -524,6 +526,8 @@ TYPED_TEST(StoreConformanceTest, KeyRotationRewrapsEveryDataKeyAndOldVersionOpen
   const Connection c = s.CreateConnection(this->SampleConnection()).value();
   ASSERT_TRUE(s.ReplaceSavedTables(this->org_.id, c.id, {this->SampleTable("t", 3)}).ok());
   const Org other = s.CreateOrg("other").value();
+  const User admin =
+      s.CreateUser(this->org_.id, "admin@example.com", Role::kAdmin, Secret("pw")).value();
   EXPECT_EQ(s.MasterKeyIdsInUse().value(), std::vector<std::string>{"1"});
 
   // A crash right after the provider made version 2 current, before the rewrap committed:
@@ -559,6 +563,9 @@ TYPED_TEST(StoreConformanceTest, KeyRotationRewrapsEveryDataKeyAndOldVersionOpen
             kSecretKey);
   EXPECT_TRUE(store->GetConnection(this->org_.id, fresh.id).ok());
   EXPECT_EQ(store->ListSavedTables(this->org_.id, c.id).value().at(0).name, "t");
+  EXPECT_EQ(store->VerifyPassword("admin@example.com", Secret("pw")).value().email,
+            "admin@example.com");
+  EXPECT_EQ(store->GetUser(this->org_.id, admin.id).value().email, "admin@example.com");
 }
 
 TYPED_TEST(StoreConformanceTest, DeletingConnectionShredsItsDataEvenInBackups) {
