@@ -74,14 +74,14 @@ CREATE TABLE catalogs (
 );
 CREATE INDEX catalogs_expiry ON catalogs(expires_at);
 CREATE TABLE saved_tables (
-  id TEXT PRIMARY KEY,
   connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
   org_id TEXT NOT NULL,
   saved_at {INT} NOT NULL,
   column_count {INT} NOT NULL,
-  metadata_sealed {BLOB} NOT NULL
+  metadata_sealed {BLOB} NOT NULL,
+  PRIMARY KEY (connection_id, id)
 );
-CREATE INDEX saved_tables_connection ON saved_tables(connection_id);
 CREATE TABLE jobs (
   id TEXT PRIMARY KEY,
   org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,

@@ -132,7 +132,8 @@ struct SavedColumn {
 // One saved table (one row in the store; columns inside; everything but ids, counts and the
 // timestamp sealed).
 struct SavedTable {
-  std::string id;  // assigned when empty
+  std::string id;  // unique within the connection; assigned when empty (pass the previous id
+                   // to keep a table's id stable across saves)
   std::string connection_id;
   std::string org_id;
   std::string database;

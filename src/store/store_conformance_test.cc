@@ -301,6 +301,12 @@ TYPED_TEST(StoreConformanceTest, SavedTablesAreReplacedWholeAndLoadedOneByOne) {
   EXPECT_EQ(s.GetSavedTable(this->org_.id, c.id, it->id).status().code(), Code::kNotFound);
   EXPECT_EQ(s.ListSavedTables(this->org_.id, d.id).value().size(), 1u);
   EXPECT_EQ(s.GetSavedTable(this->org_.id, d.id, "fixed-id").status().code(), Code::kNotFound);
+  // Ids are per connection: another connection may use the same one.
+  std::vector<SavedTable> same_id = {this->SampleTable("other-only", 1)};
+  same_id[0].id = "fixed-id";
+  ASSERT_TRUE(s.ReplaceSavedTables(this->org_.id, d.id, same_id).ok());
+  EXPECT_EQ(s.GetSavedTable(this->org_.id, d.id, "fixed-id").value().name, "other-only");
+  EXPECT_EQ(s.GetSavedTable(this->org_.id, c.id, "fixed-id").value().name, "only");
 
   EXPECT_EQ(s.ReplaceSavedTables(this->org_.id, "no-such-connection", second).code(),
             Code::kNotFound);
