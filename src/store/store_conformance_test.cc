@@ -606,5 +606,28 @@ TYPED_TEST(StoreConformanceTest, DeletingConnectionShredsItsDataEvenInBackups) {
   EXPECT_EQ(backup->ListSavedTables(this->org_.id, c.id).status().code(), Code::kDataLoss);
 }
 
+// SQLite only: the files at rest are the owner's alone, and the journal is a WAL.
+TEST(StoreSqliteTest, FilesAreOwnerOnlyAndJournaledInWal) {
+  testing::SqliteBackend backend;
+  SystemRandom random;
+  SystemClock clock;
+  crypto::PasswordHasher hasher(crypto::PasswordHasher::Minimum());
+  auto keys = crypto::LocalKeyFile::Open(backend.dir() / "master.key", random).value();
+  crypto::Crypto crypto(*keys, random);
+  auto store = backend.Open(StoreDeps{crypto, hasher, clock, random}).value();
+  ASSERT_TRUE(store->CreateOrg("x").ok());
+  EXPECT_TRUE(backend.HasWal());
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const auto p = backend.path().string() + suffix;
+    ASSERT_TRUE(std::filesystem::exists(p)) << p;
+    const auto perms = std::filesystem::status(p).permissions();
+    EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+              std::filesystem::perms::none)
+        << p;
+  }
+  const auto dir_perms = std::filesystem::status(backend.path().parent_path()).permissions();
+  EXPECT_EQ(dir_perms & std::filesystem::perms::others_all, std::filesystem::perms::none);
+}
+
 }  // namespace
 }  // namespace schemaport::store
