@@ -47,7 +47,8 @@ TEST(CodecTest, LengthBeyondInputAndTrailingBytesAreRejected) {
 
   Writer t;
   t.Str("x");
-  Reader trailing(t.data() + "junk");
+  const std::string with_junk = t.data() + "junk";  // Reader views its input: keep it alive
+  Reader trailing(with_junk);
   EXPECT_EQ(trailing.Str(), "x");
   EXPECT_TRUE(trailing.ok());
   EXPECT_FALSE(trailing.done());
