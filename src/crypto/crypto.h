@@ -309,6 +309,11 @@ class PasswordHasher {
   Limits limits_;
 };
 
+// A blind index: lower-case hex HMAC-SHA256 of `value` under `key`. Equal values give equal
+// indexes (so a sealed column can still be looked up), but without the key the index reveals
+// nothing and cannot be tested against guesses.
+std::string BlindIndex(const Key& key, std::string_view value);
+
 // A new bearer token: 32 random bytes as unpadded base64url with the given prefix
 // (e.g. "spt_"). Shown to its owner once; only HashToken(token) is stored.
 Secret NewToken(Random& random, std::string_view prefix);

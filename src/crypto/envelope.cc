@@ -1,5 +1,6 @@
 // Envelope encryption (data keys wrapped by master keys), password and token hashing.
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sodium.h>
 
 #include <cstdlib>
@@ -107,6 +108,15 @@ Secret NewToken(Random& random, std::string_view prefix) {
   Secret token(std::string(prefix) + Base64UrlEncode(bytes));
   OPENSSL_cleanse(bytes, sizeof bytes);
   return token;
+}
+
+std::string BlindIndex(const Key& key, std::string_view value) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  const std::string& k = key.material.Reveal();
+  HMAC(EVP_sha256(), k.data(), static_cast<int>(k.size()),
+       reinterpret_cast<const unsigned char*>(value.data()), value.size(), mac, &len);
+  return HexEncode(std::span<const std::uint8_t>(mac, len));
 }
 
 std::string HashToken(const Secret& token) {

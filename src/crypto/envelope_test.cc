@@ -109,5 +109,16 @@ TEST(TokenTest, NewTokensAreUniqueAndHashedStably) {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(BlindIndexTest, IsHmacSha256UnderTheKey) {
+  // RFC 4231 test case 2.
+  EXPECT_EQ(BlindIndex(Key{"k", Secret("Jefe")}, "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  const Key a{"a", Secret(std::string(32, 'a'))};
+  const Key b{"b", Secret(std::string(32, 'b'))};
+  EXPECT_EQ(BlindIndex(a, "x@example.com"), BlindIndex(a, "x@example.com"));
+  EXPECT_NE(BlindIndex(a, "x@example.com"), BlindIndex(b, "x@example.com"));
+  EXPECT_NE(BlindIndex(a, "x@example.com"), BlindIndex(a, "y@example.com"));
+}
+
 }  // namespace
 }  // namespace schemaport::crypto

@@ -9,7 +9,7 @@ namespace {
 
 // Migration N brings the schema from version N-1 to N. Append only; never edit a released one.
 // Timestamps are milliseconds since the Unix epoch. Sealed columns end in "_sealed"; wrapped
-// data keys are "wrapped_key".
+// data keys are "wrapped_key"; "email_index" is a keyed hash (blind index) of the e-mail.
 constexpr std::string_view kMigrations[] = {
     // 1: initial schema.
     R"sql(
@@ -19,10 +19,15 @@ CREATE TABLE orgs (
   wrapped_key {BLOB} NOT NULL,
   name_sealed {BLOB} NOT NULL
 );
+CREATE TABLE store_keys (
+  id TEXT PRIMARY KEY,
+  wrapped_key {BLOB} NOT NULL
+);
 CREATE TABLE users (
   id TEXT PRIMARY KEY,
   org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
-  email TEXT NOT NULL UNIQUE,
+  email_index TEXT NOT NULL UNIQUE,
+  email_sealed {BLOB} NOT NULL,
   role TEXT NOT NULL,
   password_hash TEXT NOT NULL,
   created_at {INT} NOT NULL
@@ -69,14 +74,14 @@ CREATE TABLE catalogs (
 );
 CREATE INDEX catalogs_expiry ON catalogs(expires_at);
 CREATE TABLE saved_tables (
-  id TEXT PRIMARY KEY,
   connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
   org_id TEXT NOT NULL,
   saved_at {INT} NOT NULL,
   column_count {INT} NOT NULL,
-  metadata_sealed {BLOB} NOT NULL
+  metadata_sealed {BLOB} NOT NULL,
+  PRIMARY KEY (connection_id, id)
 );
-CREATE INDEX saved_tables_connection ON saved_tables(connection_id);
 CREATE TABLE jobs (
   id TEXT PRIMARY KEY,
   org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,

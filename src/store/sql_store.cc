@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
 #include <set>
 
 #include "store/codec.h"
@@ -152,6 +153,7 @@ class SqlStore final : public Store {
 
   Status Init() {
     SP_TRY(internal::Migrate(*db_, Now()));
+    SP_TRY(EnsureStoreKeys());
     // Verifying against this keeps unknown e-mails as slow as wrong passwords.
     dummy_hash_ = SP_TRY(deps_.hasher.Hash(Secret("schemaport-no-such-user")));
     return Status::Ok();
@@ -227,49 +229,64 @@ class SqlStore final : public Store {
     }
     if (password.empty()) return InvalidArgument("password must not be empty");
     const std::string hash = SP_TRY(deps_.hasher.Hash(password));
-    const Value p[] = {
-        user.id, org_id, user.email, std::string(RoleName(role)), hash, Ms(user.created_at)};
-    Status s = db_->Run([&](Conn& c) -> Status {
+    const crypto::Key index_key = SP_TRY(EmailIndexKey());
+    Status s = db_->Transaction([&](Conn& c) -> Status {
+      const crypto::Key key = SP_TRY(OrgKey(c, org_id));
+      const Bytes email_sealed =
+          SP_TRY(deps_.crypto.Seal(key, user.email, {org_id, "users", user.id, "email"}));
+      const Value p[] = {user.id,
+                         org_id,
+                         crypto::BlindIndex(index_key, user.email),
+                         email_sealed,
+                         std::string(RoleName(role)),
+                         hash,
+                         Ms(user.created_at)};
       SP_TRY(
-          c.Exec("INSERT INTO users (id, org_id, email, role, password_hash, created_at) "
-                 "VALUES ($1, $2, $3, $4, $5, $6)",
+          c.Exec("INSERT INTO users (id, org_id, email_index, email_sealed, role, password_hash, "
+                 "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                  p));
       return Status::Ok();
     });
     if (s.code() == Code::kAlreadyExists) {
       return Status(Code::kAlreadyExists, "a user with this e-mail address already exists");
     }
-    if (s.code() == Code::kNotFound) return NotFound("no such organization");
     SP_TRY(s);
     return user;
   }
 
   Result<User> GetUser(const std::string& org_id, const std::string& user_id) override {
     std::vector<User> users = SP_TRY(QueryUsers(
-        "SELECT id, org_id, email, role, created_at FROM users WHERE org_id = $1 AND id = $2",
+        org_id,
+        "SELECT id, org_id, email_sealed, role, created_at FROM users WHERE org_id = $1 AND "
+        "id = $2",
         {org_id, user_id}));
     if (users.empty()) return NotFound("no such user");
     return std::move(users[0]);
   }
 
   Result<std::vector<User>> ListUsers(const std::string& org_id) override {
-    return QueryUsers(
-        "SELECT id, org_id, email, role, created_at FROM users WHERE org_id = $1 "
-        "ORDER BY created_at, id",
-        {org_id});
+    return QueryUsers(org_id,
+                      "SELECT id, org_id, email_sealed, role, created_at FROM users WHERE "
+                      "org_id = $1 ORDER BY created_at, id",
+                      {org_id});
   }
 
   Result<User> VerifyPassword(const std::string& email, const Secret& password) override {
     std::optional<User> user;
     std::string hash;
+    const std::string normalized = NormalizeEmail(email);
+    const crypto::Key index_key = SP_TRY(EmailIndexKey());
     Status status = db_->Run([&](Conn& c) -> Status {
-      const Value p[] = {NormalizeEmail(email)};
-      const auto rows = SP_TRY(c.Query(
-          "SELECT id, org_id, email, role, created_at, password_hash FROM users WHERE email = $1",
-          p));
+      const Value p[] = {crypto::BlindIndex(index_key, normalized)};
+      const auto rows =
+          SP_TRY(c.Query("SELECT id, org_id, role, created_at, password_hash FROM users "
+                         "WHERE email_index = $1",
+                         p));
       if (!rows.empty()) {
-        user = SP_TRY(UserFromRow(rows[0]));
-        hash = AsText(rows[0][5]);
+        const Role role = SP_TRY(ParseRole(AsText(rows[0][2])));
+        user = User{AsText(rows[0][0]), AsText(rows[0][1]), normalized, role,
+                    FromMs(AsInt(rows[0][3]))};
+        hash = AsText(rows[0][4]);
       }
       return Status::Ok();
     });
@@ -765,6 +782,11 @@ class SqlStore final : public Store {
   Status RewrapDataKeys() override {
     const crypto::Key master = SP_TRY(deps_.crypto.keys().Current());
     return db_->Transaction([&](Conn& c) -> Status {
+      const auto store_keys = SP_TRY(c.Query("SELECT id, wrapped_key FROM store_keys", {}));
+      for (const Row& r : store_keys) {
+        const std::string id = AsText(r[0]);
+        SP_TRY(Rewrap(c, "store_keys", AsBytes(r[1]), StoreKeyPlace(id), master, id));
+      }
       const auto orgs = SP_TRY(c.Query("SELECT id, wrapped_key FROM orgs", {}));
       for (const Row& r : orgs) {
         const std::string id = AsText(r[0]);
@@ -784,7 +806,8 @@ class SqlStore final : public Store {
     std::set<std::string> ids;
     Status status = db_->Run([&](Conn& c) -> Status {
       for (std::string_view sql :
-           {"SELECT wrapped_key FROM orgs", "SELECT wrapped_key FROM connections"}) {
+           {"SELECT wrapped_key FROM store_keys", "SELECT wrapped_key FROM orgs",
+            "SELECT wrapped_key FROM connections"}) {
         const auto rows = SP_TRY(c.Query(sql, {}));
         for (const Row& r : rows) ids.insert(SP_TRY(crypto::BlobKeyId(AsBytes(r[0]))));
       }
@@ -803,6 +826,8 @@ class SqlStore final : public Store {
       "SELECT id, org_id, data_store_type, wrapped_key, name_sealed, settings_sealed, "
       "credentials_sealed, created_at, updated_at FROM connections";
 
+  static constexpr std::string_view kEmailIndexKeyId = "email_index";
+  static Place StoreKeyPlace(std::string_view id) { return {"", "store_keys", id, "data_key"}; }
   static Place OrgKeyPlace(const std::string& org_id) {
     return {org_id, "orgs", org_id, "data_key"};
   }
@@ -857,27 +882,67 @@ class SqlStore final : public Store {
     if (SP_TRY(crypto::BlobKeyId(wrapped)) == master.id) return Status::Ok();
     const Bytes rewrapped = SP_TRY(deps_.crypto.RewrapDataKey(wrapped, place, master));
     const Value p[] = {rewrapped, id, wrapped};
-    // `table` is one of two constants above, never input.
+    // `table` is one of three constants above, never input.
     const std::string sql =
         "UPDATE " + std::string(table) + " SET wrapped_key = $1 WHERE id = $2 AND wrapped_key = $3";
     SP_TRY(c.Exec(sql, p));
     return Status::Ok();
   }
 
-  static Result<User> UserFromRow(const Row& r) {
-    const Role role = SP_TRY(ParseRole(AsText(r[3])));
-    return User{AsText(r[0]), AsText(r[1]), AsText(r[2]), role, FromMs(AsInt(r[4]))};
-  }
-
-  Result<std::vector<User>> QueryUsers(std::string_view sql, std::vector<Value> params) {
+  Result<std::vector<User>> QueryUsers(const std::string& org_id, std::string_view sql,
+                                       std::vector<Value> params) {
     std::vector<User> out;
     Status status = db_->Run([&](Conn& c) -> Status {
       const auto rows = SP_TRY(c.Query(sql, params));
-      for (const Row& r : rows) out.push_back(SP_TRY(UserFromRow(r)));
+      if (rows.empty()) return Status::Ok();
+      const crypto::Key key = SP_TRY(OrgKey(c, org_id));
+      for (const Row& r : rows) {
+        User u;
+        u.id = AsText(r[0]);
+        u.org_id = AsText(r[1]);
+        u.email = SP_TRY(deps_.crypto.Open(key, AsBytes(r[2]), {org_id, "users", u.id, "email"}));
+        u.role = SP_TRY(ParseRole(AsText(r[3])));
+        u.created_at = FromMs(AsInt(r[4]));
+        out.push_back(std::move(u));
+      }
       return Status::Ok();
     });
     SP_TRY(status);
     return out;
+  }
+
+  // The key of the e-mail blind index: one per store, wrapped by the master key like a data key
+  // (so rotation rewraps it and never has to re-index). Unwrapped on first use, then cached.
+  Result<crypto::Key> EmailIndexKey() {
+    std::lock_guard lock(index_mu_);
+    if (index_key_) return *index_key_;
+    crypto::Bytes wrapped;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const Value p[] = {std::string(kEmailIndexKeyId)};
+      const auto rows = SP_TRY(c.Query("SELECT wrapped_key FROM store_keys WHERE id = $1", p));
+      if (rows.empty()) return Internal("the store's e-mail index key is missing");
+      wrapped = AsBytes(rows[0][0]);
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    index_key_ = SP_TRY(deps_.crypto.UnwrapDataKey(wrapped, StoreKeyPlace(kEmailIndexKeyId)));
+    return *index_key_;
+  }
+
+  // Creates the store-wide keys on first open (several instances may race: first one wins).
+  Status EnsureStoreKeys() {
+    return db_->Transaction([&](Conn& c) -> Status {
+      const Value q[] = {std::string(kEmailIndexKeyId)};
+      const auto rows = SP_TRY(c.Query("SELECT 1 FROM store_keys WHERE id = $1", q));
+      if (!rows.empty()) return Status::Ok();
+      const auto wk = SP_TRY(deps_.crypto.NewDataKey(StoreKeyPlace(kEmailIndexKeyId)));
+      const Value p[] = {std::string(kEmailIndexKeyId), wk.wrapped};
+      SP_TRY(
+          c.Exec("INSERT INTO store_keys (id, wrapped_key) VALUES ($1, $2) "
+                 "ON CONFLICT (id) DO NOTHING",
+                 p));
+      return Status::Ok();
+    });
   }
 
   Result<std::vector<ApiToken>> QueryApiTokens(std::string_view sql, std::vector<Value> params) {
@@ -1002,6 +1067,8 @@ class SqlStore final : public Store {
   std::unique_ptr<Database> db_;
   StoreDeps deps_;
   std::string dummy_hash_;
+  std::mutex index_mu_;
+  std::optional<crypto::Key> index_key_;  // guarded by index_mu_
 };
 
 Result<std::unique_ptr<Store>> Finish(std::unique_ptr<Database> db, StoreDeps deps) {

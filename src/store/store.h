@@ -8,13 +8,17 @@
 //
 // Sealing happens inside the store; callers pass and receive plain structs and cannot forget
 // it. What is sealed (AES-256-GCM, see crypto.h) and with which key:
-//   org data key (one per org, wrapped by the master key):  org name, job inputs and errors,
-//                                                           audit details, API token names
+//   org data key (one per org, wrapped by the master key):  org name, user e-mail addresses,
+//                                                           job inputs and errors, audit
+//                                                           details, API token names
 //   connection data key (one per connection, wrapped):      connection name, settings and
 //                                                           credentials, fetched catalogs,
 //                                                           saved tables (names, types, comments)
-// In clear: ids, org ids, timestamps, states, counts, roles, the data store type, user e-mail
-// addresses (the login lookup key), Argon2id password hashes and SHA-256 token hashes.
+//   store index key (one per store, wrapped):               the e-mail blind index (HMAC), so a
+//                                                           login finds its user without the
+//                                                           e-mail in clear
+// In clear: ids, org ids, timestamps, states, counts, roles, the data store type, audit action
+// names, Argon2id password hashes, SHA-256 token hashes and the e-mail blind index.
 // Every sealed value is bound to its row and field: a value copied elsewhere reads as
 // kDataLoss. Deleting a connection deletes its wrapped data key (crypto-shredding); a copy of
 // the store taken before is shredded too once the master key versions it names are retired.
@@ -128,7 +132,8 @@ struct SavedColumn {
 // One saved table (one row in the store; columns inside; everything but ids, counts and the
 // timestamp sealed).
 struct SavedTable {
-  std::string id;  // assigned when empty
+  std::string id;  // unique within the connection; assigned when empty (pass the previous id
+                   // to keep a table's id stable across saves)
   std::string connection_id;
   std::string org_id;
   std::string database;

@@ -24,6 +24,7 @@ constexpr std::string_view kColumn = "salary_column_q";
 constexpr std::string_view kComment = "confidential comment about bonuses";
 constexpr std::string_view kOrgName = "Umbrella Holdings Ltd";
 constexpr std::string_view kConnectionName = "prod-warehouse-connection";
+constexpr std::string_view kEmail = "cfo.private@umbrella.example";
 
 template <typename Backend>
 class StoreConformanceTest : public ::testing::Test {
@@ -300,6 +301,12 @@ TYPED_TEST(StoreConformanceTest, SavedTablesAreReplacedWholeAndLoadedOneByOne) {
   EXPECT_EQ(s.GetSavedTable(this->org_.id, c.id, it->id).status().code(), Code::kNotFound);
   EXPECT_EQ(s.ListSavedTables(this->org_.id, d.id).value().size(), 1u);
   EXPECT_EQ(s.GetSavedTable(this->org_.id, d.id, "fixed-id").status().code(), Code::kNotFound);
+  // Ids are per connection: another connection may use the same one.
+  std::vector<SavedTable> same_id = {this->SampleTable("other-only", 1)};
+  same_id[0].id = "fixed-id";
+  ASSERT_TRUE(s.ReplaceSavedTables(this->org_.id, d.id, same_id).ok());
+  EXPECT_EQ(s.GetSavedTable(this->org_.id, d.id, "fixed-id").value().name, "other-only");
+  EXPECT_EQ(s.GetSavedTable(this->org_.id, c.id, "fixed-id").value().name, "only");
 
   EXPECT_EQ(s.ReplaceSavedTables(this->org_.id, "no-such-connection", second).code(),
             Code::kNotFound);
@@ -447,6 +454,7 @@ TYPED_TEST(StoreConformanceTest, NoSecretOrWarehouseNameIsInClearAtRest) {
   for (int i = 0; i < 50; ++i) tables.push_back(this->SampleTable(std::string(kTable), 30));
   ASSERT_TRUE(s.ReplaceSavedTables(this->org_.id, c.id, tables).ok());
   const Job job = s.CreateJob({this->org_.id, c.id, "save", std::string(kTable)}).value();
+  ASSERT_TRUE(s.CreateUser(this->org_.id, std::string(kEmail), Role::kAdmin, Secret("pw")).ok());
   ASSERT_TRUE(
       s.AppendAudit({"", this->org_.id, {}, "u", "metadata.save", c.id, std::string(kSchema)})
           .ok());
@@ -524,6 +532,8 @@ TYPED_TEST(StoreConformanceTest, KeyRotationRewrapsEveryDataKeyAndOldVersionOpen
   const Connection c = s.CreateConnection(this->SampleConnection()).value();
   ASSERT_TRUE(s.ReplaceSavedTables(this->org_.id, c.id, {this->SampleTable("t", 3)}).ok());
   const Org other = s.CreateOrg("other").value();
+  const User admin =
+      s.CreateUser(this->org_.id, "admin@example.com", Role::kAdmin, Secret("pw")).value();
   EXPECT_EQ(s.MasterKeyIdsInUse().value(), std::vector<std::string>{"1"});
 
   // A crash right after the provider made version 2 current, before the rewrap committed:
@@ -559,6 +569,9 @@ TYPED_TEST(StoreConformanceTest, KeyRotationRewrapsEveryDataKeyAndOldVersionOpen
             kSecretKey);
   EXPECT_TRUE(store->GetConnection(this->org_.id, fresh.id).ok());
   EXPECT_EQ(store->ListSavedTables(this->org_.id, c.id).value().at(0).name, "t");
+  EXPECT_EQ(store->VerifyPassword("admin@example.com", Secret("pw")).value().email,
+            "admin@example.com");
+  EXPECT_EQ(store->GetUser(this->org_.id, admin.id).value().email, "admin@example.com");
 }
 
 TYPED_TEST(StoreConformanceTest, DeletingConnectionShredsItsDataEvenInBackups) {
@@ -591,6 +604,29 @@ TYPED_TEST(StoreConformanceTest, DeletingConnectionShredsItsDataEvenInBackups) {
   auto backup = this->backend_.OpenSnapshot(this->deps()).value();
   EXPECT_EQ(backup->GetConnection(this->org_.id, c.id).status().code(), Code::kDataLoss);
   EXPECT_EQ(backup->ListSavedTables(this->org_.id, c.id).status().code(), Code::kDataLoss);
+}
+
+// SQLite only: the files at rest are the owner's alone, and the journal is a WAL.
+TEST(StoreSqliteTest, FilesAreOwnerOnlyAndJournaledInWal) {
+  testing::SqliteBackend backend;
+  SystemRandom random;
+  SystemClock clock;
+  crypto::PasswordHasher hasher(crypto::PasswordHasher::Minimum());
+  auto keys = crypto::LocalKeyFile::Open(backend.dir() / "master.key", random).value();
+  crypto::Crypto crypto(*keys, random);
+  auto store = backend.Open(StoreDeps{crypto, hasher, clock, random}).value();
+  ASSERT_TRUE(store->CreateOrg("x").ok());
+  EXPECT_TRUE(backend.HasWal());
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const auto p = backend.path().string() + suffix;
+    ASSERT_TRUE(std::filesystem::exists(p)) << p;
+    const auto perms = std::filesystem::status(p).permissions();
+    EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+              std::filesystem::perms::none)
+        << p;
+  }
+  const auto dir_perms = std::filesystem::status(backend.path().parent_path()).permissions();
+  EXPECT_EQ(dir_perms & std::filesystem::perms::others_all, std::filesystem::perms::none);
 }
 
 }  // namespace
