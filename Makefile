@@ -23,7 +23,7 @@ build-debug/build.ninja:
 	cmake -S . -B build-debug -G Ninja -DCMAKE_BUILD_TYPE=Debug $(LAUNCHER) $(CMAKE_FLAGS)
 
 build-asan/build.ninja:
-	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCHEMAPORT_SANITIZE=ON \
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Asan -DSCHEMAPORT_SANITIZE=ON \
 	  -DSCHEMAPORT_BUILD_BENCH=OFF $(LAUNCHER) $(CMAKE_FLAGS)
 
 build: build/build.ninja

@@ -1,7 +1,7 @@
 // aws-emulator benchmarks against a private PostgreSQL cluster:
 //   BM_EmulatorStartup    process start to the "listening" line (the issue asks for < 1 s)
 //   BM_DataApiRoundTrip   signed ExecuteStatement (WaitTimeSeconds) + GetStatementResult
-// Run from the build tree: build/bench/emulator_bench (needs build/bin/aws-emulator).
+// Run from the source root (finds build/bin/aws-emulator) or set SCHEMAPORT_BIN_DIR.
 #include <benchmark/benchmark.h>
 #include <httplib.h>
 
@@ -36,9 +36,8 @@ struct Fixture {
       if (!db.ok()) std::exit(1);
       fx->dir = std::make_unique<TempDir>("emu-bench");
       fx->config_path = (*fx->dir / "emulator.toml").string();
-      schemaport::testing::WriteFile(
-          fx->config_path,
-          fmt::format(R"(
+      schemaport::testing::WriteFile(fx->config_path,
+                                     fmt::format(R"(
 [postgres]
 port = {}
 superuser = "{}"
@@ -51,13 +50,12 @@ allow = ["*"]
 name = "bench"
 databases = {{ dev = "{}" }}
 )",
-                      fx->pg->port(), fx->pg->superuser(), *db));
+                                                 fx->pg->port(), fx->pg->superuser(), *db));
       return fx;
     }();
     return *f;
   }
 };
-
 
 struct Running {
   std::unique_ptr<ChildProcess> proc;
@@ -69,12 +67,21 @@ Running StartEmulator(const std::string& name) {
   static int counter = 0;
   std::string log_name = fmt::format("{}-{}.log", name, ++counter);  // a fresh log per process
   ChildProcess::Options o;
-  o.argv = {(schemaport::testing::BinDir() / "aws-emulator").string(), "--config", fx.config_path, "--port", "0"};
+  o.argv = {(schemaport::testing::BinDir() / "aws-emulator").string(), "--config", fx.config_path,
+            "--port", "0"};
   o.log_path = *fx.dir / log_name;
   auto proc = ChildProcess::Start(o);
-  if (!proc.ok()) std::exit(1);
+  if (!proc.ok()) {
+    fmt::print(stderr, "cannot start {} (set SCHEMAPORT_BIN_DIR): {}\n", o.argv[0],
+               proc.status().message());
+    std::exit(1);
+  }
   auto log = (*proc)->WaitForLog("\"event\":\"listening\"", std::chrono::seconds(20));
-  if (!log.ok()) std::exit(1);
+  if (!log.ok()) {
+    fmt::print(stderr, "{} did not start (set SCHEMAPORT_BIN_DIR): {}\n{}\n", o.argv[0],
+               log.status().message(), (*proc)->Log());
+    std::exit(1);
+  }
   std::smatch m;
   std::string text = *log;
   Running r;
@@ -94,7 +101,8 @@ void BM_EmulatorStartup(benchmark::State& state) {
 }
 BENCHMARK(BM_EmulatorStartup)->Unit(benchmark::kMillisecond)->Iterations(10);
 
-nlohmann::json Call(httplib::Client& client, int port, const std::string& target, const nlohmann::json& body) {
+nlohmann::json Call(httplib::Client& client, int port, const std::string& target,
+                    const nlohmann::json& body) {
   namespace sigv4 = schemaport::aws::sigv4;
   sigv4::Request req;
   req.method = "POST";
@@ -103,15 +111,19 @@ nlohmann::json Call(httplib::Client& client, int port, const std::string& target
   req.headers = {{"Host", fmt::format("127.0.0.1:{}", port)},
                  {"Content-Type", "application/x-amz-json-1.1"},
                  {"X-Amz-Target", "RedshiftData." + target}};
-  schemaport::aws::Credentials creds{"AKIABENCH0000000000", schemaport::Secret("bench-secret"), {}, std::nullopt};
-  sigv4::SignHeaders(req, creds, sigv4::SigningParams{"us-east-1", "redshift-data", std::chrono::system_clock::now()});
+  schemaport::aws::Credentials creds{
+      "AKIABENCH0000000000", schemaport::Secret("bench-secret"), {}, std::nullopt};
+  sigv4::SignHeaders(
+      req, creds,
+      sigv4::SigningParams{"us-east-1", "redshift-data", std::chrono::system_clock::now()});
   httplib::Headers headers;
   for (const auto& [k, v] : req.headers) {
     if (k != "Content-Type") headers.emplace(k, v);
   }
   auto res = client.Post("/", headers, req.body, "application/x-amz-json-1.1");
   if (!res || res->status != 200) {
-    fmt::print(stderr, "{} failed: {}\n", target, res ? res->body : httplib::to_string(res.error()));
+    fmt::print(stderr, "{} failed: {}\n", target,
+               res ? res->body : httplib::to_string(res.error()));
     std::exit(1);
   }
   return nlohmann::json::parse(res->body);

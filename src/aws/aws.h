@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -673,6 +674,9 @@ struct ColumnMetadata {
 // One Data API field: null, boolean, long, double, string (blobs as their base64 text).
 using FieldValue = std::variant<std::monostate, bool, std::int64_t, double, std::string>;
 
+// A field as a view into a parsed reply (valid during a row callback).
+using FieldView = std::variant<std::monostate, bool, std::int64_t, double, std::string_view>;
+
 struct ResultPage {
   std::vector<ColumnMetadata> columns;  // on every page the service sends them
   std::vector<std::vector<FieldValue>> records;
@@ -709,6 +713,10 @@ struct RunOptions {
   bool long_poll = true;  // WaitTimeSeconds on ExecuteStatement/DescribeStatement
   std::chrono::milliseconds poll_initial{100};  // polling backoff when not long-polling
   std::chrono::milliseconds poll_max{std::chrono::seconds(5)};
+  // When set, polled between waits: once it returns true the statement is cancelled
+  // (CancelStatement) and RunStatement fails with kCancelled. Long polls then wait at most
+  // one second at a time, so cancellation takes effect within about a second.
+  std::function<bool()> cancelled;
 };
 
 // Thread safety: thread-safe.
@@ -760,16 +768,23 @@ class RedshiftDataClient {
                                                          std::string_view table);
 
   // Runs a statement to completion: ExecuteStatement (with a ClientToken), then long polls
-  // (WaitTimeSeconds, up to 30 s per call) or, when long polling is off or rejected, polls
+  // (WaitTimeSeconds, up to 30 s per call; no DescribeStatement at all when ExecuteStatement's
+  // own wait saw it finish) or, when long polling is off or rejected, polls
   // DescribeStatement with exponential backoff on the injected clock. Past the deadline it
   // calls CancelStatement and fails with kTimeout. A FAILED statement fails with its SQL error
   // (kPermissionDenied for "permission denied", else kFailedPrecondition); ABORTED is kCancelled.
   // When the statement has a result set and `on_page` is set, every result page is passed to it
   // in order and then dropped, so memory is bounded by one page; an error from `on_page` stops
   // the fetch and is returned.
-  Result<StatementDescription> RunStatement(
-      ExecuteStatementRequest request, const RunOptions& options,
-      const std::function<Status(const ResultPage&)>& on_page);
+  Result<StatementDescription> RunStatement(ExecuteStatementRequest request, const RunOptions& options,
+                                            const std::function<Status(const ResultPage&)>& on_page);
+  // The same, streaming rows instead of pages: each row goes to `on_row` as views into the
+  // reply, so memory holds one reply and no materialised page. An error from `on_row` stops.
+  Result<StatementDescription> RunStatementRows(ExecuteStatementRequest request, const RunOptions& options,
+                                                const std::function<Status(std::span<const FieldView>)>& on_row);
+  // One result page, row by row (see RunStatementRows); returns the next token ("" at the end).
+  Result<std::string> GetStatementResultRows(std::string_view id, std::string_view next_token,
+                                             const std::function<Status(std::span<const FieldView>)>& on_row);
   // The same with ResultFormat CSV: pages come from GetStatementResultV2.
   Result<StatementDescription> RunStatementCsv(
       ExecuteStatementRequest request, const RunOptions& options,
@@ -781,10 +796,9 @@ class RedshiftDataClient {
   static constexpr std::size_t kMaxSqlBytes = 100 * 1024;
 
  private:
-  // ExecuteStatement, then wait for a terminal state; FAILED/ABORTED become errors.
-  Result<StatementDescription> RunToCompletion(ExecuteStatementRequest request,
-                                               const RunOptions& options);
-
+  Result<StatementDescription> Run(ExecuteStatementRequest request, const RunOptions& options,
+                                   const std::function<Status(const ResultPage&)>& on_page,
+                                   const std::function<Status(std::span<const FieldView>)>& on_row);
   std::unique_ptr<AwsServiceClient> client_;
   Clock& clock_;
   Random& random_;

@@ -133,7 +133,8 @@ simdjson::error_code ReadColumn(dom::object object, ColumnMetadata& m) {
   return simdjson::SUCCESS;
 }
 
-simdjson::error_code ReadField(dom::object object, FieldValue& out) {
+// One Data API field ({"longValue": 1}, {"isNull": true}, ...) as a view into the document.
+simdjson::error_code ReadField(dom::object object, FieldView& out) {
   out = std::monostate{};
   for (const auto [key, v] : object) {
     if (key == "isNull") {
@@ -155,10 +156,22 @@ simdjson::error_code ReadField(dom::object object, FieldValue& out) {
     } else if (key == "stringValue" || key == "blobValue") {
       std::string_view sv;
       SP_SIMD(v.get_string().get(sv));
-      out = std::string(sv);
+      out = sv;
     }
   }
   return simdjson::SUCCESS;
+}
+
+FieldValue Own(const FieldView& view) {
+  return std::visit(
+      [](const auto& x) -> FieldValue {
+        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string_view>) {
+          return std::string(x);
+        } else {
+          return x;
+        }
+      },
+      view);
 }
 
 simdjson::error_code ReadResultPage(const std::string& raw, ResultPage& page) {
@@ -187,13 +200,43 @@ simdjson::error_code ReadResultPage(const std::string& raw, ResultPage& page) {
     for (dom::element c : cells) {
       dom::object cell;
       SP_SIMD(c.get_object().get(cell));
-      SP_SIMD(ReadField(cell, record.emplace_back()));
+      FieldView view;
+      SP_SIMD(ReadField(cell, view));
+      record.push_back(Own(view));
     }
   }
   std::int64_t total = 0;
   if (root["TotalNumRows"].get_int64().get(total) == simdjson::SUCCESS) page.total_rows = total;
   std::string_view token;
   if (root["NextToken"].get_string().get(token) == simdjson::SUCCESS) page.next_token.assign(token);
+  return simdjson::SUCCESS;
+}
+
+// Streams the rows of a page: each row as views into the parsed document, valid during the call.
+simdjson::error_code ForEachRow(const std::string& raw, std::string& next_token,
+                                const std::function<bool(std::span<const FieldView>)>& on_row) {
+  dom::parser parser;
+  dom::element doc;
+  SP_SIMD(parser.parse(raw).get(doc));
+  dom::object root;
+  SP_SIMD(doc.get_object().get(root));
+  dom::array rows;
+  SP_SIMD(root["Records"].get_array().get(rows));
+  std::vector<FieldView> row;
+  for (dom::element r : rows) {
+    dom::array cells;
+    SP_SIMD(r.get_array().get(cells));
+    row.clear();
+    for (dom::element c : cells) {
+      dom::object cell;
+      SP_SIMD(c.get_object().get(cell));
+      SP_SIMD(ReadField(cell, row.emplace_back()));
+    }
+    if (!on_row(row)) return simdjson::SUCCESS;  // the caller stopped; its status says why
+  }
+  std::string_view token;
+  next_token.clear();
+  if (root["NextToken"].get_string().get(token) == simdjson::SUCCESS) next_token.assign(token);
   return simdjson::SUCCESS;
 }
 
@@ -295,8 +338,25 @@ Result<StatementDescription> RedshiftDataClient::DescribeStatement(
   return d;
 }
 
-Result<ResultPage> RedshiftDataClient::GetStatementResult(std::string_view id,
-                                                          std::string_view next_token) {
+Result<std::string> RedshiftDataClient::GetStatementResultRows(
+    std::string_view id, std::string_view next_token, const std::function<Status(std::span<const FieldView>)>& on_row) {
+  nlohmann::json input = {{"Id", std::string(id)}};
+  if (!next_token.empty()) input["NextToken"] = std::string(next_token);
+  const std::string raw = SP_TRY(client_->CallRaw("GetStatementResult", input));
+  Status row_status;
+  std::string token;
+  const auto error = ForEachRow(raw, token, [&](std::span<const FieldView> row) {
+    row_status = on_row(row);
+    return row_status.ok();
+  });
+  SP_TRY(row_status);
+  if (error != simdjson::SUCCESS) {
+    return Unavailable("redshift-data GetStatementResult returned a malformed reply", simdjson::error_message(error));
+  }
+  return token;
+}
+
+Result<ResultPage> RedshiftDataClient::GetStatementResult(std::string_view id, std::string_view next_token) {
   json input = {{"Id", id}};
   if (!next_token.empty()) input["NextToken"] = next_token;
   const std::string raw = SP_TRY(client_->CallRaw("GetStatementResult", input));
@@ -469,12 +529,20 @@ Result<std::vector<ColumnMetadata>> RedshiftDataClient::DescribeAllColumns(
   });
 }
 
-Result<StatementDescription> RedshiftDataClient::RunToCompletion(ExecuteStatementRequest request,
-                                                                 const RunOptions& options) {
+Result<StatementDescription> RedshiftDataClient::Run(
+    ExecuteStatementRequest request, const RunOptions& options,
+    const std::function<Status(const ResultPage&)>& on_page,
+    const std::function<Status(std::span<const FieldView>)>& on_row) {
   const auto deadline = clock_.Monotonic() + options.deadline;
+  const bool cancellable = static_cast<bool>(options.cancelled);
+  // One long-poll call waits at most this long, so cancellation is seen in time.
+  auto wait_for = [&] {
+    const int s = WaitSeconds(Remaining(clock_, deadline));
+    return cancellable ? std::min(s, 1) : s;
+  };
   bool long_poll = options.long_poll;
   const bool we_set_wait = long_poll && !request.wait_time_seconds;
-  if (we_set_wait) request.wait_time_seconds = WaitSeconds(Remaining(clock_, deadline));
+  if (we_set_wait) request.wait_time_seconds = wait_for();
   if (request.client_token.empty()) request.client_token = NewId(random_);
   auto exec = ExecuteStatement(request);
   if (!exec.ok() && we_set_wait && IsValidationError(exec.status())) {
@@ -489,9 +557,19 @@ Result<StatementDescription> RedshiftDataClient::RunToCompletion(ExecuteStatemen
   StatementDescription desc;
   desc.id = id;
   desc.status = exec->status;
+  desc.session_id = exec->session_id;
+  // ExecuteStatement's own wait saw it finish: nothing to describe (a failure is described, for
+  // its error text).
+  bool described = exec->status == StatementStatus::kFinished && exec->has_result_set.has_value();
+  if (described) desc.has_result_set = *exec->has_result_set;
   auto backoff = options.poll_initial;
-  bool described = false;
+  auto cancel = [&]() -> Status {
+    auto accepted = CancelStatement(id);
+    return Status(Code::kCancelled, "statement " + id + " was cancelled" +
+                                        (accepted.ok() ? "" : " (cancelling it on the service failed)"));
+  };
   while (!(described && IsTerminal(desc.status))) {
+    if (cancellable && options.cancelled()) return cancel();
     if (described || !IsTerminal(desc.status)) {
       const auto remaining = Remaining(clock_, deadline);
       if (remaining.count() <= 0) {
@@ -502,14 +580,14 @@ Result<StatementDescription> RedshiftDataClient::RunToCompletion(ExecuteStatemen
                           (cancelled.ok() ? " and was cancelled" : " (cancelling it failed)"));
       }
       if (!long_poll) {
-        clock_.SleepFor(std::min(backoff, remaining));
+        auto sleep = std::min(backoff, remaining);
+        if (cancellable) sleep = std::min<std::chrono::milliseconds>(sleep, std::chrono::milliseconds(1000));
+        clock_.SleepFor(sleep);
         backoff = std::min(backoff * 2, options.poll_max);
       }
     }
     Result<StatementDescription> d =
-        long_poll && !IsTerminal(desc.status)
-            ? DescribeStatement(id, WaitSeconds(Remaining(clock_, deadline)))
-            : DescribeStatement(id);
+        long_poll && !IsTerminal(desc.status) ? DescribeStatement(id, wait_for()) : DescribeStatement(id);
     if (!d.ok() && long_poll && IsValidationError(d.status())) {
       long_poll = false;
       continue;
@@ -526,32 +604,45 @@ Result<StatementDescription> RedshiftDataClient::RunToCompletion(ExecuteStatemen
   if (desc.status == StatementStatus::kAborted) {
     return Status(Code::kCancelled, "statement " + id + " was aborted");
   }
+  if (desc.has_result_set && (on_page || on_row)) {
+    std::string token;
+    do {
+      if (cancellable && options.cancelled()) return Status(Code::kCancelled, "cancelled while reading results");
+      if (on_row) {
+        token = SP_TRY(GetStatementResultRows(id, token, on_row));
+      } else {
+        ResultPage page = SP_TRY(GetStatementResult(id, token));
+        SP_TRY(on_page(page));
+        token = std::move(page.next_token);
+      }
+    } while (!token.empty());
+  }
   return desc;
 }
 
 Result<StatementDescription> RedshiftDataClient::RunStatement(
     ExecuteStatementRequest request, const RunOptions& options,
     const std::function<Status(const ResultPage&)>& on_page) {
-  StatementDescription desc = SP_TRY(RunToCompletion(std::move(request), options));
-  if (desc.has_result_set && on_page) {
-    std::string token;
-    do {
-      ResultPage page = SP_TRY(GetStatementResult(desc.id, token));
-      SP_TRY(on_page(page));
-      token = std::move(page.next_token);
-    } while (!token.empty());
-  }
-  return desc;
+  return Run(std::move(request), options, on_page, nullptr);
+}
+
+Result<StatementDescription> RedshiftDataClient::RunStatementRows(
+    ExecuteStatementRequest request, const RunOptions& options,
+    const std::function<Status(std::span<const FieldView>)>& on_row) {
+  return Run(std::move(request), options, nullptr, on_row);
 }
 
 Result<StatementDescription> RedshiftDataClient::RunStatementCsv(
     ExecuteStatementRequest request, const RunOptions& options,
     const std::function<Status(const CsvResultPage&)>& on_page) {
   request.result_format = "CSV";
-  StatementDescription desc = SP_TRY(RunToCompletion(std::move(request), options));
+  StatementDescription desc = SP_TRY(Run(std::move(request), options, nullptr, nullptr));
   if (desc.has_result_set && on_page) {
     std::string token;
     do {
+      if (options.cancelled && options.cancelled()) {
+        return Status(Code::kCancelled, "cancelled while reading results");
+      }
       CsvResultPage page = SP_TRY(GetStatementResultV2(desc.id, token));
       SP_TRY(on_page(page));
       token = std::move(page.next_token);

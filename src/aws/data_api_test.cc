@@ -321,7 +321,6 @@ TEST_F(DataApiTest, FailedAndAbortedStatementsBecomeErrors) {
 
 TEST_F(DataApiTest, PageCallbackErrorStopsTheFetch) {
   ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
-  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
   ReplyJson({{"Records", {{{{"longValue", 1}}}}}, {"NextToken", "n"}});
   ReplyJson({{"Records", {{{{"longValue", 2}}}}}});
   ExecuteStatementRequest req;
@@ -335,8 +334,8 @@ TEST_F(DataApiTest, PageCallbackErrorStopsTheFetch) {
 }
 
 TEST_F(DataApiTest, RunStatementCsvStreamsV2Pages) {
+  // ExecuteStatement's wait saw it finish: no DescribeStatement.
   ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
-  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}, {"ResultFormat", "CSV"}});
   ReplyJson({{"Records", {{{"CSVRecords", "a,b\n1,2\n"}}}}, {"NextToken", "n"}});
   ReplyJson({{"Records", {{{"CSVRecords", "3,4\n"}}}}});
   ExecuteStatementRequest req;
@@ -350,8 +349,8 @@ TEST_F(DataApiTest, RunStatementCsvStreamsV2Pages) {
   ASSERT_TRUE(desc.ok()) << desc.status();
   EXPECT_EQ(csv, "a,b\n1,2\n3,4\n");
   EXPECT_EQ(Body(0)["ResultFormat"], "CSV");
-  EXPECT_EQ(Target(2), "RedshiftData.GetStatementResultV2");
-  EXPECT_EQ(Body(3), (json{{"Id", kId}, {"NextToken", "n"}}));
+  EXPECT_EQ(Target(1), "RedshiftData.GetStatementResultV2");
+  EXPECT_EQ(Body(2), (json{{"Id", kId}, {"NextToken", "n"}}));
 }
 
 TEST_F(DataApiTest, SqlLongerThanTheDataApiLimitIsRefusedLocally) {
@@ -362,6 +361,84 @@ TEST_F(DataApiTest, SqlLongerThanTheDataApiLimitIsRefusedLocally) {
   EXPECT_EQ(out.status().code(), Code::kInvalidArgument);
   EXPECT_THAT(out.status().message(), HasSubstr("at most 100 KB"));
   EXPECT_TRUE(http_->requests().empty());
+}
+
+TEST_F(DataApiTest, FinishedWithinTheExecuteWaitNeedsNoDescribe) {
+  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}, {"SessionId", "s-1"}});
+  ReplyJson({{"Records", {{{{"longValue", 1}}}}}});
+  ExecuteStatementRequest req;
+  req.target = Serverless();
+  req.sql = "select 1";
+  int rows = 0;
+  auto desc = client_->RunStatement(req, RunOptions{}, [&](const ResultPage& p) {
+    rows += static_cast<int>(p.records.size());
+    return Status::Ok();
+  });
+  ASSERT_TRUE(desc.ok()) << desc.status();
+  EXPECT_EQ(rows, 1);
+  EXPECT_EQ(desc->session_id, "s-1");
+  ASSERT_EQ(http_->requests().size(), 2u);
+  EXPECT_EQ(Target(1), "RedshiftData.GetStatementResult");
+}
+
+TEST_F(DataApiTest, RowsStreamAsViewsAcrossPages) {
+  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
+  ReplyJson({{"Records", {{{{"longValue", 7}}, {{"stringValue", "a\u00e9"}}, {{"isNull", true}}},
+                          {{{"booleanValue", true}}, {{"doubleValue", 0.5}}, {{"blobValue", "AAE="}}}}},
+             {"NextToken", "n"}});
+  ReplyJson({{"Records", {{{{"longValue", 8}}, {{"stringValue", "b"}}, {{"isNull", true}}}}}});
+  ExecuteStatementRequest req;
+  req.target = Serverless();
+  req.sql = "select 1";
+  std::vector<std::string> seen;
+  auto desc = client_->RunStatementRows(req, RunOptions{}, [&](std::span<const FieldView> row) {
+    std::string line;
+    for (const auto& f : row) {
+      std::visit([&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) line += "null,";
+        else if constexpr (std::is_same_v<T, std::string_view>) line += std::string(x) + ",";
+        else line += fmt::format("{},", x);
+      }, f);
+    }
+    seen.push_back(line);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(desc.ok()) << desc.status();
+  EXPECT_EQ(seen, (std::vector<std::string>{"7,a\u00e9,null,", "true,0.5,AAE=,", "8,b,null,"}));
+  EXPECT_EQ(Body(2)["NextToken"], "n");
+}
+
+TEST_F(DataApiTest, RowCallbackErrorStopsTheStream) {
+  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
+  ReplyJson({{"Records", {{{{"longValue", 1}}}, {{{"longValue", 2}}}}}, {"NextToken", "n"}});
+  ReplyJson({{"Records", {{{{"longValue", 3}}}}}});
+  ExecuteStatementRequest req;
+  req.target = Serverless();
+  req.sql = "select 1";
+  int rows = 0;
+  auto desc = client_->RunStatementRows(req, RunOptions{}, [&](std::span<const FieldView>) {
+    ++rows;
+    return Status(Code::kInvalidArgument, "bad row");
+  });
+  EXPECT_EQ(desc.status().message(), "bad row");
+  EXPECT_EQ(rows, 1);
+  EXPECT_EQ(http_->pending(), 1u);
+}
+
+TEST_F(DataApiTest, CancellationCancelsTheRunningStatement) {
+  ReplyJson({{"Id", kId}, {"Status", "STARTED"}});
+  ReplyJson({{"Status", true}});
+  ExecuteStatementRequest req;
+  req.target = Serverless();
+  req.sql = "select 1";
+  RunOptions options;
+  options.cancelled = [] { return true; };
+  auto desc = client_->RunStatement(req, options, nullptr);
+  EXPECT_EQ(desc.status().code(), Code::kCancelled);
+  ASSERT_EQ(http_->requests().size(), 2u);
+  EXPECT_EQ(Body(0)["WaitTimeSeconds"], 1);  // short waits while cancellable
+  EXPECT_EQ(Target(1), "RedshiftData.CancelStatement");
 }
 
 TEST_F(DataApiTest, CancelStatementReportsTheServiceAnswer) {

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "aws/aws.h"
+#include "cli/wiring.h"
 #include "warehouse/redshift/redshift.h"
 #include "warehouse/warehouse.h"
 
@@ -146,7 +147,30 @@ int WarehouseFetch(const std::string& file, const std::vector<std::string>& incl
   };
   auto catalog = (*connector)->Fetch(request);
   if (!catalog.ok()) return PrintError(err, catalog.status()), 1;
-  out << warehouse::CatalogToJson(*catalog, 2) << "\n";
+  warehouse::WriteCatalogJson(*catalog, out, 2);
+  out << "\n";
+  return 0;
+}
+
+int KeysRotate(const std::string& config, const std::string& data_dir, bool json, const Environment& env,
+               std::ostream& out, std::ostream& err) {
+  auto wiring = OpenStoreFromConfig(config, data_dir, env);
+  if (!wiring.ok()) return PrintError(err, wiring.status()), 1;
+  auto& w = **wiring;
+  Status rotated = w.store->RotateMasterKey();
+  if (!rotated.ok()) return PrintError(err, rotated.WithContext("rotating the master key")), 1;
+  auto current = w.keys->Current();
+  auto in_use = w.store->MasterKeyIdsInUse();
+  if (!current.ok() || !in_use.ok()) {
+    return PrintError(err, !current.ok() ? current.status() : in_use.status()), 1;
+  }
+  if (json) {
+    out << nlohmann::json{{"rotated", true}, {"current_key", current->id}, {"keys_in_use", *in_use}}.dump(2)
+        << "\n";
+  } else {
+    out << "Rotated the master key of the " << w.describe << ".\n"
+        << "Current master key: " << current->id << "; every data key is now wrapped by it.\n";
+  }
   return 0;
 }
 
@@ -179,6 +203,16 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
   fetch->add_option("--depth", depth, "tables or columns (default)")
       ->check(CLI::IsMember({"tables", "columns"}));
 
+  auto* keys = app.add_subcommand("keys", "Manage the master key that wraps every data key");
+  keys->require_subcommand(1);
+  std::string config_file, data_dir;
+  bool rotate_json = false;
+  auto* rotate = keys->add_subcommand(
+      "rotate", "Create a new master key version and rewrap every data key with it (one transaction)");
+  rotate->add_option("--config", config_file, "server configuration file (TOML)");
+  rotate->add_option("--data-dir", data_dir, "data directory (overrides data_dir)");
+  rotate->add_flag("--json", rotate_json, "print the result as JSON");
+
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
   try {
@@ -187,6 +221,7 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
     return app.exit(e, out, err);
   }
   if (test->parsed()) return WarehouseTest(test_file, test_json, env, out, err);
+  if (rotate->parsed()) return KeysRotate(config_file, data_dir, rotate_json, env, out, err);
   if (fetch->parsed()) {
     return WarehouseFetch(fetch_file, include, exclude, databases, depth, env, out, err);
   }

@@ -2,6 +2,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
+#include <sstream>
 
 #include "warehouse/warehouse.h"
 
@@ -89,29 +91,6 @@ void Catalog::Normalize() {
 namespace {
 using nlohmann::json;
 
-json Opt(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
-
-json ColumnJson(const Column& c) {
-  return json{{"position", c.position},
-              {"name", c.name},
-              {"type", c.type},
-              {"family", TypeFamilyName(c.family)},
-              {"nullable", c.nullable},
-              {"default", Opt(c.default_value)},
-              {"comment", Opt(c.comment)},
-              {"dist_key", c.dist_key},
-              {"sort_key_position", c.sort_key_position ? json(*c.sort_key_position) : json(nullptr)}};
-}
-
-json TableJson(const Table& t) {
-  json cols = json::array();
-  for (const auto& c : t.columns) cols.push_back(ColumnJson(c));
-  return json{{"name", t.name},           {"kind", TableKindName(t.kind)},
-              {"comment", Opt(t.comment)}, {"owner", t.owner},
-              {"can_select", t.can_select}, {"columns_loaded", t.columns_loaded},
-              {"columns", std::move(cols)}};
-}
-
 // Reads members with path-aware errors.
 class Reader {
  public:
@@ -173,25 +152,217 @@ Result<E> Enum(const Reader& r, const char* key, std::optional<E> (*parse)(std::
 }
 }  // namespace
 
-std::string CatalogToJson(const Catalog& catalog, int indent) {
-  json dbs = json::array();
-  for (const auto& d : catalog.databases) {
-    json schemas = json::array();
-    for (const auto& s : d.schemas) {
-      json tables = json::array();
-      for (const auto& t : s.tables) tables.push_back(TableJson(t));
-      schemas.push_back(json{{"name", s.name},
-                             {"kind", SchemaKindName(s.kind)},
-                             {"source", Opt(s.source)},
-                             {"tables", std::move(tables)}});
-    }
-    dbs.push_back(json{{"name", d.name}, {"schemas", std::move(schemas)}});
+namespace {
+
+// A small streaming JSON writer for the catalog document.
+class JsonWriter {
+ public:
+  JsonWriter(std::ostream& out, int indent) : out_(out), indent_(indent) {}
+
+  void BeginObject() { Open('{'); }
+  void EndObject() { Close('}'); }
+  void BeginArray() { Open('['); }
+  void EndArray() { Close(']'); }
+  void Key(std::string_view key) {
+    Separate();
+    String(key);
+    out_ << (indent_ >= 0 ? ": " : ":");
+    after_key_ = true;
   }
-  json root{{"format", "schemaport.catalog/v1"},
-            {"table_count", catalog.TableCount()},
-            {"column_count", catalog.ColumnCount()},
-            {"databases", std::move(dbs)}};
-  return root.dump(indent, ' ', false, json::error_handler_t::replace);
+  void Value(std::string_view s) {
+    Separate();
+    String(s);
+  }
+  void Value(const std::optional<std::string>& s) {
+    if (s) {
+      Value(std::string_view(*s));
+    } else {
+      Separate();
+      out_ << "null";
+    }
+  }
+  void Value(std::int64_t n) {
+    Separate();
+    out_ << n;
+  }
+  void Value(bool b) {
+    Separate();
+    out_ << (b ? "true" : "false");
+  }
+  void Null() {
+    Separate();
+    out_ << "null";
+  }
+
+ private:
+  void Open(char c) {
+    Separate();
+    out_ << c;
+    first_.push_back(true);
+  }
+  void Close(char c) {
+    const bool empty = first_.back();
+    first_.pop_back();
+    if (!empty) Newline();
+    out_ << c;
+  }
+  void Separate() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (first_.empty()) return;
+    if (!first_.back()) out_ << ',';
+    first_.back() = false;
+    Newline();
+  }
+  void Newline() {
+    if (indent_ < 0) return;
+    out_ << '\n';
+    for (std::size_t i = 0; i < first_.size() * static_cast<std::size_t>(indent_); ++i) out_ << ' ';
+  }
+  // Escapes as JSON requires and replaces invalid UTF-8 with U+FFFD.
+  void String(std::string_view s) {
+    out_ << '"';
+    std::size_t i = 0;
+    while (i < s.size()) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c < 0x80) {
+        switch (c) {
+          case '"': out_ << "\\\""; break;
+          case '\\': out_ << "\\\\"; break;
+          case '\n': out_ << "\\n"; break;
+          case '\r': out_ << "\\r"; break;
+          case '\t': out_ << "\\t"; break;
+          default:
+            if (c < 0x20) {
+              char buf[8];
+              std::snprintf(buf, sizeof buf, "\\u%04x", c);
+              out_ << buf;
+            } else {
+              out_ << static_cast<char>(c);
+            }
+        }
+        ++i;
+        continue;
+      }
+      const std::size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+      bool valid = len > 0 && i + len <= s.size();
+      for (std::size_t k = 1; valid && k < len; ++k) {
+        valid = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+      }
+      if (valid && len == 3) {
+        const auto c1 = static_cast<unsigned char>(s[i + 1]);
+        valid = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);  // overlong, surrogates
+      } else if (valid && len == 4) {
+        const auto c1 = static_cast<unsigned char>(s[i + 1]);
+        valid = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+      }
+      if (valid) {
+        out_.write(s.data() + i, static_cast<std::streamsize>(len));
+        i += len;
+      } else {
+        out_ << "\xEF\xBF\xBD";
+        ++i;
+      }
+    }
+    out_ << '"';
+  }
+
+  std::ostream& out_;
+  const int indent_;
+  std::vector<bool> first_;
+  bool after_key_ = false;
+};
+
+}  // namespace
+
+void WriteCatalogJson(const Catalog& catalog, std::ostream& out, int indent) {
+  JsonWriter w(out, indent);
+  w.BeginObject();
+  w.Key("format");
+  w.Value(std::string_view("schemaport.catalog/v1"));
+  w.Key("table_count");
+  w.Value(static_cast<std::int64_t>(catalog.TableCount()));
+  w.Key("column_count");
+  w.Value(static_cast<std::int64_t>(catalog.ColumnCount()));
+  w.Key("databases");
+  w.BeginArray();
+  for (const auto& d : catalog.databases) {
+    w.BeginObject();
+    w.Key("name");
+    w.Value(std::string_view(d.name));
+    w.Key("schemas");
+    w.BeginArray();
+    for (const auto& s : d.schemas) {
+      w.BeginObject();
+      w.Key("name");
+      w.Value(std::string_view(s.name));
+      w.Key("kind");
+      w.Value(SchemaKindName(s.kind));
+      w.Key("source");
+      w.Value(s.source);
+      w.Key("tables");
+      w.BeginArray();
+      for (const auto& t : s.tables) {
+        w.BeginObject();
+        w.Key("name");
+        w.Value(std::string_view(t.name));
+        w.Key("kind");
+        w.Value(TableKindName(t.kind));
+        w.Key("comment");
+        w.Value(t.comment);
+        w.Key("owner");
+        w.Value(std::string_view(t.owner));
+        w.Key("can_select");
+        w.Value(t.can_select);
+        w.Key("columns_loaded");
+        w.Value(t.columns_loaded);
+        w.Key("columns");
+        w.BeginArray();
+        for (const auto& c : t.columns) {
+          w.BeginObject();
+          w.Key("position");
+          w.Value(static_cast<std::int64_t>(c.position));
+          w.Key("name");
+          w.Value(std::string_view(c.name));
+          w.Key("type");
+          w.Value(std::string_view(c.type));
+          w.Key("family");
+          w.Value(TypeFamilyName(c.family));
+          w.Key("nullable");
+          w.Value(c.nullable);
+          w.Key("default");
+          w.Value(c.default_value);
+          w.Key("comment");
+          w.Value(c.comment);
+          w.Key("dist_key");
+          w.Value(c.dist_key);
+          w.Key("sort_key_position");
+          if (c.sort_key_position) {
+            w.Value(static_cast<std::int64_t>(*c.sort_key_position));
+          } else {
+            w.Null();
+          }
+          w.EndObject();
+        }
+        w.EndArray();
+        w.EndObject();
+      }
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+std::string CatalogToJson(const Catalog& catalog, int indent) {
+  std::ostringstream out;
+  WriteCatalogJson(catalog, out, indent);
+  return out.str();
 }
 
 Result<Catalog> CatalogFromJson(std::string_view text) {

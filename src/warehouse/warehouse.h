@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <set>
 #include <string>
 #include <string_view>
@@ -110,6 +111,9 @@ struct TableRef {
 
 // Catalog <-> JSON (docs/catalog-json.md). FromJson validates shape and types and reports the
 // path of the first bad member ("databases[0].schemas[2].tables[5].kind: ...").
+// WriteCatalogJson streams the document (memory stays flat however large the catalog);
+// indent < 0 writes one line. Invalid UTF-8 in names is replaced by U+FFFD.
+void WriteCatalogJson(const Catalog& catalog, std::ostream& out, int indent = -1);
 std::string CatalogToJson(const Catalog& catalog, int indent = -1);
 Result<Catalog> CatalogFromJson(std::string_view json);
 

@@ -41,6 +41,25 @@ TEST(CatalogTest, JsonRoundTripsExactly) {
   EXPECT_EQ(c.ColumnCount(), 2u);
 }
 
+TEST(CatalogTest, JsonEscapesAndRepairsStrings) {
+  Catalog c = Sample();
+  c.databases[0].schemas[0].tables[0].comment = std::string("tab\there \"q\" back\\slash \x01 bad\xff utf8 ✓");
+  const std::string json = CatalogToJson(c);
+  auto back = CatalogFromJson(json);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->databases[0].schemas[0].tables[0].comment,
+            std::string("tab\there \"q\" back\\slash \x01 bad\xEF\xBF\xBD utf8 ✓"));
+  // Pretty and compact forms hold the same document.
+  EXPECT_EQ(*CatalogFromJson(CatalogToJson(c, 2)), *back);
+  EXPECT_EQ(json.find('\n'), std::string::npos);
+}
+
+TEST(CatalogTest, EmptyCatalogIsValidJson) {
+  auto back = CatalogFromJson(CatalogToJson(Catalog{}, 2));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->databases.empty());
+}
+
 TEST(CatalogTest, JsonHasFormatAndCounts) {
   const std::string json = CatalogToJson(Sample());
   EXPECT_NE(json.find("\"format\":\"schemaport.catalog/v1\""), std::string::npos);

@@ -68,6 +68,9 @@ CREATE VIEW sales.big_orders AS SELECT id, amount FROM sales.orders WHERE amount
 CREATE MATERIALIZED VIEW sales.order_totals AS SELECT count(*) AS n FROM sales.orders;
 CREATE VIEW sales.late AS SELECT 1 AS placeholder;
 CREATE TABLE sales.secret_stuff (x int);
+CREATE TABLE sales.modern (doc super, shape geometry, place geography, sketch hllsketch, bytes varbyte,
+  amount numeric(38,10), c char(1), v varchar(65535), tz timestamptz, ttz timetz);
+GRANT SELECT ON sales.modern TO PUBLIC;
 CREATE SCHEMA "Mixed ""Case"" Schema";
 CREATE TABLE "Mixed ""Case"" Schema"."Table With Spaces" ("Col.Dot" int, "ünïcödé" text);
 CREATE SCHEMA "données";
@@ -307,6 +310,21 @@ TEST_F(RedshiftConnectorTest, FetchReadsTheCatalogExactlyAsStored) {
   EXPECT_EQ(orders->columns[1].comment, "in EUR");
   EXPECT_EQ(orders->columns[3].type, "character varying(65535)");
   EXPECT_FALSE(orders->columns[0].nullable);
+  const auto* modern = FindTable(*catalog, "sales", "modern");
+  ASSERT_NE(modern, nullptr);
+  std::vector<std::pair<std::string, std::string>> types;
+  for (const auto& c : modern->columns) types.emplace_back(c.type, std::string(warehouse::TypeFamilyName(c.family)));
+  EXPECT_EQ(types, (std::vector<std::pair<std::string, std::string>>{
+                       {"super", "semi_structured"},
+                       {"geometry", "spatial"},
+                       {"geography", "spatial"},
+                       {"hllsketch", "sketch"},
+                       {"varbyte", "binary"},
+                       {"numeric(38,10)", "decimal"},
+                       {"character(1)", "string"},
+                       {"character varying(65535)", "string"},
+                       {"timestamp with time zone", "timestamp"},
+                       {"time with time zone", "time"}}));
   const auto* late = FindTable(*catalog, "sales", "late");
   ASSERT_NE(late, nullptr);
   EXPECT_EQ(late->kind, TableKind::kLateBindingView);
@@ -553,6 +571,79 @@ TEST_F(RedshiftConnectorTest, PermanentFailureNamesTheStepAndTheAwsError) {
       << catalog.status();
   EXPECT_NE(catalog.status().message().find("redshift-serverless:GetCredentials"), std::string::npos)
       << catalog.status();
+}
+
+TEST_F(RedshiftConnectorTest, CancellingStopsTheFetchAndCancelsTheRunningStatement) {
+  // Another session holds a lock that the late-binding view statement waits for, so that
+  // statement is running on the warehouse when the fetch is cancelled.
+  PgCluster& pg = SharedPgCluster();
+  ChildProcess::Options locker;
+  locker.argv = {pg.BinDir() + "/psql", "-X", "-q", pg.ConnInfo(*database_), "-c",
+                 "BEGIN; LOCK TABLE pg_catalog.emulator_late_binding_view_cols IN ACCESS EXCLUSIVE MODE; "
+                 "SELECT pg_sleep(120);"};
+  locker.log_path = emu_->dir() / "locker.log";
+  auto lock = ChildProcess::Start(locker);
+  ASSERT_TRUE(lock.ok()) << lock.status();
+  auto waiting = [&] {
+    auto rows = pg.Query("postgres",
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + *database_ +
+        "' AND query LIKE '%pg_get_late_binding_view_cols%' AND wait_event_type = 'Lock'");
+    return rows.ok() && (*rows)[0][0] != "0";
+  };
+  ASSERT_TRUE(WaitUntil([&] {
+    auto rows = pg.Query(*database_, "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' "
+                                     "AND relation = 'pg_catalog.emulator_late_binding_view_cols'::regclass");
+    return rows.ok() && (*rows)[0][0] != "0";
+  }, 30s));
+
+  auto connector = Connector(Settings());
+  warehouse::CancelToken cancel;
+  FetchRequest request;
+  request.databases = {*database_};
+  request.cancel = &cancel;
+  Result<Catalog> result = Status(Code::kInternal, "not run");
+  std::chrono::steady_clock::time_point returned;
+  std::thread fetch([&] {
+    result = connector->Fetch(request);
+    returned = std::chrono::steady_clock::now();
+  });
+  const bool blocked = WaitUntil(waiting, 30s);
+  const auto cancelled_at = std::chrono::steady_clock::now();
+  cancel.Cancel();
+  fetch.join();
+  // End the lock holder: its backend would otherwise sleep on, holding the lock.
+  ASSERT_TRUE(pg.Exec("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()").ok());
+  (*lock)->Stop();
+  ASSERT_TRUE(blocked) << "the statement never waited on the lock";
+  EXPECT_EQ(result.status().code(), Code::kCancelled) << result.status();
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(returned - cancelled_at);
+  std::cout << "fetch returned " << took.count() << " ms after cancellation\n";
+  EXPECT_LT(took, 10s);  // a hang detector, not a speed claim (see docs/BENCHMARKS.md)
+  // The statement was cancelled on the warehouse, not left running.
+  EXPECT_TRUE(WaitUntil([&] { return !waiting(); }, 10s));
+  std::string log;
+  const bool aborted = WaitUntil(
+      [&] {
+        auto text = emu_->Admin("GET", "/statements");
+        if (!text.ok()) return false;
+        log = *text;
+        const auto parsed = nlohmann::json::parse(log);
+        for (const auto& st : parsed["statements"]) {
+          const std::string sql = st["sql"];
+          if (sql.find("pg_get_late_binding_view_cols") != std::string::npos && st["outcome"] == "ABORTED") {
+            return true;
+          }
+        }
+        return false;
+      },
+      10s);
+  std::string summary;
+  const auto parsed = nlohmann::json::parse(log);
+  for (const auto& st : parsed["statements"]) {
+    summary += st["outcome"].get<std::string>() + " " + st["sql"].get<std::string>().substr(0, 80) + "\n";
+  }
+  EXPECT_TRUE(aborted) << summary;
 }
 
 TEST_F(RedshiftConnectorTest, CommandLinePrintsTheCatalogAndTheTest) {

@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -186,8 +187,10 @@ ChildProcess::~ChildProcess() {
 bool ChildProcess::Running() {
   if (reaped_) return false;
   int status = 0;
-  const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  rusage usage{};
+  const pid_t r = ::wait4(pid_, &status, WNOHANG, &usage);
   if (r == pid_) {
+    max_rss_kb_ = usage.ru_maxrss;
     reaped_ = true;
     status_ = status;
     return false;
@@ -210,7 +213,9 @@ int ChildProcess::Stop(std::chrono::milliseconds grace) {
       ::kill(-pid_, SIGKILL);
       ::kill(pid_, SIGKILL);
       int status = 0;
-      ::waitpid(pid_, &status, 0);
+      rusage usage{};
+      ::wait4(pid_, &status, 0, &usage);
+      max_rss_kb_ = usage.ru_maxrss;
       reaped_ = true;
       status_ = status;
     }

@@ -74,6 +74,8 @@ class ChildProcess {
   Result<std::string> WaitForLog(std::string_view needle, std::chrono::milliseconds timeout);
   std::string Log() const;
   const std::filesystem::path& log_path() const { return options_.log_path; }
+  // Peak resident set size of the exited process, in KiB (0 while it runs).
+  long max_rss_kb() const { return max_rss_kb_; }
 
  private:
   ChildProcess(Options options, pid_t pid) : options_(std::move(options)), pid_(pid) {}
@@ -81,6 +83,7 @@ class ChildProcess {
   pid_t pid_;
   bool reaped_ = false;
   int status_ = 0;
+  long max_rss_kb_ = 0;
 };
 
 // Polls `probe` every 20 ms until it returns true or `timeout` passes.

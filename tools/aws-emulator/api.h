@@ -18,10 +18,16 @@ struct Identity {
   std::string account_id;
   std::string name;          // user name or role name
   std::string session_name;  // assumed roles only
-  std::string arn;           // arn:aws:iam::ACCT:user/NAME or arn:aws:sts::ACCT:assumed-role/ROLE/SESSION
-  std::string user_id;       // AIDA... or AROA...:SESSION
+  std::string arn;  // arn:aws:iam::ACCT:user/NAME or arn:aws:sts::ACCT:assumed-role/ROLE/SESSION
+  std::string user_id;  // AIDA... or AROA...:SESSION
   std::string access_key_id;
   std::vector<std::string> allow;  // allowed action patterns
+
+  // The principal the Data API scopes statements to: the user, or the role for any of its
+  // sessions (ListStatements RoleLevel defaults to the role).
+  std::string PrincipalArn() const {
+    return kind == Kind::kUser ? arn : "arn:aws:iam::" + account_id + ":role/" + name;
+  }
 
   // The database user Redshift maps this identity to: "IAM:<user>" or "IAMR:<role>".
   std::string DbUser() const { return (kind == Kind::kUser ? "IAM:" : "IAMR:") + name; }

@@ -16,9 +16,9 @@ constexpr std::string_view kBadSignatureText =
 
 std::string HeaderValue(const aws::sigv4::Request& r, std::string_view name) {
   for (const auto& [k, v] : r.headers) {
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
         })) {
       return v;
     }
@@ -53,8 +53,8 @@ bool ConstantTimeEqual(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-std::variant<VerifiedRequest, AuthFailure> VerifySigV4(const aws::sigv4::Request& request, const Iam& iam,
-                                                       const Clock& clock,
+std::variant<VerifiedRequest, AuthFailure> VerifySigV4(const aws::sigv4::Request& request,
+                                                       const Iam& iam, const Clock& clock,
                                                        std::chrono::seconds max_skew) {
   using Kind = AuthFailure::Kind;
   std::string authorization = HeaderValue(request, "authorization");
@@ -79,7 +79,8 @@ std::variant<VerifiedRequest, AuthFailure> VerifySigV4(const aws::sigv4::Request
   if (payload_hash.empty() || payload_hash == "UNSIGNED-PAYLOAD") {
     payload_hash = aws::sigv4::Sha256Hex(request.body);
   }
-  std::string scope = fmt::format("{}/{}/{}/aws4_request", parsed->date, parsed->region, parsed->service);
+  std::string scope =
+      fmt::format("{}/{}/{}/aws4_request", parsed->date, parsed->region, parsed->service);
   std::string canonical = aws::sigv4::CanonicalRequest(request, parsed->signed_headers,
                                                        /*normalize_path=*/true, payload_hash);
   std::string to_sign = aws::sigv4::StringToSign(amz_date, scope, canonical);
@@ -91,16 +92,16 @@ std::variant<VerifiedRequest, AuthFailure> VerifySigV4(const aws::sigv4::Request
 
   Clock::TimePoint now = clock.Now();
   if (*when < now - max_skew) {
-    return AuthFailure{Kind::kSignatureExpired,
-                       fmt::format("Signature expired: {} is now earlier than {} ({} - {} min.)", amz_date,
-                                   FormatAmzDate(now - max_skew), FormatAmzDate(now),
-                                   max_skew.count() / 60)};
+    return AuthFailure{
+        Kind::kSignatureExpired,
+        fmt::format("Signature expired: {} is now earlier than {} ({} - {} min.)", amz_date,
+                    FormatAmzDate(now - max_skew), FormatAmzDate(now), max_skew.count() / 60)};
   }
   if (*when > now + max_skew) {
-    return AuthFailure{Kind::kSignatureExpired,
-                       fmt::format("Signature not yet current: {} is still later than {} ({} + {} min.)",
-                                   amz_date, FormatAmzDate(now + max_skew), FormatAmzDate(now),
-                                   max_skew.count() / 60)};
+    return AuthFailure{
+        Kind::kSignatureExpired,
+        fmt::format("Signature not yet current: {} is still later than {} ({} + {} min.)", amz_date,
+                    FormatAmzDate(now + max_skew), FormatAmzDate(now), max_skew.count() / 60)};
   }
 
   if (key->expiration) {
@@ -109,7 +110,8 @@ std::variant<VerifiedRequest, AuthFailure> VerifySigV4(const aws::sigv4::Request
       return AuthFailure{Kind::kUnknownKey, std::string(kInvalidToken)};
     }
     if (now >= *key->expiration) {
-      return AuthFailure{Kind::kExpiredToken, "The security token included in the request is expired"};
+      return AuthFailure{Kind::kExpiredToken,
+                         "The security token included in the request is expired"};
     }
   }
   return VerifiedRequest{key->identity, parsed->service, parsed->region};

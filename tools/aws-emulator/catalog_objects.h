@@ -11,6 +11,16 @@ namespace schemaport::emulator {
 inline constexpr const char* kCatalogObjectsSql = R"SQL(
 SET allow_system_table_mods = on;
 
+-- Redshift's own types, so fixtures can declare columns of them and format_type() prints the
+-- Redshift name (a domain in pg_catalog is printed unqualified). VARBYTE takes no length here.
+DO $types$ BEGIN
+  IF to_regtype('pg_catalog.super') IS NULL THEN CREATE DOMAIN pg_catalog.super AS jsonb; END IF;
+  IF to_regtype('pg_catalog.geometry') IS NULL THEN CREATE DOMAIN pg_catalog.geometry AS bytea; END IF;
+  IF to_regtype('pg_catalog.geography') IS NULL THEN CREATE DOMAIN pg_catalog.geography AS bytea; END IF;
+  IF to_regtype('pg_catalog.hllsketch') IS NULL THEN CREATE DOMAIN pg_catalog.hllsketch AS text; END IF;
+  IF to_regtype('pg_catalog.varbyte') IS NULL THEN CREATE DOMAIN pg_catalog.varbyte AS bytea; END IF;
+END $types$;
+
 -- Fixtures ------------------------------------------------------------------------------------
 CREATE TABLE IF NOT EXISTS pg_catalog.emulator_late_binding_view_cols (
   view_schema name NOT NULL, view_name name NOT NULL, col_name name NOT NULL,
@@ -38,6 +48,12 @@ GRANT SELECT ON pg_catalog.emulator_late_binding_view_cols, pg_catalog.emulator_
   pg_catalog.emulator_external_tables, pg_catalog.emulator_external_columns,
   pg_catalog.emulator_datashare_tables, pg_catalog.emulator_datashare_columns TO PUBLIC;
 
+-- Views are recreated on each version change (their column types may change between versions).
+DROP VIEW IF EXISTS pg_catalog.svv_table_info, pg_catalog.svv_all_columns, pg_catalog.svv_columns,
+  pg_catalog.svv_tables, pg_catalog.svv_redshift_columns, pg_catalog.svv_redshift_tables,
+  pg_catalog.emulator_local_columns, pg_catalog.emulator_local_tables, pg_catalog.svv_external_columns,
+  pg_catalog.svv_external_tables, pg_catalog.svv_external_schemas CASCADE;
+
 -- pg_get_late_binding_view_cols(): called with a column definition list, as on Redshift:
 --   SELECT * FROM pg_get_late_binding_view_cols()
 --     cols(view_schema name, view_name name, col_name name, col_type varchar, col_num int)
@@ -48,20 +64,20 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- SVV_EXTERNAL_SCHEMAS / TABLES / COLUMNS ------------------------------------------------------
-CREATE OR REPLACE VIEW pg_catalog.svv_external_schemas AS
+CREATE VIEW pg_catalog.svv_external_schemas AS
   SELECT coalesce(esoid, 0::oid) AS esoid, eskind, schemaname, esowner, databasename, esoptions
   FROM pg_catalog.emulator_external_schemas;
-CREATE OR REPLACE VIEW pg_catalog.svv_external_tables AS
+CREATE VIEW pg_catalog.svv_external_tables AS
   SELECT redshift_database_name, schemaname, tablename, tabletype, location, input_format, output_format,
          serialization_lib, serde_parameters, compressed, parameters
   FROM pg_catalog.emulator_external_tables;
-CREATE OR REPLACE VIEW pg_catalog.svv_external_columns AS
+CREATE VIEW pg_catalog.svv_external_columns AS
   SELECT redshift_database_name, schemaname, tablename, columnname, external_type, columnnum, part_key,
          is_nullable
   FROM pg_catalog.emulator_external_columns;
 
 -- Local relations the current user may see (shared by the views below).
-CREATE OR REPLACE VIEW pg_catalog.emulator_local_tables AS
+CREATE VIEW pg_catalog.emulator_local_tables AS
   SELECT current_database()::varchar(128) AS database_name, n.nspname::varchar(128) AS schema_name,
          c.relname::varchar(128) AS table_name, c.oid AS table_id,
          CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END::varchar(128)
@@ -73,7 +89,7 @@ CREATE OR REPLACE VIEW pg_catalog.emulator_local_tables AS
     AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
     AND n.nspname NOT LIKE 'pg\_temp\_%' AND n.nspname NOT LIKE 'pg\_toast\_temp\_%'
     AND (has_table_privilege(c.oid, 'SELECT') OR has_schema_privilege(n.oid, 'USAGE'));
-CREATE OR REPLACE VIEW pg_catalog.emulator_local_columns AS
+CREATE VIEW pg_catalog.emulator_local_columns AS
   SELECT t.database_name, t.schema_name, t.table_name, a.attname::varchar(128) AS column_name,
          a.attnum::int AS ordinal_position,
          pg_get_expr(d.adbin, d.adrelid)::varchar(4000) AS column_default,
@@ -88,24 +104,24 @@ CREATE OR REPLACE VIEW pg_catalog.emulator_local_columns AS
   LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum;
 
 -- SVV_REDSHIFT_TABLES / COLUMNS: local objects plus datashare fixtures ---------------------------
-CREATE OR REPLACE VIEW pg_catalog.svv_redshift_tables AS
+CREATE VIEW pg_catalog.svv_redshift_tables AS
   SELECT database_name, schema_name, table_name, table_type, table_acl, remarks
   FROM pg_catalog.emulator_local_tables
   UNION ALL
   SELECT database_name, schema_name, table_name, table_type, table_acl, remarks
   FROM pg_catalog.emulator_datashare_tables;
-CREATE OR REPLACE VIEW pg_catalog.svv_redshift_columns AS
+CREATE VIEW pg_catalog.svv_redshift_columns AS
   SELECT database_name, schema_name, table_name, column_name, ordinal_position, data_type,
-         column_default, is_nullable, NULL::varchar(128) AS encoding, NULL::varchar(128) AS distkey,
+         column_default, is_nullable, 'none'::varchar(128) AS encoding, false AS distkey,
          0 AS sortkey, NULL::varchar(128) AS column_acl, remarks
   FROM pg_catalog.emulator_local_columns
   UNION ALL
   SELECT database_name, schema_name, table_name, column_name, ordinal_position, data_type,
-         column_default, is_nullable, NULL, NULL, 0, NULL, remarks
+         column_default, is_nullable, NULL, NULL::boolean, 0, NULL, remarks
   FROM pg_catalog.emulator_datashare_columns;
 
 -- SVV_TABLES / SVV_COLUMNS / SVV_ALL_COLUMNS ---------------------------------------------------
-CREATE OR REPLACE VIEW pg_catalog.svv_tables AS
+CREATE VIEW pg_catalog.svv_tables AS
   SELECT database_name AS table_catalog, schema_name AS table_schema, table_name,
          CASE table_type WHEN 'TABLE' THEN 'BASE TABLE' ELSE table_type END::varchar(128) AS table_type,
          remarks
@@ -114,7 +130,7 @@ CREATE OR REPLACE VIEW pg_catalog.svv_tables AS
   SELECT redshift_database_name::varchar(128), schemaname::varchar(128), tablename::varchar(128),
          'EXTERNAL TABLE'::varchar(128), NULL::varchar(128)
   FROM pg_catalog.emulator_external_tables;
-CREATE OR REPLACE VIEW pg_catalog.svv_columns AS
+CREATE VIEW pg_catalog.svv_columns AS
   SELECT database_name AS table_catalog, schema_name AS table_schema, table_name, column_name,
          ordinal_position, column_default, is_nullable, data_type, character_maximum_length,
          numeric_precision, NULL::int AS numeric_precision_radix, numeric_scale,
@@ -130,7 +146,7 @@ CREATE OR REPLACE VIEW pg_catalog.svv_columns AS
          external_type::varchar(128), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
          NULL, NULL, NULL
   FROM pg_catalog.emulator_external_columns;
-CREATE OR REPLACE VIEW pg_catalog.svv_all_columns AS
+CREATE VIEW pg_catalog.svv_all_columns AS
   SELECT database_name, schema_name, table_name, column_name, ordinal_position, column_default,
          is_nullable, data_type, character_maximum_length, numeric_precision, numeric_scale, remarks
   FROM pg_catalog.emulator_local_columns
@@ -146,7 +162,7 @@ CREATE OR REPLACE VIEW pg_catalog.svv_all_columns AS
   FROM pg_catalog.emulator_datashare_columns;
 
 -- SVV_TABLE_INFO: user tables only (not views), with the columns Redshift documents.
-CREATE OR REPLACE VIEW pg_catalog.svv_table_info AS
+CREATE VIEW pg_catalog.svv_table_info AS
   SELECT t.database_name::text AS database, t.schema_name::text AS schema, t.table_id::oid AS table_id,
          t.table_name::text AS "table", 'Y'::text AS encoded, 'AUTO(ALL)'::text AS diststyle,
          NULL::text AS sortkey1, 0 AS max_varchar, NULL::text AS sortkey1_enc, 0 AS sortkey_num,

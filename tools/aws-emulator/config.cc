@@ -38,7 +38,8 @@ class TableReader {
     if (!node->is_integer()) return Wrong(key, "an integer");
     std::int64_t v = *node->value<std::int64_t>();
     if (v < min || v > max) {
-      return InvalidArgument(fmt::format("{}: {}: must be between {} and {}", where_, key, min, max));
+      return InvalidArgument(
+          fmt::format("{}: {}: must be between {} and {}", where_, key, min, max));
     }
     out = v;
     return Status::Ok();
@@ -56,7 +57,8 @@ class TableReader {
     if (!node->is_number()) return Wrong(key, "a number");
     double v = *node->value<double>();
     if (v < min || v > max) {
-      return InvalidArgument(fmt::format("{}: {}: must be between {} and {}", where_, key, min, max));
+      return InvalidArgument(
+          fmt::format("{}: {}: must be between {} and {}", where_, key, min, max));
     }
     out = v;
     return Status::Ok();
@@ -126,7 +128,8 @@ Status ReadWarehouses(TableReader& root, std::string_view key, std::string_view 
                       std::vector<WarehouseConfig>& out) {
   const toml::array* arr = root.Array(key);
   if (!arr) {
-    if (root.Has(key)) return InvalidArgument(fmt::format("{}: {}: must be an array of tables", root.where(), key));
+    if (root.Has(key))
+      return InvalidArgument(fmt::format("{}: {}: must be an array of tables", root.where(), key));
     return Status::Ok();
   }
   static const std::regex kWorkgroupName("[a-z0-9-]{3,63}");
@@ -141,15 +144,18 @@ Status ReadWarehouses(TableReader& root, std::string_view key, std::string_view 
     SP_TRY(r.String("id", w.id));
     bool serverless = key == "workgroups";
     if (!std::regex_match(w.name, serverless ? kWorkgroupName : kClusterId) || w.name.size() > 63) {
-      return InvalidArgument(fmt::format("{}: {}: \"{}\" is not a valid {}", where, name_key, w.name,
+      return InvalidArgument(fmt::format("{}: {}: \"{}\" is not a valid {}", where, name_key,
+                                         w.name,
                                          serverless ? "workgroup name" : "cluster identifier"));
     }
     const toml::table* dbs = r.Table("databases");
-    if (!dbs) return InvalidArgument(where + ": databases: required table of name = \"postgres database\"");
+    if (!dbs)
+      return InvalidArgument(where + ": databases: required table of name = \"postgres database\"");
     for (const auto& [name, node] : *dbs) {
       auto v = node.value<std::string>();
       if (!node.is_string() || !v || v->empty()) {
-        return InvalidArgument(fmt::format("{}: databases.{}: must be a PostgreSQL database name", where, name.str()));
+        return InvalidArgument(
+            fmt::format("{}: databases.{}: must be a PostgreSQL database name", where, name.str()));
       }
       w.databases[std::string(name.str())] = *v;
     }
@@ -235,7 +241,9 @@ Status FromTable(const toml::table& root_table, std::string_view source, Emulato
       SP_TRY(r.StringList("allow", u.allow));
       SP_TRY(r.CheckUnknown());
       if (!std::regex_match(u.access_key_id, std::regex("AKIA[A-Z0-9]{12,124}"))) {
-        return InvalidArgument(where + ": access_key_id: must look like AKIA followed by 12+ uppercase letters or digits");
+        return InvalidArgument(
+            where +
+            ": access_key_id: must look like AKIA followed by 12+ uppercase letters or digits");
       }
       c.users.push_back(std::move(u));
     }
@@ -277,7 +285,8 @@ Status FromTable(const toml::table& root_table, std::string_view source, Emulato
   std::set<std::string> keys;
   for (const UserConfig& u : c.users) {
     if (!keys.insert(u.access_key_id).second) {
-      return InvalidArgument(fmt::format("{}: users: access key {} is used twice", source, u.access_key_id));
+      return InvalidArgument(
+          fmt::format("{}: users: access key {} is used twice", source, u.access_key_id));
     }
   }
   return Status::Ok();
@@ -310,13 +319,15 @@ Status ApplyFaultField(FaultSpec& spec, std::string_view key, double value) {
   return InvalidArgument(fmt::format("unknown fault key \"{}\"", key));
 }
 
-Result<EmulatorConfig> ParseEmulatorConfig(std::string_view toml_text, std::string_view source_name) {
+Result<EmulatorConfig> ParseEmulatorConfig(std::string_view toml_text,
+                                           std::string_view source_name) {
   EmulatorConfig config;
   try {
     toml::table root = toml::parse(toml_text, source_name);
     SP_TRY(FromTable(root, source_name, config));
   } catch (const toml::parse_error& e) {
-    return InvalidArgument(fmt::format("{}:{}: {}", source_name, e.source().begin.line, e.description()));
+    return InvalidArgument(
+        fmt::format("{}:{}: {}", source_name, e.source().begin.line, e.description()));
   }
   return config;
 }

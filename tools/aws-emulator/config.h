@@ -65,9 +65,9 @@ struct PostgresConfig {
 };
 
 struct LimitsConfig {
-  int result_page_rows = 1000;          // GetStatementResult(V2) rows per page
-  int list_page_size = 100;             // ListStatements/ListSessions default page
-  int metadata_page_size = 1000;        // ListDatabases/ListSchemas/ListTables default page
+  int result_page_rows = 1000;    // GetStatementResult(V2) rows per page
+  int list_page_size = 100;       // ListStatements/ListSessions default page
+  int metadata_page_size = 1000;  // ListDatabases/ListSchemas/ListTables default page
   int describe_table_page_columns = 500;
   int result_retention_seconds = 86400;
   int max_active_statements = 200;

@@ -98,7 +98,8 @@ secret_access_key = "top-secret-value"
 }
 
 TEST_F(ConfigTest, RejectsInvalidWorkgroupName) {
-  auto c = ParseEmulatorConfig("[[workgroups]]\nname = \"A_B\"\ndatabases = { dev = \"x\" }\n", "x.toml");
+  auto c = ParseEmulatorConfig("[[workgroups]]\nname = \"A_B\"\ndatabases = { dev = \"x\" }\n",
+                               "x.toml");
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("not a valid workgroup name"), std::string::npos);
 }

@@ -50,7 +50,8 @@ std::string WideTableSql() {
 class EmulatorIntegrationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    ASSERT_TRUE(std::filesystem::exists(SourceDir() / "tests/js/node_modules/@aws-sdk/client-redshift-data"))
+    ASSERT_TRUE(std::filesystem::exists(SourceDir() /
+                                        "tests/js/node_modules/@aws-sdk/client-redshift-data"))
         << "the pinned AWS SDK for JavaScript is not installed: run `npm ci` in tests/js";
     PgCluster& pg = SharedPgCluster();
     auto db = pg.CreateDatabase("emu");
@@ -128,8 +129,15 @@ secret_string = '{{"username":"app_user","password":"app-pass"}}'
     emu.dir = std::make_unique<TempDir>("emu");
     WriteFile(*emu.dir / "emulator.toml", config_text);
     ChildProcess::Options o;
-    o.argv = {(BinDir() / "aws-emulator").string(), "--config", (*emu.dir / "emulator.toml").string(), "--port", "0",
-              "--admin-port", "0", "--statement-log", (*emu.dir / "statements.jsonl").string()};
+    o.argv = {(BinDir() / "aws-emulator").string(),
+              "--config",
+              (*emu.dir / "emulator.toml").string(),
+              "--port",
+              "0",
+              "--admin-port",
+              "0",
+              "--statement-log",
+              (*emu.dir / "statements.jsonl").string()};
     for (const std::string& a : extra_args) o.argv.push_back(a);
     o.log_path = *emu.dir / "emulator.log";
     auto proc = ChildProcess::Start(o);
@@ -141,7 +149,10 @@ secret_string = '{{"username":"app_user","password":"app-pass"}}'
     if (!log.ok()) return emu;
     std::smatch m;
     std::string text = *log;
-    if (std::regex_search(text, m, std::regex(R"(\{"admin_port":(\d+),"event":"listening","port":(\d+),"tls":(true|false)\})"))) {
+    if (std::regex_search(
+            text, m,
+            std::regex(
+                R"(\{"admin_port":(\d+),"event":"listening","port":(\d+),"tls":(true|false)\})"))) {
       emu.admin_port = std::stoi(m[1].str());
       emu.port = std::stoi(m[2].str());
       emu.tls = m[3].str() == "true";
@@ -151,10 +162,12 @@ secret_string = '{{"username":"app_user","password":"app-pass"}}'
   }
 
   // Runs tests/js/emulator/<script> against `emu`; returns its exit status and prints its output.
-  int RunNode(const Emu& emu, const std::string& script, const std::map<std::string, std::string>& extra_env = {}) {
+  int RunNode(const Emu& emu, const std::string& script,
+              const std::map<std::string, std::string>& extra_env = {}) {
     PgCluster& pg = SharedPgCluster();
     std::map<std::string, std::string> env = {
-        {"AWS_ENDPOINT_URL", fmt::format("{}://127.0.0.1:{}", emu.tls ? "https" : "http", emu.port)},
+        {"AWS_ENDPOINT_URL",
+         fmt::format("{}://127.0.0.1:{}", emu.tls ? "https" : "http", emu.port)},
         {"AWS_REGION", "us-east-1"},
         {"AWS_ACCESS_KEY_ID", "AKIAALICE0000000000"},
         {"AWS_SECRET_ACCESS_KEY", "alice-secret-key"},
@@ -254,10 +267,41 @@ TEST_F(EmulatorIntegrationTest, ServesHttpsWithGivenCertificate) {
       "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
       certs.path().string());
   ASSERT_EQ(std::system(cmd.c_str()), 0);
-  Emu emu = Start(Config(""), {"--tls-cert", (certs / "cert.pem").string(), "--tls-key", (certs / "key.pem").string()});
+  Emu emu = Start(Config(""), {"--tls-cert", (certs / "cert.pem").string(), "--tls-key",
+                               (certs / "key.pem").string()});
   ASSERT_GT(emu.port, 0);
   ASSERT_TRUE(emu.tls);
   EXPECT_EQ(RunNode(emu, "tls.mjs", {{"NODE_EXTRA_CA_CERTS", (certs / "cert.pem").string()}}), 0);
+}
+
+TEST_F(EmulatorIntegrationTest, StopsGracefullyWhileStatementsRunAndClientsLongPoll) {
+  Emu emu = Start(Config(""));
+  ASSERT_GT(emu.port, 0);
+  PgCluster& pg = SharedPgCluster();
+  ChildProcess::Options o;
+  o.argv = {"/usr/bin/env", "node", (SourceDir() / "tests/js/emulator/longpoll.mjs").string()};
+  o.env = {{"AWS_ENDPOINT_URL", fmt::format("http://127.0.0.1:{}", emu.port)},
+           {"AWS_REGION", "us-east-1"},
+           {"EMU_ALICE_KEY", "AKIAALICE0000000000"},
+           {"EMU_ALICE_SECRET", "alice-secret-key"},
+           {"EMU_DATABASE", *database_},
+           {"EMU_WORKGROUP", "analytics"},
+           {"EMU_CLUSTER", "prod-cluster"},
+           {"NODE_NO_WARNINGS", "1"},
+           {"PGPORT", std::to_string(pg.port())}};
+  o.log_path = *emu.dir / "longpoll.log";
+  o.working_dir = SourceDir() / "tests/js";
+  auto client = ChildProcess::Start(o);
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto polling = (*client)->WaitForLog("polling", std::chrono::seconds(60));
+  ASSERT_TRUE(polling.ok()) << polling.status() << (*client)->Log();
+  // SIGTERM: the emulator cancels the running statement, releases the long poll and exits 0
+  // within the grace period (otherwise Stop() would have to SIGKILL it).
+  int status = emu.proc->Stop(std::chrono::milliseconds(20000));
+  EXPECT_TRUE(WIFEXITED(status)) << emu.proc->Log();
+  EXPECT_EQ(WEXITSTATUS(status), 0) << emu.proc->Log();
+  EXPECT_NE(emu.proc->Log().find("\"event\":\"stopped\""), std::string::npos);
+  (*client)->Stop();
 }
 
 TEST_F(EmulatorIntegrationTest, RefusesToStartWhenPostgresIsUnreachable) {
@@ -267,14 +311,16 @@ TEST_F(EmulatorIntegrationTest, RefusesToStartWhenPostgresIsUnreachable) {
   TempDir dir("emu-bad");
   WriteFile(dir / "emulator.toml", config);
   ChildProcess::Options o;
-  o.argv = {(BinDir() / "aws-emulator").string(), "--config", (dir / "emulator.toml").string(), "--port", "0"};
+  o.argv = {(BinDir() / "aws-emulator").string(), "--config", (dir / "emulator.toml").string(),
+            "--port", "0"};
   o.log_path = dir / "log";
   auto proc = ChildProcess::Start(o);
   ASSERT_TRUE(proc.ok());
   auto status = (*proc)->Wait(std::chrono::seconds(30));
   ASSERT_TRUE(status.ok());
   EXPECT_NE(WEXITSTATUS(*status), 0);
-  EXPECT_NE((*proc)->Log().find("cannot connect to PostgreSQL database"), std::string::npos) << (*proc)->Log();
+  EXPECT_NE((*proc)->Log().find("cannot connect to PostgreSQL database"), std::string::npos)
+      << (*proc)->Log();
 }
 
 }  // namespace

@@ -15,7 +15,9 @@ FaultInjector::Decision FaultInjector::ForCall(const std::string& operation) {
   const FaultSpec& spec = SpecFor(operation);
   Decision d;
   std::int64_t ms = spec.latency_ms;
-  if (spec.jitter_ms > 0) ms += static_cast<std::int64_t>(random_->Uniform(static_cast<std::uint64_t>(spec.jitter_ms) + 1));
+  if (spec.jitter_ms > 0)
+    ms +=
+        static_cast<std::int64_t>(random_->Uniform(static_cast<std::uint64_t>(spec.jitter_ms) + 1));
   d.latency = std::chrono::milliseconds(ms);
   // One draw decides among the exclusive outcomes, in a fixed order.
   double x = random_->NextDouble();
@@ -92,7 +94,8 @@ nlohmann::json StatementLog::EntryToJson(const StatementLogEntry& e) {
 void StatementLog::Add(StatementLogEntry entry) {
   std::lock_guard<std::mutex> lock(mu_);
   if (file_) {
-    std::string line = EntryToJson(entry).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::string line =
+        EntryToJson(entry).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     std::fwrite(line.data(), 1, line.size(), file_);
     std::fflush(file_);
   }

@@ -69,10 +69,12 @@ TEST_F(FaultsTest, CountersGroupByOperationAndOutcome) {
 }
 
 TEST_F(FaultsTest, StatementLogWritesJsonLinesFile) {
-  auto path = std::filesystem::temp_directory_path() / ("emu-log-" + std::to_string(::getpid()) + ".jsonl");
+  auto path =
+      std::filesystem::temp_directory_path() / ("emu-log-" + std::to_string(::getpid()) + ".jsonl");
   {
     StatementLog log(path.string());
-    log.Add(StatementLogEntry{"t", "id1", "arn:aws:iam::1:user/a", "IAM:a", "dev", "select 1", "FINISHED", ""});
+    log.Add(StatementLogEntry{"t", "id1", "arn:aws:iam::1:user/a", "IAM:a", "dev", "select 1",
+                              "FINISHED", ""});
     ASSERT_EQ(log.ToJson().size(), 1u);
     EXPECT_EQ(log.ToJson()[0]["sql"], "select 1");
   }

@@ -9,7 +9,9 @@ constexpr std::string_view kUpperDigits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 constexpr std::string_view kBase64ish =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+char Lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
 }  // namespace
 
 bool WildcardMatch(std::string_view pattern, std::string_view text) {
@@ -43,7 +45,8 @@ Iam::Iam(const EmulatorConfig& config, const Clock& clock, Random& random)
     rec.identity.arn = UserArn(u.name);
     // A stable user id derived from the access key (AIDA + 17 chars), as IAM's look.
     std::string uid = "AIDA";
-    for (std::size_t i = 4; uid.size() < 21; ++i) uid += u.access_key_id[i % u.access_key_id.size()];
+    for (std::size_t i = 4; uid.size() < 21; ++i)
+      uid += u.access_key_id[i % u.access_key_id.size()];
     rec.identity.user_id = uid;
     rec.identity.access_key_id = u.access_key_id;
     rec.identity.allow = u.allow;
@@ -92,11 +95,12 @@ std::variant<TemporaryCredentials, ApiError> Iam::AssumeRole(
     const std::optional<std::string>& external_id, std::optional<int> duration_seconds) {
   static const std::regex kSessionName("[\\w+=,.@-]{2,64}");
   if (!std::regex_match(session_name, kSessionName)) {
-    return ApiError{400, "ValidationError",
-                    fmt::format("1 validation error detected: Value '{}' at 'roleSessionName' failed to "
-                                "satisfy constraint: Member must satisfy regular expression pattern: "
-                                "[\\w+=,.@-]*",
-                                session_name)};
+    return ApiError{
+        400, "ValidationError",
+        fmt::format("1 validation error detected: Value '{}' at 'roleSessionName' failed to "
+                    "satisfy constraint: Member must satisfy regular expression pattern: "
+                    "[\\w+=,.@-]*",
+                    session_name)};
   }
   auto denied = [&] {
     return ApiError{403, "AccessDenied", DenyMessage(caller, "sts:AssumeRole", role_arn)};
@@ -112,23 +116,27 @@ std::variant<TemporaryCredentials, ApiError> Iam::AssumeRole(
   std::string principal = caller.kind == Identity::Kind::kUser ? caller.arn : RoleArn(caller.name);
   bool trusted = false;
   for (const std::string& p : role->trust) {
-    if (p == "*" || p == principal || p == fmt::format("arn:aws:iam::{}:root", config_.account_id)) {
+    if (p == "*" || p == principal ||
+        p == fmt::format("arn:aws:iam::{}:root", config_.account_id)) {
       trusted = true;
     }
   }
   if (!trusted) return denied();
-  if (!role->external_id.empty() && (!external_id || *external_id != role->external_id)) return denied();
+  if (!role->external_id.empty() && (!external_id || *external_id != role->external_id))
+    return denied();
   int duration = duration_seconds.value_or(3600);
   if (duration < 900 || duration > 43200) {
-    return ApiError{400, "ValidationError",
-                    fmt::format("1 validation error detected: Value '{}' at 'durationSeconds' failed to "
-                                "satisfy constraint: Member must have value greater than or equal to 900",
-                                duration)};
+    return ApiError{
+        400, "ValidationError",
+        fmt::format("1 validation error detected: Value '{}' at 'durationSeconds' failed to "
+                    "satisfy constraint: Member must have value greater than or equal to 900",
+                    duration)};
   }
   if (duration > role->max_session_duration) {
-    return ApiError{400, "ValidationError",
-                    fmt::format("The requested DurationSeconds exceeds the MaxSessionDuration set for "
-                                "this role.")};
+    return ApiError{
+        400, "ValidationError",
+        fmt::format("The requested DurationSeconds exceeds the MaxSessionDuration set for "
+                    "this role.")};
   }
 
   TemporaryCredentials creds;
@@ -139,11 +147,12 @@ std::variant<TemporaryCredentials, ApiError> Iam::AssumeRole(
   creds.expiration = clock_.Now() + std::chrono::seconds(duration);
   std::string role_id = "AROA";
   for (std::size_t i = 0; role_id.size() < 21; ++i) {
-    role_id += kUpperDigits[static_cast<unsigned char>(role->name[i % role->name.size()]) % kUpperDigits.size()];
+    role_id += kUpperDigits[static_cast<unsigned char>(role->name[i % role->name.size()]) %
+                            kUpperDigits.size()];
   }
   creds.assumed_role_id = role_id + ":" + session_name;
-  creds.assumed_role_arn =
-      fmt::format("arn:aws:sts::{}:assumed-role/{}/{}", config_.account_id, role->name, session_name);
+  creds.assumed_role_arn = fmt::format("arn:aws:sts::{}:assumed-role/{}/{}", config_.account_id,
+                                       role->name, session_name);
 
   KeyRecord rec;
   rec.identity.kind = Identity::Kind::kAssumedRole;

@@ -49,11 +49,9 @@ class Iam {
                                  std::string_view resource);
 
   // sts:AssumeRole. Errors are AWS-shaped (AccessDenied, ValidationError).
-  std::variant<TemporaryCredentials, ApiError> AssumeRole(const Identity& caller,
-                                                          const std::string& role_arn,
-                                                          const std::string& session_name,
-                                                          const std::optional<std::string>& external_id,
-                                                          std::optional<int> duration_seconds);
+  std::variant<TemporaryCredentials, ApiError> AssumeRole(
+      const Identity& caller, const std::string& role_arn, const std::string& session_name,
+      const std::optional<std::string>& external_id, std::optional<int> duration_seconds);
 
   std::string UserArn(const std::string& name) const;
   std::string RoleArn(const std::string& name) const;

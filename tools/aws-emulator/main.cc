@@ -19,18 +19,21 @@
 
 int main(int argc, char** argv) {
   using namespace schemaport;
-  CLI::App app{"aws-emulator: local stand-in for Redshift Data API, STS, Secrets Manager, redshift and "
-               "redshift-serverless, backed by PostgreSQL"};
+  CLI::App app{
+      "aws-emulator: local stand-in for Redshift Data API, STS, Secrets Manager, redshift and "
+      "redshift-serverless, backed by PostgreSQL"};
   std::string config_path;
   std::optional<int> port, admin_port;
   std::optional<std::string> host, tls_cert, tls_key, statement_log;
-  app.add_option("--config", config_path, "TOML configuration file (see docs/aws-emulator.md)")->required();
+  app.add_option("--config", config_path, "TOML configuration file (see docs/aws-emulator.md)")
+      ->required();
   app.add_option("--port", port, "AWS endpoint port (0: any free port)");
   app.add_option("--admin-port", admin_port, "admin endpoint port (0: any free port)");
   app.add_option("--host", host, "address to listen on");
   app.add_option("--tls-cert", tls_cert, "PEM certificate: serve HTTPS");
   app.add_option("--tls-key", tls_key, "PEM private key for --tls-cert");
-  app.add_option("--statement-log", statement_log, "append executed statements as JSON lines to this file");
+  app.add_option("--statement-log", statement_log,
+                 "append executed statements as JSON lines to this file");
   CLI11_PARSE(app, argc, argv);
 
   auto loaded = emulator::LoadEmulatorConfig(config_path);
@@ -66,7 +69,8 @@ int main(int argc, char** argv) {
     std::cerr << "aws-emulator: " << started.message() << "\n";
     return 1;
   }
-  nlohmann::json line = {{"event", "listening"}, {"port", emu.port()}, {"admin_port", emu.admin_port()}, {"tls", tls}};
+  nlohmann::json line = {
+      {"event", "listening"}, {"port", emu.port()}, {"admin_port", emu.admin_port()}, {"tls", tls}};
   std::cout << line.dump() << std::endl;
 
   int sig = 0;

@@ -13,7 +13,9 @@ std::string PgErrorText(const PGresult* result, PGconn* conn) {
   return text;
 }
 
-PgConn::PgConn(PGconn* c) : conn_(c) { cancel_ = PQgetCancel(conn_); }
+PgConn::PgConn(PGconn* c) : conn_(c) {
+  cancel_ = PQgetCancel(conn_);
+}
 
 PgConn::~PgConn() {
   {
@@ -24,13 +26,14 @@ PgConn::~PgConn() {
   PQfinish(conn_);
 }
 
-Result<std::unique_ptr<PgConn>> PgConn::Connect(const PostgresConfig& server, const std::string& dbname,
-                                                const std::string& user, const Secret& password) {
+Result<std::unique_ptr<PgConn>> PgConn::Connect(const PostgresConfig& server,
+                                                const std::string& dbname, const std::string& user,
+                                                const Secret& password) {
   std::string port = std::to_string(server.port);
-  std::vector<const char*> keys = {"host", "port", "dbname", "user", "connect_timeout",
-                                   "application_name"};
-  std::vector<const char*> values = {server.host.c_str(), port.c_str(), dbname.c_str(), user.c_str(),
-                                     "10", "aws-emulator"};
+  std::vector<const char*> keys = {
+      "host", "port", "dbname", "user", "connect_timeout", "application_name"};
+  std::vector<const char*> values = {server.host.c_str(), port.c_str(), dbname.c_str(),
+                                     user.c_str(),        "10",         "aws-emulator"};
   if (!password.empty()) {
     keys.push_back("password");
     values.push_back(password.Reveal().c_str());
@@ -73,7 +76,8 @@ Status PgConn::RunScript(const std::string& sql) {
   PgResult r(PQexec(conn_, sql.c_str()));
   if (!r.get()) return Unavailable(PgErrorText(nullptr, conn_));
   ExecStatusType st = PQresultStatus(r.get());
-  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) return Status::Ok();
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
+    return Status::Ok();
   return Status(Code::kFailedPrecondition, PgErrorText(r.get(), conn_));
 }
 

@@ -36,7 +36,8 @@ class PgResult {
   int cols() const { return PQnfields(r_); }
   bool IsNull(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
   std::string Get(int row, int col) const {
-    return std::string(PQgetvalue(r_, row, col), static_cast<std::size_t>(PQgetlength(r_, row, col)));
+    return std::string(PQgetvalue(r_, row, col),
+                       static_cast<std::size_t>(PQgetlength(r_, row, col)));
   }
 
  private:
@@ -54,8 +55,9 @@ std::string PgErrorText(const PGresult* result, PGconn* conn);
 class PgConn {
  public:
   // Connects to `dbname` on the configured server as `user` (password may be empty).
-  static Result<std::unique_ptr<PgConn>> Connect(const PostgresConfig& server, const std::string& dbname,
-                                                 const std::string& user, const Secret& password);
+  static Result<std::unique_ptr<PgConn>> Connect(const PostgresConfig& server,
+                                                 const std::string& dbname, const std::string& user,
+                                                 const Secret& password);
   ~PgConn();
   PgConn(const PgConn&) = delete;
   PgConn& operator=(const PgConn&) = delete;
@@ -65,7 +67,8 @@ class PgConn {
 
   // Runs a statement with text parameters. A database error is returned as kFailedPrecondition
   // whose message is PgErrorText (the database's own words); a lost connection is kUnavailable.
-  Result<PgResult> Exec(const std::string& sql, const std::vector<std::optional<std::string>>& params = {});
+  Result<PgResult> Exec(const std::string& sql,
+                        const std::vector<std::optional<std::string>>& params = {});
   // Like Exec but only checks success.
   Status Run(const std::string& sql, const std::vector<std::optional<std::string>>& params = {});
   // Runs several statements with the simple query protocol (trusted, emulator-owned SQL only).

@@ -7,7 +7,6 @@
 #include <sys/socket.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cctype>
 #include <ctime>
 #include <iostream>
@@ -25,7 +24,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kCatalogVersion = 1;
+constexpr int kCatalogVersion = 2;
 
 struct ServiceInfo {
   const char* signing_name;
@@ -56,7 +55,8 @@ std::map<std::string, std::string> ParseForm(std::string_view body) {
     std::string_view pair = body.substr(pos, amp - pos);
     if (!pair.empty()) {
       std::size_t eq = pair.find('=');
-      out[FormDecode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : FormDecode(pair.substr(eq + 1));
+      out[FormDecode(pair.substr(0, eq))] =
+          eq == std::string_view::npos ? "" : FormDecode(pair.substr(eq + 1));
     }
     pos = amp + 1;
   }
@@ -78,7 +78,8 @@ void DropConnection(const httplib::Request& req) {
     if (getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &rl) != 0) continue;
     auto port_of = [](const sockaddr_storage& a) -> int {
       if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&a)->sin_port);
-      if (a.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&a)->sin6_port);
+      if (a.ss_family == AF_INET6)
+        return ntohs(reinterpret_cast<const sockaddr_in6*>(&a)->sin6_port);
       return -1;
     };
     if (port_of(local) == req.local_port && port_of(remote) == req.remote_port) {
@@ -90,8 +91,8 @@ void DropConnection(const httplib::Request& req) {
 }
 
 json FaultSpecJson(const FaultSpec& s) {
-  return {{"latency_ms", s.latency_ms}, {"jitter_ms", s.jitter_ms}, {"throttle", s.throttle},
-          {"error_500", s.error_500},   {"error_503", s.error_503}, {"drop", s.drop},
+  return {{"latency_ms", s.latency_ms},        {"jitter_ms", s.jitter_ms}, {"throttle", s.throttle},
+          {"error_500", s.error_500},          {"error_503", s.error_503}, {"drop", s.drop},
           {"statement_fail", s.statement_fail}};
 }
 
@@ -185,11 +186,12 @@ struct Emulator::Impl {
   Status InstallCatalogObjects();
   Status LoadModels();
   // The operation's input problems as the service's validation error, or nullopt when valid.
-  std::optional<ApiError> Validate(const std::string& service, const std::string& op, const json& input,
-                                   bool json_protocol);
+  std::optional<ApiError> Validate(const std::string& service, const std::string& op,
+                                   const json& input, bool json_protocol);
   void Handle(const httplib::Request& req, httplib::Response& res);
-  void Reply(httplib::Response& res, const std::string& op, bool json_protocol, const ServiceInfo& info,
-             const std::string& request_id, const std::variant<std::string, ApiError>& reply);
+  void Reply(httplib::Response& res, const std::string& op, bool json_protocol,
+             const ServiceInfo& info, const std::string& request_id,
+             const std::variant<std::string, ApiError>& reply);
   void SetupAdmin();
 
   EmulatorConfig config;
@@ -214,7 +216,6 @@ struct Emulator::Impl {
   std::thread server_thread, admin_thread;
   int port = 0, admin_port = 0;
   std::mutex stop_mu;
-  std::condition_variable stop_cv;
   bool stopped = false;
 };
 
@@ -242,7 +243,8 @@ Status Emulator::Impl::InstallCatalogObjects() {
     SP_TRY(c.Run("SELECT pg_advisory_xact_lock(7275616)"));
     Status installed = c.RunScript(kCatalogObjectsSql);
     if (installed.ok()) {
-      installed = c.Run(fmt::format("COMMENT ON FUNCTION pg_catalog.pg_get_late_binding_view_cols() IS '{}'", marker));
+      installed = c.Run(fmt::format(
+          "COMMENT ON FUNCTION pg_catalog.pg_get_late_binding_view_cols() IS '{}'", marker));
     }
     if (!installed.ok()) {
       (void)c.Run("ROLLBACK");
@@ -254,7 +256,8 @@ Status Emulator::Impl::InstallCatalogObjects() {
 }
 
 Status Emulator::Impl::LoadModels() {
-  for (const char* name : {"redshift-data", "redshift-serverless", "secretsmanager", "sts", "redshift"}) {
+  for (const char* name :
+       {"redshift-data", "redshift-serverless", "secretsmanager", "sts", "redshift"}) {
     auto model = aws::EmbeddedModel(name);
     if (!model.ok()) return model.status().WithContext(fmt::format("loading the {} model", name));
     models.emplace(name, std::move(model.value()));
@@ -274,11 +277,12 @@ std::optional<ApiError> Emulator::Impl::Validate(const std::string& service, con
   }
   std::vector<aws::ValidationIssue> issues = m->second.CheckInput(op, input);
   if (issues.empty()) return std::nullopt;
-  std::string text = fmt::format("{} validation error{} detected: ", issues.size(), issues.size() > 1 ? "s" : "");
+  std::string text =
+      fmt::format("{} validation error{} detected: ", issues.size(), issues.size() > 1 ? "s" : "");
   for (std::size_t i = 0; i < issues.size(); ++i) {
     if (i) text += "; ";
-    text += fmt::format("Value at '{}' failed to satisfy constraint: Member {}", AwsPath(issues[i].path),
-                        issues[i].message);
+    text += fmt::format("Value at '{}' failed to satisfy constraint: Member {}",
+                        AwsPath(issues[i].path), issues[i].message);
   }
   return ApiError{400, json_protocol ? "ValidationException" : "ValidationError", text};
 }
@@ -296,11 +300,12 @@ void Emulator::Impl::Reply(httplib::Response& res, const std::string& op, bool j
       res.set_header("x-amzn-ErrorType", e->code);
       res.set_content(body.dump(), "application/x-amz-json-1.1");
     } else {
-      res.set_content(fmt::format("<ErrorResponse xmlns=\"{}\"><Error><Type>{}</Type><Code>{}</Code>"
-                                  "<Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
-                                  info.xml_namespace, e->sender ? "Sender" : "Receiver", XmlEscape(e->code),
-                                  XmlEscape(e->message), request_id),
-                      "text/xml");
+      res.set_content(
+          fmt::format("<ErrorResponse xmlns=\"{}\"><Error><Type>{}</Type><Code>{}</Code>"
+                      "<Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+                      info.xml_namespace, e->sender ? "Sender" : "Receiver", XmlEscape(e->code),
+                      XmlEscape(e->message), request_id),
+          "text/xml");
     }
     return;
   }
@@ -310,10 +315,11 @@ void Emulator::Impl::Reply(httplib::Response& res, const std::string& op, bool j
   if (json_protocol) {
     res.set_content(body, "application/x-amz-json-1.1");
   } else {
-    res.set_content(fmt::format("<{0}Response xmlns=\"{1}\"><{0}Result>{2}</{0}Result><ResponseMetadata>"
-                                "<RequestId>{3}</RequestId></ResponseMetadata></{0}Response>",
-                                op, info.xml_namespace, body, request_id),
-                    "text/xml");
+    res.set_content(
+        fmt::format("<{0}Response xmlns=\"{1}\"><{0}Result>{2}</{0}Result><ResponseMetadata>"
+                    "<RequestId>{3}</RequestId></ResponseMetadata></{0}Response>",
+                    op, info.xml_namespace, body, request_id),
+        "text/xml");
   }
 }
 
@@ -337,7 +343,8 @@ void Emulator::Impl::Handle(const httplib::Request& req, httplib::Response& res)
   std::map<std::string, std::string> form;
   if (json_protocol) {
     std::size_t dot = target.find('.');
-    auto it = dot == std::string::npos ? kJsonServices.end() : kJsonServices.find(target.substr(0, dot));
+    auto it =
+        dot == std::string::npos ? kJsonServices.end() : kJsonServices.find(target.substr(0, dot));
     if (it == kJsonServices.end()) {
       Reply(res, target, true, info, request_id, ApiError{400, "UnknownOperationException", ""});
       return;
@@ -349,7 +356,8 @@ void Emulator::Impl::Handle(const httplib::Request& req, httplib::Response& res)
     op = form["Action"];
     // The service comes from the credential scope; without one, from the action's name.
     std::string scope_service;
-    if (auto auth = aws::sigv4::ParseAuthorization(req.get_header_value("Authorization")); auth.ok()) {
+    if (auto auth = aws::sigv4::ParseAuthorization(req.get_header_value("Authorization"));
+        auth.ok()) {
       scope_service = auth->service;
     }
     bool sts = scope_service == "sts" ||
@@ -371,16 +379,19 @@ void Emulator::Impl::Handle(const httplib::Request& req, httplib::Response& res)
             ApiError{400, json_protocol ? "ThrottlingException" : "Throttling", "Rate exceeded"});
       return;
     case FaultInjector::Action::kError500: {
-      ApiError e{500, json_protocol ? (std::string(info.signing_name) == "secretsmanager" ? "InternalServiceError"
-                                                                                            : "InternalServerException")
-                                    : "InternalFailure",
+      ApiError e{500,
+                 json_protocol ? (std::string(info.signing_name) == "secretsmanager"
+                                      ? "InternalServiceError"
+                                      : "InternalServerException")
+                               : "InternalFailure",
                  "We encountered an internal error. Please try again."};
       e.sender = false;
       Reply(res, op, json_protocol, info, request_id, e);
       return;
     }
     case FaultInjector::Action::kError503: {
-      ApiError e{503, json_protocol ? "ServiceUnavailableException" : "ServiceUnavailable", "Service Unavailable"};
+      ApiError e{503, json_protocol ? "ServiceUnavailableException" : "ServiceUnavailable",
+                 "Service Unavailable"};
       e.sender = false;
       Reply(res, op, json_protocol, info, request_id, e);
       return;
@@ -399,7 +410,8 @@ void Emulator::Impl::Handle(const httplib::Request& req, httplib::Response& res)
   sreq.query = q == std::string::npos ? "" : req.target.substr(q + 1);
   for (const auto& [k, v] : req.headers) sreq.headers.emplace_back(k, v);
   sreq.body = req.body;
-  auto verified = VerifySigV4(sreq, iam, clock, std::chrono::seconds(config.limits.clock_skew_seconds));
+  auto verified =
+      VerifySigV4(sreq, iam, clock, std::chrono::seconds(config.limits.clock_skew_seconds));
   if (const AuthFailure* f = std::get_if<AuthFailure>(&verified)) {
     using K = AuthFailure::Kind;
     ApiError e;
@@ -407,7 +419,8 @@ void Emulator::Impl::Handle(const httplib::Request& req, httplib::Response& res)
     switch (f->kind) {
       case K::kMissing:
         e = json_protocol ? ApiError{400, "MissingAuthenticationTokenException", f->message}
-                          : ApiError{403, "MissingAuthenticationToken", "Request is missing Authentication Token"};
+                          : ApiError{403, "MissingAuthenticationToken",
+                                     "Request is missing Authentication Token"};
         break;
       case K::kMalformed:
         e = json_protocol ? ApiError{400, "IncompleteSignatureException", f->message}
@@ -433,13 +446,16 @@ void Emulator::Impl::Handle(const httplib::Request& req, httplib::Response& res)
   const VerifiedRequest& v = std::get<VerifiedRequest>(verified);
   if (v.service != info.signing_name) {
     Reply(res, op, json_protocol, info, request_id,
-          ApiError{json_protocol ? 400 : 403, json_protocol ? "InvalidSignatureException" : "SignatureDoesNotMatch",
-                   fmt::format("Credential should be scoped to correct service: '{}'. ", info.signing_name)});
+          ApiError{json_protocol ? 400 : 403,
+                   json_protocol ? "InvalidSignatureException" : "SignatureDoesNotMatch",
+                   fmt::format("Credential should be scoped to correct service: '{}'. ",
+                               info.signing_name)});
     return;
   }
   if (v.region != config.region) {
     Reply(res, op, json_protocol, info, request_id,
-          ApiError{json_protocol ? 400 : 403, json_protocol ? "InvalidSignatureException" : "SignatureDoesNotMatch",
+          ApiError{json_protocol ? 400 : 403,
+                   json_protocol ? "InvalidSignatureException" : "SignatureDoesNotMatch",
                    fmt::format("Credential should be scoped to a valid region. ")});
     return;
   }
@@ -447,7 +463,8 @@ void Emulator::Impl::Handle(const httplib::Request& req, httplib::Response& res)
   if (json_protocol) {
     json in = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
     if (in.is_discarded()) {
-      Reply(res, op, true, info, request_id, ApiError{400, "SerializationException", "Malformed JSON request body."});
+      Reply(res, op, true, info, request_id,
+            ApiError{400, "SerializationException", "Malformed JSON request body."});
       return;
     }
     std::string svc = info.signing_name;
@@ -466,16 +483,19 @@ void Emulator::Impl::Handle(const httplib::Request& req, httplib::Response& res)
     if (auto* e = std::get_if<ApiError>(&out)) {
       Reply(res, op, true, info, request_id, *e);
     } else {
-      Reply(res, op, true, info, request_id, std::get<json>(out).dump(-1, ' ', false, json::error_handler_t::replace));
+      Reply(res, op, true, info, request_id,
+            std::get<json>(out).dump(-1, ' ', false, json::error_handler_t::replace));
     }
     return;
   }
-  if (auto invalid = Validate(info.signing_name, op, QueryInputJson(models.at(info.signing_name), op, form), false)) {
+  if (auto invalid = Validate(info.signing_name, op,
+                              QueryInputJson(models.at(info.signing_name), op, form), false)) {
     Reply(res, op, false, info, request_id, *invalid);
     return;
   }
-  XmlReply out = std::string(info.signing_name) == "sts" ? HandleSts(ctx, v.identity, op, form)
-                                                        : HandleRedshift(ctx, v.identity, op, form);
+  XmlReply out = std::string(info.signing_name) == "sts"
+                     ? HandleSts(ctx, v.identity, op, form)
+                     : HandleRedshift(ctx, v.identity, op, form);
   if (auto* e = std::get_if<ApiError>(&out)) {
     Reply(res, op, false, info, request_id, *e);
   } else {
@@ -486,7 +506,8 @@ void Emulator::Impl::Handle(const httplib::Request& req, httplib::Response& res)
 void Emulator::Impl::SetupAdmin() {
   auto send_json = [](httplib::Response& res, const json& j, int status = 200) {
     res.status = status;
-    res.set_content(j.dump(2, ' ', false, json::error_handler_t::replace) + "\n", "application/json");
+    res.set_content(j.dump(2, ' ', false, json::error_handler_t::replace) + "\n",
+                    "application/json");
   };
   admin.Get("/healthz", [send_json](const httplib::Request&, httplib::Response& res) {
     send_json(res, {{"status", "ok"}});
@@ -563,20 +584,27 @@ void Emulator::Impl::SetupAdmin() {
 Emulator::Emulator(EmulatorConfig config, const Clock& clock)
     : impl_(std::make_unique<Impl>(std::move(config), clock)) {}
 
-Emulator::~Emulator() { Stop(); }
+Emulator::~Emulator() {
+  Stop();
+}
 
-int Emulator::port() const { return impl_->port; }
-int Emulator::admin_port() const { return impl_->admin_port; }
+int Emulator::port() const {
+  return impl_->port;
+}
+int Emulator::admin_port() const {
+  return impl_->admin_port;
+}
 
 Status Emulator::Start() {
   Impl& m = *impl_;
   SP_TRY(m.LoadModels());
   SP_TRY(m.InstallCatalogObjects());
   if (!m.config.server.tls_cert.empty()) {
-    auto ssl = std::make_unique<httplib::SSLServer>(m.config.server.tls_cert.c_str(), m.config.server.tls_key.c_str());
+    auto ssl = std::make_unique<httplib::SSLServer>(m.config.server.tls_cert.c_str(),
+                                                    m.config.server.tls_key.c_str());
     if (!ssl->is_valid()) {
-      return InvalidArgument(fmt::format("cannot load the TLS certificate {} and key {}", m.config.server.tls_cert,
-                                         m.config.server.tls_key));
+      return InvalidArgument(fmt::format("cannot load the TLS certificate {} and key {}",
+                                         m.config.server.tls_cert, m.config.server.tls_key));
     }
     m.server = std::move(ssl);
   } else {
@@ -593,7 +621,8 @@ Status Emulator::Start() {
     try {
       m.Handle(req, res);
     } catch (const std::exception& e) {
-      std::cerr << json{{"event", "internal_error"}, {"path", req.path}, {"what", e.what()}}.dump() << std::endl;
+      std::cerr << json{{"event", "internal_error"}, {"path", req.path}, {"what", e.what()}}.dump()
+                << std::endl;
       res.status = 500;
       res.set_header("x-amzn-ErrorType", "InternalFailure");
       res.set_content(R"({"__type":"InternalFailure","message":"An internal error occurred."})",
@@ -611,14 +640,17 @@ Status Emulator::Start() {
   } else {
     m.port = m.server->bind_to_port(host, m.config.server.port) ? m.config.server.port : -1;
   }
-  if (m.port <= 0) return Unavailable(fmt::format("cannot listen on {}:{}", host, m.config.server.port));
+  if (m.port <= 0)
+    return Unavailable(fmt::format("cannot listen on {}:{}", host, m.config.server.port));
   if (m.config.server.admin_port == 0) {
     m.admin_port = m.admin.bind_to_any_port(host);
   } else {
-    m.admin_port = m.admin.bind_to_port(host, m.config.server.admin_port) ? m.config.server.admin_port : -1;
+    m.admin_port =
+        m.admin.bind_to_port(host, m.config.server.admin_port) ? m.config.server.admin_port : -1;
   }
   if (m.admin_port <= 0) {
-    return Unavailable(fmt::format("cannot listen on {}:{} (admin)", host, m.config.server.admin_port));
+    return Unavailable(
+        fmt::format("cannot listen on {}:{} (admin)", host, m.config.server.admin_port));
   }
   m.engine.Start();
   m.server_thread = std::thread([&m] { m.server->listen_after_bind(); });
@@ -633,18 +665,13 @@ void Emulator::Stop() {
     if (m.stopped) return;
     m.stopped = true;
   }
-  m.stop_cv.notify_all();
+  // The engine first: it cancels running statements and releases long polls (WaitTimeSeconds),
+  // so the HTTP threads finish their requests at once instead of after up to 30 s.
+  m.engine.Stop();
   if (m.server) m.server->stop();
   m.admin.stop();
   if (m.server_thread.joinable()) m.server_thread.join();
   if (m.admin_thread.joinable()) m.admin_thread.join();
-  m.engine.Stop();
-}
-
-void Emulator::Wait() {
-  Impl& m = *impl_;
-  std::unique_lock<std::mutex> lock(m.stop_mu);
-  m.stop_cv.wait(lock, [&] { return m.stopped; });
 }
 
 }  // namespace schemaport::emulator

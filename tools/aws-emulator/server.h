@@ -17,7 +17,8 @@ namespace schemaport::emulator {
 
 class Emulator {
  public:
-  // REQUIRES: config outlives nothing: the emulator keeps its own copy.
+  // Keeps its own copy of `config`. REQUIRES: `clock` outlives the emulator.
+  // Thread safety: Start and Stop from one thread; requests are served on internal threads.
   Emulator(EmulatorConfig config, const Clock& clock);
   ~Emulator();
   Emulator(const Emulator&) = delete;
@@ -27,10 +28,8 @@ class Emulator {
   // serving in background threads. Fails with a clear message (PostgreSQL unreachable, port in
   // use, unreadable certificate).
   Status Start();
-  // Stops serving and joins the threads.
+  // Stops serving, cancels running statements and joins the threads. Idempotent.
   void Stop();
-  // Blocks until Stop() is called from another thread or a signal handler path.
-  void Wait();
 
   int port() const;
   int admin_port() const;

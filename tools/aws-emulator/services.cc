@@ -11,7 +11,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+constexpr std::string_view kAlnum =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 std::string RandomString(Random& random, std::size_t n, std::string_view alphabet) {
   std::string out;
@@ -24,15 +25,18 @@ std::string JsonString(const json& in, const char* key) {
   return it != in.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-ApiError JsonAccessDenied(const Identity& caller, std::string_view action, std::string_view resource) {
+ApiError JsonAccessDenied(const Identity& caller, std::string_view action,
+                          std::string_view resource) {
   return ApiError{400, "AccessDeniedException", Iam::DenyMessage(caller, action, resource)};
 }
 
-ApiError QueryAccessDenied(const Identity& caller, std::string_view action, std::string_view resource) {
+ApiError QueryAccessDenied(const Identity& caller, std::string_view action,
+                           std::string_view resource) {
   return ApiError{403, "AccessDenied", Iam::DenyMessage(caller, action, resource)};
 }
 
-const WarehouseConfig* FindByName(const std::vector<WarehouseConfig>& list, const std::string& name) {
+const WarehouseConfig* FindByName(const std::vector<WarehouseConfig>& list,
+                                  const std::string& name) {
   for (const WarehouseConfig& w : list) {
     if (w.name == name) return &w;
   }
@@ -65,9 +69,11 @@ std::string WorkgroupArn(const EmulatorConfig& config, const WarehouseConfig& w)
   std::string id = w.id;
   if (id.empty()) {
     std::string h = aws::sigv4::Sha256Hex("workgroup/" + w.name);
-    id = fmt::format("{}-{}-{}-{}-{}", h.substr(0, 8), h.substr(8, 4), h.substr(12, 4), h.substr(16, 4), h.substr(20, 12));
+    id = fmt::format("{}-{}-{}-{}-{}", h.substr(0, 8), h.substr(8, 4), h.substr(12, 4),
+                     h.substr(16, 4), h.substr(20, 12));
   }
-  return fmt::format("arn:aws:redshift-serverless:{}:{}:workgroup/{}", config.region, config.account_id, id);
+  return fmt::format("arn:aws:redshift-serverless:{}:{}:workgroup/{}", config.region,
+                     config.account_id, id);
 }
 
 std::string ClusterArn(const EmulatorConfig& config, const WarehouseConfig& c) {
@@ -92,8 +98,8 @@ SecretsStore::SecretsStore(const EmulatorConfig& config, const Clock& clock, Ran
 }
 
 std::string SecretsStore::NewArn(const std::string& name) {
-  return fmt::format("arn:aws:secretsmanager:{}:{}:secret:{}-{}", config_.region, config_.account_id, name,
-                     RandomString(random_, 6, kAlnum));
+  return fmt::format("arn:aws:secretsmanager:{}:{}:secret:{}-{}", config_.region,
+                     config_.account_id, name, RandomString(random_, 6, kAlnum));
 }
 
 SecretsStore::SecretRecord* SecretsStore::FindLocked(const std::string& id) {
@@ -120,18 +126,21 @@ JsonReply SecretsStore::Create(const json& in) {
   std::string name = JsonString(in, "Name");
   static const std::regex kName("[A-Za-z0-9/_+=.@-]{1,512}");
   if (!std::regex_match(name, kName)) {
-    return ApiError{400, "InvalidParameterException", "Invalid name. Must be a valid name containing alphanumeric "
-                                                        "characters, or any of the following: -/_+=.@!"};
+    return ApiError{400, "InvalidParameterException",
+                    "Invalid name. Must be a valid name containing alphanumeric "
+                    "characters, or any of the following: -/_+=.@!"};
   }
   if (in.contains("SecretBinary")) {
-    return ApiError{400, "InvalidParameterException", "The emulator stores SecretString values only."};
+    return ApiError{400, "InvalidParameterException",
+                    "The emulator stores SecretString values only."};
   }
   std::string value = JsonString(in, "SecretString");
   std::string version = JsonString(in, "ClientRequestToken");
   std::lock_guard<std::mutex> lock(mu_);
   if (secrets_.count(name)) {
-    return ApiError{400, "ResourceExistsException",
-                    fmt::format("The operation failed because the secret {} already exists.", name)};
+    return ApiError{
+        400, "ResourceExistsException",
+        fmt::format("The operation failed because the secret {} already exists.", name)};
   }
   SecretRecord rec;
   rec.name = name;
@@ -152,9 +161,12 @@ JsonReply SecretsStore::Put(const json& in) {
   std::string id = JsonString(in, "SecretId");
   std::lock_guard<std::mutex> lock(mu_);
   SecretRecord* rec = FindLocked(id);
-  if (!rec) return ApiError{400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret."};
+  if (!rec)
+    return ApiError{400, "ResourceNotFoundException",
+                    "Secrets Manager can't find the specified secret."};
   if (!in.contains("SecretString")) {
-    return ApiError{400, "InvalidRequestException", "You must provide either SecretString or SecretBinary."};
+    return ApiError{400, "InvalidRequestException",
+                    "You must provide either SecretString or SecretBinary."};
   }
   std::string value = JsonString(in, "SecretString");
   std::string version = JsonString(in, "ClientRequestToken");
@@ -172,7 +184,8 @@ JsonReply SecretsStore::Put(const json& in) {
         return ApiError{400, "ResourceExistsException",
                         "You can't modify an existing version, you can only create a new version."};
       }
-      return json{{"ARN", rec->arn}, {"Name", rec->name}, {"VersionId", v.id}, {"VersionStages", v.stages}};
+      return json{
+          {"ARN", rec->arn}, {"Name", rec->name}, {"VersionId", v.id}, {"VersionStages", v.stages}};
     }
   }
   bool becomes_current = std::find(stages.begin(), stages.end(), "AWSCURRENT") != stages.end();
@@ -190,7 +203,8 @@ JsonReply SecretsStore::Put(const json& in) {
     if (becomes_current && was_current) v.stages.push_back("AWSPREVIOUS");
   }
   rec->versions.push_back(Version{version, value, stages, clock_.Now()});
-  return json{{"ARN", rec->arn}, {"Name", rec->name}, {"VersionId", version}, {"VersionStages", stages}};
+  return json{
+      {"ARN", rec->arn}, {"Name", rec->name}, {"VersionId", version}, {"VersionStages", stages}};
 }
 
 JsonReply SecretsStore::GetValue(const json& in) const {
@@ -199,43 +213,51 @@ JsonReply SecretsStore::GetValue(const json& in) const {
   std::string stage = JsonString(in, "VersionStage");
   std::lock_guard<std::mutex> lock(mu_);
   const SecretRecord* rec = FindLocked(id);
-  if (!rec) return ApiError{400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret."};
+  if (!rec)
+    return ApiError{400, "ResourceNotFoundException",
+                    "Secrets Manager can't find the specified secret."};
   if (version_id.empty() && stage.empty()) stage = "AWSCURRENT";
   for (const Version& v : rec->versions) {
     bool id_ok = version_id.empty() || v.id == version_id;
-    bool stage_ok = stage.empty() || std::find(v.stages.begin(), v.stages.end(), stage) != v.stages.end();
+    bool stage_ok =
+        stage.empty() || std::find(v.stages.begin(), v.stages.end(), stage) != v.stages.end();
     if (id_ok && stage_ok) {
-      return json{{"ARN", rec->arn},
-                  {"Name", rec->name},
-                  {"VersionId", v.id},
-                  {"SecretString", v.value},
-                  {"VersionStages", v.stages},
-                  {"CreatedDate", EpochSeconds(v.created)}};
+      return json{{"ARN", rec->arn},           {"Name", rec->name},
+                  {"VersionId", v.id},         {"SecretString", v.value},
+                  {"VersionStages", v.stages}, {"CreatedDate", EpochSeconds(v.created)}};
     }
   }
   if (!version_id.empty()) {
-    return ApiError{400, "ResourceNotFoundException",
-                    fmt::format("Secrets Manager can't find the specified secret value for VersionId: {}", version_id)};
+    return ApiError{
+        400, "ResourceNotFoundException",
+        fmt::format("Secrets Manager can't find the specified secret value for VersionId: {}",
+                    version_id)};
   }
-  return ApiError{400, "ResourceNotFoundException",
-                  fmt::format("Secrets Manager can't find the specified secret value for staging label: {}", stage)};
+  return ApiError{
+      400, "ResourceNotFoundException",
+      fmt::format("Secrets Manager can't find the specified secret value for staging label: {}",
+                  stage)};
 }
 
-JsonReply HandleSecretsManager(ServiceContext& ctx, const Identity& caller, const std::string& op, const json& in) {
-  if (!in.is_object()) return ApiError{400, "SerializationException", "Start of structure or map found where not expected."};
+JsonReply HandleSecretsManager(ServiceContext& ctx, const Identity& caller, const std::string& op,
+                               const json& in) {
+  if (!in.is_object())
+    return ApiError{400, "SerializationException",
+                    "Start of structure or map found where not expected."};
   std::string action = "secretsmanager:" + op;
   std::string resource = op == "CreateSecret" ? JsonString(in, "Name") : JsonString(in, "SecretId");
   if (op != "CreateSecret" && resource.empty()) {
     return ApiError{400, "ValidationException",
-                    "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must "
+                    "1 validation error detected: Value null at 'secretId' failed to satisfy "
+                    "constraint: Member must "
                     "not be null"};
   }
   if (op == "GetSecretValue" || op == "PutSecretValue" || op == "CreateSecret") {
     if (!Iam::IsAllowed(caller, action)) {
       auto rec = ctx.secrets.Find(resource);
       std::string arn = rec ? rec->arn
-                            : fmt::format("arn:aws:secretsmanager:{}:{}:secret:{}", ctx.config.region,
-                                          ctx.config.account_id, resource);
+                            : fmt::format("arn:aws:secretsmanager:{}:{}:secret:{}",
+                                          ctx.config.region, ctx.config.account_id, resource);
       return JsonAccessDenied(caller, action, arn);
     }
   }
@@ -249,22 +271,27 @@ JsonReply HandleSecretsManager(ServiceContext& ctx, const Identity& caller, cons
 // redshift-serverless
 // ---------------------------------------------------------------------------------------------
 
-JsonReply HandleRedshiftServerless(ServiceContext& ctx, const Identity& caller, const std::string& op,
-                                   const json& in) {
-  if (!in.is_object()) return ApiError{400, "SerializationException", "Start of structure or map found where not expected."};
+JsonReply HandleRedshiftServerless(ServiceContext& ctx, const Identity& caller,
+                                   const std::string& op, const json& in) {
+  if (!in.is_object())
+    return ApiError{400, "SerializationException",
+                    "Start of structure or map found where not expected."};
   if (op != "GetCredentials") return ApiError{400, "UnknownOperationException", ""};
   std::string workgroup = JsonString(in, "workgroupName");
   if (workgroup.empty()) {
-    return ApiError{400, "ValidationException", "You must provide a workgroupName or a customDomainName."};
+    return ApiError{400, "ValidationException",
+                    "You must provide a workgroupName or a customDomainName."};
   }
   const WarehouseConfig* w = FindByName(ctx.config.workgroups, workgroup);
   std::string arn = w ? WorkgroupArn(ctx.config, *w)
-                      : fmt::format("arn:aws:redshift-serverless:{}:{}:workgroup/{}", ctx.config.region,
-                                    ctx.config.account_id, workgroup);
+                      : fmt::format("arn:aws:redshift-serverless:{}:{}:workgroup/{}",
+                                    ctx.config.region, ctx.config.account_id, workgroup);
   if (!Iam::IsAllowed(caller, "redshift-serverless:GetCredentials")) {
     return JsonAccessDenied(caller, "redshift-serverless:GetCredentials", arn);
   }
-  if (!w) return ApiError{400, "ResourceNotFoundException", fmt::format("Workgroup {} not found.", workgroup)};
+  if (!w)
+    return ApiError{400, "ResourceNotFoundException",
+                    fmt::format("Workgroup {} not found.", workgroup)};
   int duration = 900;
   if (auto it = in.find("durationSeconds"); it != in.end() && it->is_number_integer()) {
     duration = it->get<int>();
@@ -298,17 +325,20 @@ XmlReply HandleSts(ServiceContext& ctx, const Identity& caller, const std::strin
                    const std::map<std::string, std::string>& params) {
   if (op == "GetCallerIdentity") {
     // GetCallerIdentity needs no permission.
-    return fmt::format("<Arn>{}</Arn><UserId>{}</UserId><Account>{}</Account>", XmlEscape(caller.arn),
-                       XmlEscape(caller.user_id), XmlEscape(caller.account_id));
+    return fmt::format("<Arn>{}</Arn><UserId>{}</UserId><Account>{}</Account>",
+                       XmlEscape(caller.arn), XmlEscape(caller.user_id),
+                       XmlEscape(caller.account_id));
   }
   if (op == "AssumeRole") {
     std::string role_arn = Param(params, "RoleArn");
     std::string session = Param(params, "RoleSessionName");
     if (role_arn.empty() || session.empty()) {
-      return ApiError{400, "ValidationError",
-                      fmt::format("1 validation error detected: Value null at '{}' failed to satisfy constraint: "
-                                  "Member must not be null",
-                                  role_arn.empty() ? "roleArn" : "roleSessionName")};
+      return ApiError{
+          400, "ValidationError",
+          fmt::format(
+              "1 validation error detected: Value null at '{}' failed to satisfy constraint: "
+              "Member must not be null",
+              role_arn.empty() ? "roleArn" : "roleSessionName")};
     }
     std::optional<std::string> external;
     if (params.count("ExternalId")) external = Param(params, "ExternalId");
@@ -328,9 +358,11 @@ XmlReply HandleSts(ServiceContext& ctx, const Identity& caller, const std::strin
         "<Credentials><AccessKeyId>{}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey>"
         "<SessionToken>{}</SessionToken><Expiration>{}</Expiration></Credentials>",
         XmlEscape(c.assumed_role_id), XmlEscape(c.assumed_role_arn), c.access_key_id,
-        XmlEscape(c.secret_access_key.Reveal()), XmlEscape(c.session_token.Reveal()), FormatIso8601(c.expiration));
+        XmlEscape(c.secret_access_key.Reveal()), XmlEscape(c.session_token.Reveal()),
+        FormatIso8601(c.expiration));
   }
-  return ApiError{400, "InvalidAction", fmt::format("Could not find operation {} for version 2011-06-15", op)};
+  return ApiError{400, "InvalidAction",
+                  fmt::format("Could not find operation {} for version 2011-06-15", op)};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -340,7 +372,8 @@ XmlReply HandleSts(ServiceContext& ctx, const Identity& caller, const std::strin
 XmlReply HandleRedshift(ServiceContext& ctx, const Identity& caller, const std::string& op,
                         const std::map<std::string, std::string>& params) {
   if (op != "GetClusterCredentials" && op != "GetClusterCredentialsWithIAM") {
-    return ApiError{400, "InvalidAction", fmt::format("Could not find operation {} for version 2012-12-01", op)};
+    return ApiError{400, "InvalidAction",
+                    fmt::format("Could not find operation {} for version 2012-12-01", op)};
   }
   std::string cluster = Param(params, "ClusterIdentifier");
   std::string db_name = Param(params, "DbName");
@@ -352,7 +385,8 @@ XmlReply HandleRedshift(ServiceContext& ctx, const Identity& caller, const std::
       duration = -1;
     }
     if (duration < 900 || duration > 3600) {
-      return ApiError{400, "InvalidParameterValue", "The duration must be between 900 and 3600 seconds."};
+      return ApiError{400, "InvalidParameterValue",
+                      "The duration must be between 900 and 3600 seconds."};
     }
   }
   const WarehouseConfig* c = FindByName(ctx.config.clusters, cluster);
@@ -362,7 +396,8 @@ XmlReply HandleRedshift(ServiceContext& ctx, const Identity& caller, const std::
     std::string db_user = Param(params, "DbUser");
     if (db_user.empty()) {
       return ApiError{400, "ValidationError",
-                      "1 validation error detected: Value null at 'dbUser' failed to satisfy constraint: Member must "
+                      "1 validation error detected: Value null at 'dbUser' failed to satisfy "
+                      "constraint: Member must "
                       "not be null"};
     }
     std::string resource = fmt::format("arn:aws:redshift:{}:{}:dbuser:{}/{}", ctx.config.region,
@@ -373,10 +408,12 @@ XmlReply HandleRedshift(ServiceContext& ctx, const Identity& caller, const std::
     if (!c) return ApiError{404, "ClusterNotFound", fmt::format("Cluster {} not found.", cluster)};
     bool auto_create = Param(params, "AutoCreate") == "true";
     return fmt::format("<DbUser>{}</DbUser><DbPassword>{}</DbPassword><Expiration>{}</Expiration>",
-                       XmlEscape((auto_create ? "IAMA:" : "IAM:") + db_user), password, FormatIso8601(expiration));
+                       XmlEscape((auto_create ? "IAMA:" : "IAM:") + db_user), password,
+                       FormatIso8601(expiration));
   }
-  std::string resource = fmt::format("arn:aws:redshift:{}:{}:dbname:{}/{}", ctx.config.region,
-                                     ctx.config.account_id, cluster, db_name.empty() ? "*" : db_name);
+  std::string resource =
+      fmt::format("arn:aws:redshift:{}:{}:dbname:{}/{}", ctx.config.region, ctx.config.account_id,
+                  cluster, db_name.empty() ? "*" : db_name);
   if (!Iam::IsAllowed(caller, "redshift:GetClusterCredentialsWithIAM")) {
     return QueryAccessDenied(caller, "redshift:GetClusterCredentialsWithIAM", resource);
   }

@@ -77,8 +77,8 @@ JsonReply HandleDataApi(ServiceContext& ctx, const Identity& caller, const std::
                         const nlohmann::json& in);
 JsonReply HandleSecretsManager(ServiceContext& ctx, const Identity& caller, const std::string& op,
                                const nlohmann::json& in);
-JsonReply HandleRedshiftServerless(ServiceContext& ctx, const Identity& caller, const std::string& op,
-                                   const nlohmann::json& in);
+JsonReply HandleRedshiftServerless(ServiceContext& ctx, const Identity& caller,
+                                   const std::string& op, const nlohmann::json& in);
 XmlReply HandleSts(ServiceContext& ctx, const Identity& caller, const std::string& op,
                    const std::map<std::string, std::string>& params);
 XmlReply HandleRedshift(ServiceContext& ctx, const Identity& caller, const std::string& op,

@@ -68,10 +68,13 @@ Result<ResultSet> BuildResult(PgConn& conn, const PGresult* r) {
   }
   if (!unknown.empty()) {
     std::string arr = "{";
-    for (std::size_t i = 0; i < unknown.size(); ++i) arr += (i ? "," : "") + std::to_string(unknown[i]);
+    for (std::size_t i = 0; i < unknown.size(); ++i)
+      arr += (i ? "," : "") + std::to_string(unknown[i]);
     arr += "}";
-    PgResult tr = SP_TRY(conn.Exec("SELECT oid, typname FROM pg_catalog.pg_type WHERE oid = ANY($1::oid[])", {arr}));
-    for (int i = 0; i < tr.rows(); ++i) extra_types[static_cast<Oid>(std::stoul(tr.Get(i, 0)))] = tr.Get(i, 1);
+    PgResult tr = SP_TRY(
+        conn.Exec("SELECT oid, typname FROM pg_catalog.pg_type WHERE oid = ANY($1::oid[])", {arr}));
+    for (int i = 0; i < tr.rows(); ++i)
+      extra_types[static_cast<Oid>(std::stoul(tr.Get(i, 0)))] = tr.Get(i, 1);
   }
   struct Source {
     std::string schema, table;
@@ -81,13 +84,13 @@ Result<ResultSet> BuildResult(PgConn& conn, const PGresult* r) {
   if (any_table) {
     tables += '}';
     columns += '}';
-    PgResult sr = SP_TRY(conn.Exec(
-        "SELECT x.t, x.c, n.nspname, c.relname, a.attnotnull "
-        "FROM unnest($1::oid[], $2::int2[]) AS x(t, c) "
-        "JOIN pg_catalog.pg_class c ON c.oid = x.t "
-        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = x.c",
-        {tables, columns}));
+    PgResult sr =
+        SP_TRY(conn.Exec("SELECT x.t, x.c, n.nspname, c.relname, a.attnotnull "
+                         "FROM unnest($1::oid[], $2::int2[]) AS x(t, c) "
+                         "JOIN pg_catalog.pg_class c ON c.oid = x.t "
+                         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                         "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = x.c",
+                         {tables, columns}));
     for (int i = 0; i < sr.rows(); ++i) {
       sources[{static_cast<Oid>(std::stoul(sr.Get(i, 0))), std::stoi(sr.Get(i, 1))}] =
           Source{sr.Get(i, 2), sr.Get(i, 3), sr.Get(i, 4) == "t"};
@@ -136,7 +139,8 @@ Result<ResultSet> BuildResult(PgConn& conn, const PGresult* r) {
       if (PQgetisnull(r, i, c)) {
         row.emplace_back(std::nullopt);
       } else {
-        row.emplace_back(std::string(PQgetvalue(r, i, c), static_cast<std::size_t>(PQgetlength(r, i, c))));
+        row.emplace_back(
+            std::string(PQgetvalue(r, i, c), static_cast<std::size_t>(PQgetlength(r, i, c))));
       }
     }
     out.rows.push_back(std::move(row));
@@ -196,9 +200,7 @@ nlohmann::json FieldFor(const ResultColumn& column, const std::optional<std::str
   if (!value) return {{"isNull", true}};
   const std::string& v = *value;
   switch (column.kind) {
-    case Kind::kLong:
-      try {
-        return {{"longValue", std::stoll(v)}};
+    case Kind::kLong: try { return {{"longValue", std::stoll(v)}};
       } catch (const std::exception&) {
         return {{"stringValue", v}};
       }
@@ -259,13 +261,16 @@ std::string CsvRecords(const ResultSet& result, std::size_t begin, std::size_t e
 }
 
 std::string RewriteRedshiftSql(const std::string& sql) {
-  static const std::regex kShow(R"(^\s*show\s+enable_case_sensitive_identifier\s*;?\s*$)", std::regex::icase);
+  static const std::regex kShow(R"(^\s*show\s+enable_case_sensitive_identifier\s*;?\s*$)",
+                                std::regex::icase);
   static const std::regex kSet(
       R"(^\s*set\s+(session\s+)?enable_case_sensitive_identifier\s*(to|=)\s*'?(true|false|on|off)'?\s*;?\s*$)",
       std::regex::icase);
-  static const std::regex kReset(R"(^\s*reset\s+enable_case_sensitive_identifier\s*;?\s*$)", std::regex::icase);
+  static const std::regex kReset(R"(^\s*reset\s+enable_case_sensitive_identifier\s*;?\s*$)",
+                                 std::regex::icase);
   if (std::regex_match(sql, kShow)) {
-    return "SELECT coalesce(nullif(current_setting('emulator.enable_case_sensitive_identifier', true), ''), 'off')"
+    return "SELECT coalesce(nullif(current_setting('emulator.enable_case_sensitive_identifier', "
+           "true), ''), 'off')"
            "::varchar AS enable_case_sensitive_identifier";
   }
   std::smatch m;
@@ -338,7 +343,8 @@ std::variant<BoundSql, ApiError> BindParameters(
       std::string name = sql.substr(i + 1, j - i - 1);
       auto g = given.find(name);
       if (g == given.end()) {
-        return Validation(fmt::format("Parameter \"{}\" is referenced in the SQL but was not provided.", name));
+        return Validation(
+            fmt::format("Parameter \"{}\" is referenced in the SQL but was not provided.", name));
       }
       auto [it, inserted] = numbers.emplace(name, static_cast<int>(out.values.size()) + 1);
       if (inserted) out.values.emplace_back(g->second);
@@ -352,7 +358,8 @@ std::variant<BoundSql, ApiError> BindParameters(
   }
   for (const auto& [k, v] : given) {
     if (!used.count(k)) {
-      return Validation(fmt::format("Parameter \"{}\" is provided but not referenced in the SQL.", k));
+      return Validation(
+          fmt::format("Parameter \"{}\" is provided but not referenced in the SQL.", k));
     }
   }
   return out;
@@ -374,12 +381,14 @@ Status PgAccess::EnsureRole(const Target& target, Secret& password_out) {
     return Status::Ok();
   }
   auto admin = SP_TRY(ConnectSuperuser(target.pg_database));
-  PgResult exists =
-      SP_TRY(admin->Exec("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = $1", {target.db_user}));
+  PgResult exists = SP_TRY(
+      admin->Exec("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = $1", {target.db_user}));
   if (exists.rows() == 0) {
-    if (!target.create_user) return Status::Ok();  // the connection attempt reports the missing role
+    if (!target.create_user)
+      return Status::Ok();  // the connection attempt reports the missing role
     Status created = admin->Run("CREATE ROLE " + QuoteIdent(target.db_user) + " LOGIN");
-    if (!created.ok() && created.detail() != "42710") return created;  // 42710: created concurrently
+    if (!created.ok() && created.detail() != "42710")
+      return created;  // 42710: created concurrently
   } else if (exists.Get(0, 0) == "t") {
     // Never change a superuser's password (the emulator's own connection may depend on it).
     if (target.db_user == server_.superuser) password_out = server_.password;
@@ -391,7 +400,8 @@ Status PgAccess::EnsureRole(const Target& target, Secret& password_out) {
   std::uint8_t raw[18];
   random_.Fill(raw);
   Secret password(HexEncode(raw));
-  SP_TRY(admin->Run("ALTER ROLE " + QuoteIdent(target.db_user) + " LOGIN PASSWORD " + QuoteLiteral(password.Reveal())));
+  SP_TRY(admin->Run("ALTER ROLE " + QuoteIdent(target.db_user) + " LOGIN PASSWORD " +
+                    QuoteLiteral(password.Reveal())));
   role_passwords_[target.db_user] = password;
   password_out = password;
   return Status::Ok();
@@ -410,11 +420,13 @@ Result<std::unique_ptr<PgConn>> PgAccess::Connect(const Target& target) {
 // StatementEngine
 // ---------------------------------------------------------------------------------------------
 
-StatementEngine::StatementEngine(const EmulatorConfig& config, const Clock& clock, Random& ids, PgAccess& pg,
-                                 StatementLog& log, FaultInjector& faults)
+StatementEngine::StatementEngine(const EmulatorConfig& config, const Clock& clock, Random& ids,
+                                 PgAccess& pg, StatementLog& log, FaultInjector& faults)
     : config_(config), clock_(clock), ids_(ids), pg_(pg), log_(log), faults_(faults) {}
 
-StatementEngine::~StatementEngine() { Stop(); }
+StatementEngine::~StatementEngine() {
+  Stop();
+}
 
 void StatementEngine::Start() {
   for (int i = 0; i < config_.limits.workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
@@ -458,6 +470,11 @@ void StatementEngine::SetStatus(Statement& st, StatementStatus s) {
 
 std::variant<Statement, ApiError> StatementEngine::Submit(SubmitRequest request) {
   std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) {
+    ApiError e{500, "InternalServerException", "The service is shutting down."};
+    e.sender = false;
+    return e;
+  }
   if (!request.client_token.empty()) {
     auto it = client_tokens_.find({request.owner_arn, request.client_token});
     if (it != client_tokens_.end()) {
@@ -473,6 +490,7 @@ std::variant<Statement, ApiError> StatementEngine::Submit(SubmitRequest request)
   Statement st;
   st.id = NewUuid(ids_);
   st.owner_arn = request.owner_arn;
+  st.session_arn = request.session_arn;
   st.statement_name = request.statement_name;
   st.client_token = request.client_token;
   st.parameters = request.parameters;
@@ -486,7 +504,8 @@ std::variant<Statement, ApiError> StatementEngine::Submit(SubmitRequest request)
     auto it = sessions_.find(request.session_id);
     if (it == sessions_.end() || it->second.info.owner_arn != request.owner_arn ||
         it->second.info.status == "CLOSED") {
-      return ApiError{400, "ResourceNotFoundException",
+      return ApiError{400,
+                      "ResourceNotFoundException",
                       fmt::format("Session {} does not exist or has expired.", request.session_id),
                       {{"ResourceId", request.session_id}}};
     }
@@ -517,7 +536,8 @@ std::variant<Statement, ApiError> StatementEngine::Submit(SubmitRequest request)
     s.info.status = "BUSY";
     s.info.current_statement_id = st.id;
     s.info.updated_at = st.created_at;
-    if (request.session_keep_alive_seconds) s.info.alive_seconds = *request.session_keep_alive_seconds;
+    if (request.session_keep_alive_seconds)
+      s.info.alive_seconds = *request.session_keep_alive_seconds;
   }
   for (std::size_t i = 0; i < request.sqls.size(); ++i) {
     SubStatement sub;
@@ -526,7 +546,8 @@ std::variant<Statement, ApiError> StatementEngine::Submit(SubmitRequest request)
     sub.created_at = sub.updated_at = st.created_at;
     st.subs.push_back(std::move(sub));
   }
-  if (!request.client_token.empty()) client_tokens_[{request.owner_arn, request.client_token}] = st.id;
+  if (!request.client_token.empty())
+    client_tokens_[{request.owner_arn, request.client_token}] = st.id;
   std::string id = st.id;
   auto [it, inserted] = statements_.emplace(id, std::move(st));
   queue_.push_back(id);
@@ -553,15 +574,18 @@ std::optional<Statement> StatementEngine::Find(const std::string& id, const std:
   }
 }
 
-std::variant<bool, ApiError> StatementEngine::Cancel(const std::string& id, const std::string& owner_arn) {
+std::variant<bool, ApiError> StatementEngine::Cancel(const std::string& id,
+                                                     const std::string& owner_arn) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = statements_.find(id);
   if (it == statements_.end() || it->second.owner_arn != owner_arn) {
-    return ApiError{400, "ResourceNotFoundException", "Query does not exist.", {{"ResourceId", id}}};
+    return ApiError{
+        400, "ResourceNotFoundException", "Query does not exist.", {{"ResourceId", id}}};
   }
   Statement& st = it->second;
   if (IsTerminal(st.status)) {
-    return Validation(fmt::format("Could not cancel a query that is already in {} state.", StatusName(st.status)));
+    return Validation(fmt::format("Could not cancel a query that is already in {} state.",
+                                  StatusName(st.status)));
   }
   auto run = running_.find(id);
   if (run != running_.end()) {
@@ -644,7 +668,8 @@ void StatementEngine::Sweep() {
     auto retention = std::chrono::seconds(config_.limits.result_retention_seconds);
     for (auto it = statements_.begin(); it != statements_.end();) {
       if (IsTerminal(it->second.status) && it->second.updated_at + retention < now) {
-        if (!it->second.client_token.empty()) client_tokens_.erase({it->second.owner_arn, it->second.client_token});
+        if (!it->second.client_token.empty())
+          client_tokens_.erase({it->second.owner_arn, it->second.client_token});
         it = statements_.erase(it);
       } else {
         ++it;
@@ -729,7 +754,8 @@ void StatementEngine::Execute(const std::string& id) {
   if (!conn) {
     final_status = StatementStatus::kFailed;
     final_error = connect_error;
-  } else if (final_status == StatementStatus::kFinished && faults_.FailStatement(batch ? "BatchExecuteStatement" : "ExecuteStatement")) {
+  } else if (final_status == StatementStatus::kFinished &&
+             faults_.FailStatement(batch ? "BatchExecuteStatement" : "ExecuteStatement")) {
     final_status = StatementStatus::kFailed;
     final_error = "ERROR: Query failed: fault injected by the emulator";
   }
@@ -748,18 +774,21 @@ void StatementEngine::Execute(const std::string& id) {
   for (std::size_t i = 0; i < sqls.size(); ++i) {
     SubStatement& sub = results[i];
     if (final_status != StatementStatus::kFinished) {
-      sub.status = final_status == StatementStatus::kFailed && i == 0 && !batch ? StatementStatus::kFailed
-                                                                                : StatementStatus::kAborted;
+      sub.status = final_status == StatementStatus::kFailed && i == 0 && !batch
+                       ? StatementStatus::kFailed
+                       : StatementStatus::kAborted;
       if (!batch) sub.error = final_error;
       continue;
     }
     auto t0 = clock_.Monotonic();
     std::string sql = RewriteRedshiftSql(sqls[i]);
     auto bound = BindParameters(sql, params);
-    Result<PgResult> r = std::holds_alternative<BoundSql>(bound)
-                             ? conn->Exec(std::get<BoundSql>(bound).sql, std::get<BoundSql>(bound).values)
-                             : Result<PgResult>(InvalidArgument(std::get<ApiError>(bound).message));
-    sub.duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Monotonic() - t0).count();
+    Result<PgResult> r =
+        std::holds_alternative<BoundSql>(bound)
+            ? conn->Exec(std::get<BoundSql>(bound).sql, std::get<BoundSql>(bound).values)
+            : Result<PgResult>(InvalidArgument(std::get<ApiError>(bound).message));
+    sub.duration_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Monotonic() - t0).count();
     if (r.ok() && PQresultStatus(r->get()) == PGRES_TUPLES_OK) {
       auto rs = BuildResult(*conn, r->get());
       if (!rs.ok()) {
@@ -799,7 +828,8 @@ void StatementEngine::Execute(const std::string& id) {
     }
   }
   if (cancelled_by_user) final_error.clear();
-  auto duration = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Monotonic() - start).count();
+  auto duration =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Monotonic() - start).count();
 
   std::vector<StatementLogEntry> entries;
   {
@@ -821,9 +851,9 @@ void StatementEngine::Execute(const std::string& id) {
       sub.query_id = st.query_id + static_cast<std::int64_t>(i);
       sub.updated_at = now;
       if (sub.status != StatementStatus::kAborted || conn) {
-        entries.push_back(StatementLogEntry{FormatIso8601(now), sub.id, st.owner_arn, target.db_user,
-                                            target.database, sub.sql, std::string(StatusName(sub.status)),
-                                            sub.error});
+        entries.push_back(StatementLogEntry{FormatIso8601(now), sub.id, st.session_arn,
+                                            target.db_user, target.database, sub.sql,
+                                            std::string(StatusName(sub.status)), sub.error});
       }
     }
     SetStatus(st, final_status);

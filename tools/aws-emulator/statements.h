@@ -26,17 +26,18 @@ namespace schemaport::emulator {
 enum class StatementStatus { kSubmitted, kPicked, kStarted, kFinished, kFailed, kAborted };
 std::string_view StatusName(StatementStatus s);
 inline bool IsTerminal(StatementStatus s) {
-  return s == StatementStatus::kFinished || s == StatementStatus::kFailed || s == StatementStatus::kAborted;
+  return s == StatementStatus::kFinished || s == StatementStatus::kFailed ||
+         s == StatementStatus::kAborted;
 }
 
 // Where and as whom SQL runs.
 struct Target {
-  std::string workgroup;    // set for serverless
-  std::string cluster;      // set for provisioned
-  std::string database;     // Redshift database name
-  std::string pg_database;  // PostgreSQL database it maps to
-  std::string db_user;      // role to connect as
-  Secret db_password;       // from a secret; empty: the emulator manages the role's password
+  std::string workgroup;     // set for serverless
+  std::string cluster;       // set for provisioned
+  std::string database;      // Redshift database name
+  std::string pg_database;   // PostgreSQL database it maps to
+  std::string db_user;       // role to connect as
+  Secret db_password;        // from a secret; empty: the emulator manages the role's password
   bool create_user = false;  // IAM:<name> / IAMR:<name>, created on first use
   std::string secret_arn;
   std::string db_user_param;  // DbUser as given by the caller
@@ -84,8 +85,8 @@ struct BoundSql {
   std::string sql;
   std::vector<std::optional<std::string>> values;
 };
-std::variant<BoundSql, ApiError> BindParameters(const std::string& sql,
-                                                const std::vector<std::pair<std::string, std::string>>& params);
+std::variant<BoundSql, ApiError> BindParameters(
+    const std::string& sql, const std::vector<std::pair<std::string, std::string>>& params);
 
 struct SubStatement {
   std::string id;
@@ -103,7 +104,8 @@ struct SubStatement {
 
 struct Statement {
   std::string id;
-  std::string owner_arn;
+  std::string owner_arn;    // principal (user or role) that may see the statement
+  std::string session_arn;  // exact caller ARN (assumed-role session)
   std::string statement_name;
   std::string client_token;
   std::string session_id;
@@ -132,7 +134,8 @@ struct SessionInfo {
 };
 
 struct SubmitRequest {
-  std::string owner_arn;
+  std::string owner_arn;    // Identity::PrincipalArn()
+  std::string session_arn;  // Identity::arn
   std::vector<std::string> sqls;
   bool is_batch = false;
   bool transaction = true;

@@ -27,7 +27,8 @@ TEST_F(StatementsTest, BindParametersRejectsMissingAndUnusedParameters) {
 }
 
 TEST_F(StatementsTest, RewritesShowAndSetOfCaseSensitiveIdentifier) {
-  EXPECT_NE(RewriteRedshiftSql("SHOW enable_case_sensitive_identifier;").find("AS enable_case_sensitive_identifier"),
+  EXPECT_NE(RewriteRedshiftSql("SHOW enable_case_sensitive_identifier;")
+                .find("AS enable_case_sensitive_identifier"),
             std::string::npos);
   EXPECT_EQ(RewriteRedshiftSql("set enable_case_sensitive_identifier to true"),
             "SET emulator.enable_case_sensitive_identifier = on");

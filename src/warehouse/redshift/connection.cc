@@ -42,7 +42,7 @@ Session::Session(Connection& connection, std::string database, std::function<boo
 namespace {
 
 // One Data API field as a Cell; numbers are rendered into `scratch`.
-Cell ToCell(const aws::FieldValue& v, std::string& scratch) {
+Cell ToCell(const aws::FieldView& v, std::string& scratch) {
   return std::visit(
       [&](const auto& x) -> Cell {
         using T = std::decay_t<decltype(x)>;
@@ -83,17 +83,14 @@ Status Session::Run(std::string_view what, std::string sql, std::vector<Paramete
   request.result_format = "JSON";
   aws::RunOptions options;
   options.deadline = deps.statement_timeout;
+  options.cancelled = cancelled_;
   std::vector<Cell> cells;
   std::vector<std::string> scratch;
-  auto on_page = [&](const aws::ResultPage& page) -> Status {
-    if (cancelled_ && cancelled_()) return Status(Code::kCancelled, "fetch cancelled");
-    for (const auto& record : page.records) {
-      cells.resize(record.size());
-      scratch.resize(record.size());
-      for (std::size_t i = 0; i < record.size(); ++i) cells[i] = ToCell(record[i], scratch[i]);
-      SP_TRY(on_row(cells));
-    }
-    return Status::Ok();
+  auto on_fields = [&](std::span<const aws::FieldView> record) -> Status {
+    cells.resize(record.size());
+    scratch.resize(record.size());
+    for (std::size_t i = 0; i < record.size(); ++i) cells[i] = ToCell(record[i], scratch[i]);
+    return on_row(cells);
   };
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (session_id_.empty()) {
@@ -106,7 +103,7 @@ Status Session::Run(std::string_view what, std::string sql, std::vector<Paramete
       request.session_keep_alive_seconds.reset();
     }
     request.client_token.clear();
-    auto result = connection_.data().RunStatement(request, options, on_page);
+    auto result = connection_.data().RunStatementRows(request, options, on_fields);
     ++statements_;
     if (result.ok()) {
       if (session_id_.empty()) session_id_ = result->session_id;

@@ -121,6 +121,17 @@ await check('AssumeRole with ExternalId gives temporary credentials that run as 
   const id = await role.sts.send(new GetCallerIdentityCommand({}));
   assert.equal(id.Arn, `arn:aws:sts::${account}:assumed-role/reader/fetch`);
   assert.equal(await currentUser(role.data, { WorkgroupName: workgroup }), 'IAMR:reader');
+  // Statements belong to the role: another session of it sees them unless RoleLevel is false.
+  const r2 = await alice.sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/reader`, RoleSessionName: 'other', ExternalId: 'ext-123' }));
+  const other = clients({ accessKeyId: r2.Credentials.AccessKeyId, secretAccessKey: r2.Credentials.SecretAccessKey, sessionToken: r2.Credentials.SessionToken });
+  const mine = await runAs(role.data, { WorkgroupName: workgroup, Sql: 'select 7' });
+  const seen = await other.data.send(new DescribeStatementCommand({ Id: mine.Id }));
+  assert.equal(seen.Status, 'FINISHED');
+  const roleLevel = await other.data.send(new ListStatementsCommand({}));
+  assert.ok(roleLevel.Statements.some((x) => x.Id === mine.Id));
+  const sessionLevel = await other.data.send(new ListStatementsCommand({ RoleLevel: false }));
+  assert.ok(!sessionLevel.Statements.some((x) => x.Id === mine.Id));
+  await expectError(alice.data.send(new DescribeStatementCommand({ Id: mine.Id })), 'ResourceNotFoundException');
   const noToken = clients({ accessKeyId: temp.accessKeyId, secretAccessKey: temp.secretAccessKey }, { maxAttempts: 1 });
   await expectError(noToken.data.send(new ListStatementsCommand({})), 'UnrecognizedClientException');
   // Move the emulator's clock past the expiry; the client follows so the signature is current.

@@ -298,3 +298,13 @@ await check('results are dropped after the retention time and idle sessions clos
     await admin('/clock', 'PUT', { offset_seconds: 0 });
   }
 });
+
+await check('concurrent statements all finish with their own results', async () => {
+  const outs = await Promise.all(Array.from({ length: 24 }, (_, i) =>
+    alice.send(new ExecuteStatementCommand({ ...where, Sql: 'select :n::int * 2 as doubled', Parameters: [{ name: 'n', value: String(i) }] }))));
+  const results = await Promise.all(outs.map(async (o) => {
+    await waitDone(alice, o.Id);
+    return (await alice.send(new GetStatementResultCommand({ Id: o.Id }))).Records[0][0].longValue;
+  }));
+  assert.deepEqual(results, Array.from({ length: 24 }, (_, i) => i * 2));
+});

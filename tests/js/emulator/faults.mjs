@@ -88,6 +88,17 @@ try {
     assert.ok(lines.some((l) => l.outcome === 'FAILED'));
   });
 
+  await check('admin endpoint rejects invalid fault settings and keeps the current ones', async () => {
+    await admin('/faults', 'PUT', { global: { latency_ms: 1 } });
+    for (const body of [{ global: { throttle: 2 } }, { global: { bogus: 1 } }, { nope: {} }, [1]]) {
+      const res = await fetch(`${process.env.EMU_ADMIN}/faults`, { method: 'PUT', body: JSON.stringify(body) });
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.ok((await res.json()).error);
+    }
+    assert.equal((await admin('/faults')).global.latency_ms, 1);
+    await admin('/faults', 'PUT', {});
+  });
+
   await check('counters count calls by operation and outcome', async () => {
     const c = await counters();
     assert.ok(c.ExecuteStatement.ok >= 1);
