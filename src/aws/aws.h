@@ -776,15 +776,18 @@ class RedshiftDataClient {
   // When the statement has a result set and `on_page` is set, every result page is passed to it
   // in order and then dropped, so memory is bounded by one page; an error from `on_page` stops
   // the fetch and is returned.
-  Result<StatementDescription> RunStatement(ExecuteStatementRequest request, const RunOptions& options,
-                                            const std::function<Status(const ResultPage&)>& on_page);
+  Result<StatementDescription> RunStatement(
+      ExecuteStatementRequest request, const RunOptions& options,
+      const std::function<Status(const ResultPage&)>& on_page);
   // The same, streaming rows instead of pages: each row goes to `on_row` as views into the
   // reply, so memory holds one reply and no materialised page. An error from `on_row` stops.
-  Result<StatementDescription> RunStatementRows(ExecuteStatementRequest request, const RunOptions& options,
-                                                const std::function<Status(std::span<const FieldView>)>& on_row);
+  Result<StatementDescription> RunStatementRows(
+      ExecuteStatementRequest request, const RunOptions& options,
+      const std::function<Status(std::span<const FieldView>)>& on_row);
   // One result page, row by row (see RunStatementRows); returns the next token ("" at the end).
-  Result<std::string> GetStatementResultRows(std::string_view id, std::string_view next_token,
-                                             const std::function<Status(std::span<const FieldView>)>& on_row);
+  Result<std::string> GetStatementResultRows(
+      std::string_view id, std::string_view next_token,
+      const std::function<Status(std::span<const FieldView>)>& on_row);
   // The same with ResultFormat CSV: pages come from GetStatementResultV2.
   Result<StatementDescription> RunStatementCsv(
       ExecuteStatementRequest request, const RunOptions& options,

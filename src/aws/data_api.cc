@@ -339,7 +339,8 @@ Result<StatementDescription> RedshiftDataClient::DescribeStatement(
 }
 
 Result<std::string> RedshiftDataClient::GetStatementResultRows(
-    std::string_view id, std::string_view next_token, const std::function<Status(std::span<const FieldView>)>& on_row) {
+    std::string_view id, std::string_view next_token,
+    const std::function<Status(std::span<const FieldView>)>& on_row) {
   nlohmann::json input = {{"Id", std::string(id)}};
   if (!next_token.empty()) input["NextToken"] = std::string(next_token);
   const std::string raw = SP_TRY(client_->CallRaw("GetStatementResult", input));
@@ -351,12 +352,14 @@ Result<std::string> RedshiftDataClient::GetStatementResultRows(
   });
   SP_TRY(row_status);
   if (error != simdjson::SUCCESS) {
-    return Unavailable("redshift-data GetStatementResult returned a malformed reply", simdjson::error_message(error));
+    return Unavailable("redshift-data GetStatementResult returned a malformed reply",
+                       simdjson::error_message(error));
   }
   return token;
 }
 
-Result<ResultPage> RedshiftDataClient::GetStatementResult(std::string_view id, std::string_view next_token) {
+Result<ResultPage> RedshiftDataClient::GetStatementResult(std::string_view id,
+                                                          std::string_view next_token) {
   json input = {{"Id", id}};
   if (!next_token.empty()) input["NextToken"] = next_token;
   const std::string raw = SP_TRY(client_->CallRaw("GetStatementResult", input));
@@ -565,8 +568,9 @@ Result<StatementDescription> RedshiftDataClient::Run(
   auto backoff = options.poll_initial;
   auto cancel = [&]() -> Status {
     auto accepted = CancelStatement(id);
-    return Status(Code::kCancelled, "statement " + id + " was cancelled" +
-                                        (accepted.ok() ? "" : " (cancelling it on the service failed)"));
+    return Status(Code::kCancelled,
+                  "statement " + id + " was cancelled" +
+                      (accepted.ok() ? "" : " (cancelling it on the service failed)"));
   };
   while (!(described && IsTerminal(desc.status))) {
     if (cancellable && options.cancelled()) return cancel();
@@ -581,13 +585,15 @@ Result<StatementDescription> RedshiftDataClient::Run(
       }
       if (!long_poll) {
         auto sleep = std::min(backoff, remaining);
-        if (cancellable) sleep = std::min<std::chrono::milliseconds>(sleep, std::chrono::milliseconds(1000));
+        if (cancellable)
+          sleep = std::min<std::chrono::milliseconds>(sleep, std::chrono::milliseconds(1000));
         clock_.SleepFor(sleep);
         backoff = std::min(backoff * 2, options.poll_max);
       }
     }
-    Result<StatementDescription> d =
-        long_poll && !IsTerminal(desc.status) ? DescribeStatement(id, wait_for()) : DescribeStatement(id);
+    Result<StatementDescription> d = long_poll && !IsTerminal(desc.status)
+                                         ? DescribeStatement(id, wait_for())
+                                         : DescribeStatement(id);
     if (!d.ok() && long_poll && IsValidationError(d.status())) {
       long_poll = false;
       continue;
@@ -607,7 +613,8 @@ Result<StatementDescription> RedshiftDataClient::Run(
   if (desc.has_result_set && (on_page || on_row)) {
     std::string token;
     do {
-      if (cancellable && options.cancelled()) return Status(Code::kCancelled, "cancelled while reading results");
+      if (cancellable && options.cancelled())
+        return Status(Code::kCancelled, "cancelled while reading results");
       if (on_row) {
         token = SP_TRY(GetStatementResultRows(id, token, on_row));
       } else {

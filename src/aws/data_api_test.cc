@@ -383,8 +383,9 @@ TEST_F(DataApiTest, FinishedWithinTheExecuteWaitNeedsNoDescribe) {
 
 TEST_F(DataApiTest, RowsStreamAsViewsAcrossPages) {
   ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
-  ReplyJson({{"Records", {{{{"longValue", 7}}, {{"stringValue", "a\u00e9"}}, {{"isNull", true}}},
-                          {{{"booleanValue", true}}, {{"doubleValue", 0.5}}, {{"blobValue", "AAE="}}}}},
+  ReplyJson({{"Records",
+              {{{{"longValue", 7}}, {{"stringValue", "a\u00e9"}}, {{"isNull", true}}},
+               {{{"booleanValue", true}}, {{"doubleValue", 0.5}}, {{"blobValue", "AAE="}}}}},
              {"NextToken", "n"}});
   ReplyJson({{"Records", {{{{"longValue", 8}}, {{"stringValue", "b"}}, {{"isNull", true}}}}}});
   ExecuteStatementRequest req;
@@ -394,12 +395,17 @@ TEST_F(DataApiTest, RowsStreamAsViewsAcrossPages) {
   auto desc = client_->RunStatementRows(req, RunOptions{}, [&](std::span<const FieldView> row) {
     std::string line;
     for (const auto& f : row) {
-      std::visit([&](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::monostate>) line += "null,";
-        else if constexpr (std::is_same_v<T, std::string_view>) line += std::string(x) + ",";
-        else line += fmt::format("{},", x);
-      }, f);
+      std::visit(
+          [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::monostate>)
+              line += "null,";
+            else if constexpr (std::is_same_v<T, std::string_view>)
+              line += std::string(x) + ",";
+            else
+              line += fmt::format("{},", x);
+          },
+          f);
     }
     seen.push_back(line);
     return Status::Ok();
