@@ -83,7 +83,8 @@ TEST(SettingsTest, WorkgroupAndClusterAreExclusive) {
 }
 
 TEST(SettingsTest, BadClusterIdentifiers) {
-  for (const char* bad : {"1abc", "abc-", "a--b", "UPPER", std::string(64, 'a').c_str()}) {
+  const std::vector<std::string> bad_ids = {"1abc", "abc-", "a--b", "UPPER", std::string(64, 'a')};
+  for (const std::string& bad : bad_ids) {
     auto c = Valid();
     c.values.erase(kWorkgroup);
     c.values[kClusterIdentifier] = bad;
