@@ -316,6 +316,17 @@ Result<std::vector<std::uint8_t>> Base64Decode(std::string_view text);
 std::string HexEncode(std::span<const std::uint8_t> bytes);
 
 // ---------------------------------------------------------------------------------------------
+// Text
+// ---------------------------------------------------------------------------------------------
+
+// Glob match of the whole `text`: '*' is any run of characters (none included), '?' is one.
+enum class MatchCase { kExact, kIgnoreAscii };
+bool GlobMatch(std::string_view pattern, std::string_view text, MatchCase match_case = MatchCase::kExact);
+
+// "name" with embedded double quotes doubled: the one way an identifier is written into SQL.
+std::string QuoteSqlIdentifier(std::string_view name);
+
+// ---------------------------------------------------------------------------------------------
 // Configuration
 // ---------------------------------------------------------------------------------------------
 

@@ -53,6 +53,22 @@ TEST(StatusTest, EveryCodeHasAStableName) {
   EXPECT_EQ(CodeName(Code::kResourceExhausted), "resource_exhausted");
 }
 
+TEST(QuoteIdentifierTest, DoublesQuotes) {
+  EXPECT_EQ(QuoteSqlIdentifier("sales"), "\"sales\"");
+  EXPECT_EQ(QuoteSqlIdentifier("IAM:alice"), "\"IAM:alice\"");
+  EXPECT_EQ(QuoteSqlIdentifier("a\"b"), "\"a\"\"b\"");
+  EXPECT_EQ(QuoteSqlIdentifier("Données"), "\"Données\"");
+}
+
+TEST(GlobMatchTest, StarQuestionMarkAndCase) {
+  EXPECT_TRUE(GlobMatch("dev.sales*", "dev.sales_eu"));
+  EXPECT_TRUE(GlobMatch("s?", "s1"));
+  EXPECT_FALSE(GlobMatch("s?", "s12"));
+  EXPECT_FALSE(GlobMatch("Sales", "sales"));
+  EXPECT_TRUE(GlobMatch("Sales", "sales", MatchCase::kIgnoreAscii));
+  EXPECT_TRUE(GlobMatch("*", ""));
+}
+
 TEST(ResultTest, HoldsValue) {
   Result<int> r = Parse("abc");
   ASSERT_TRUE(r.ok());

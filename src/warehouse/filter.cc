@@ -4,27 +4,7 @@
 namespace schemaport::warehouse {
 
 namespace {
-// Glob match with '*' (any run) and '?' (one byte), iterative with backtracking.
-bool Glob(std::string_view pattern, std::string_view text) {
-  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
+bool Glob(std::string_view pattern, std::string_view text) { return GlobMatch(pattern, text); }
 }  // namespace
 
 Result<TableFilter::Pattern> TableFilter::Parse(const std::string& text) {

@@ -88,14 +88,5 @@ void PgConn::Cancel() {
   (void)PQcancel(cancel_, err, sizeof(err));
 }
 
-std::string QuoteIdent(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
 
 }  // namespace schemaport::emulator

@@ -84,7 +84,5 @@ class PgConn {
   PGcancel* cancel_ = nullptr;
 };
 
-// Quotes an SQL identifier ("IAM:alice" -> "\"IAM:alice\""). The one quoting function.
-std::string QuoteIdent(std::string_view name);
 
 }  // namespace schemaport::emulator

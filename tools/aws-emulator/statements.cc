@@ -386,7 +386,7 @@ Status PgAccess::EnsureRole(const Target& target, Secret& password_out) {
   if (exists.rows() == 0) {
     if (!target.create_user)
       return Status::Ok();  // the connection attempt reports the missing role
-    Status created = admin->Run("CREATE ROLE " + QuoteIdent(target.db_user) + " LOGIN");
+    Status created = admin->Run("CREATE ROLE " + QuoteSqlIdentifier(target.db_user) + " LOGIN");
     if (!created.ok() && created.detail() != "42710")
       return created;  // 42710: created concurrently
   } else if (exists.Get(0, 0) == "t") {
@@ -400,7 +400,7 @@ Status PgAccess::EnsureRole(const Target& target, Secret& password_out) {
   std::uint8_t raw[18];
   random_.Fill(raw);
   Secret password(HexEncode(raw));
-  SP_TRY(admin->Run("ALTER ROLE " + QuoteIdent(target.db_user) + " LOGIN PASSWORD " +
+  SP_TRY(admin->Run("ALTER ROLE " + QuoteSqlIdentifier(target.db_user) + " LOGIN PASSWORD " +
                     QuoteLiteral(password.Reveal())));
   role_passwords_[target.db_user] = password;
   password_out = password;

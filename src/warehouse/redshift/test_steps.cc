@@ -1,6 +1,5 @@
 #include "warehouse/redshift/test_steps.h"
 
-#include "warehouse/redshift/identifiers.h"
 #include "warehouse/redshift/queries.h"
 
 namespace schemaport::warehouse::redshift {
@@ -209,7 +208,7 @@ TestReport RunConnectionTest(Connection& connection) {
       fix = "Check the database name: the warehouse has no database '" + settings.database + "'.";
     } else if (who.code() == Code::kPermissionDenied) {
       fix = "The database refused the connection: run GRANT CONNECT ON DATABASE " +
-            QuoteIdentifier(settings.database) + " TO " + QuoteIdentifier(db_user) + ";";
+            QuoteSqlIdentifier(settings.database) + " TO " + QuoteSqlIdentifier(db_user) + ";";
     } else {
       fix = "Check that the workgroup or cluster is available (not paused) and that the database exists.";
     }
@@ -252,12 +251,12 @@ TestReport RunConnectionTest(Connection& connection) {
                     " tables and views";
   } else {
     select.status = StepStatus::kFailed;
-    const std::string user = QuoteIdentifier(current_user.empty() ? db_user : current_user);
+    const std::string user = QuoteSqlIdentifier(current_user.empty() ? db_user : current_user);
     if (tables == 0) {
       select.detail = "no tables or views are visible in " + settings.database;
       select.fix = "Connect to the database that holds the tables, or create them.";
     } else {
-      const std::string schema = QuoteIdentifier(schema_without_select.empty() ? "public" : schema_without_select);
+      const std::string schema = QuoteSqlIdentifier(schema_without_select.empty() ? "public" : schema_without_select);
       select.detail = "the database user may not SELECT any of the " + std::to_string(tables) +
                       " tables and views it can see";
       select.fix = "GRANT USAGE ON SCHEMA " + schema + " TO " + user + "; GRANT SELECT ON ALL TABLES IN SCHEMA " +

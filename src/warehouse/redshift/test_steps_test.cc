@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "warehouse/redshift/identifiers.h"
 
 namespace schemaport::warehouse::redshift {
 namespace {
@@ -15,12 +14,6 @@ TEST(DatabaseUserForArnTest, MapsUsersAndRoles) {
   EXPECT_EQ(DatabaseUserForArn("garbage"), "");
 }
 
-TEST(QuoteIdentifierTest, DoublesQuotes) {
-  EXPECT_EQ(QuoteIdentifier("sales"), "\"sales\"");
-  EXPECT_EQ(QuoteIdentifier("IAM:alice"), "\"IAM:alice\"");
-  EXPECT_EQ(QuoteIdentifier("a\"b"), "\"a\"\"b\"");
-  EXPECT_EQ(QuoteIdentifier("Données"), "\"Données\"");
-}
 
 }  // namespace
 }  // namespace schemaport::warehouse::redshift
