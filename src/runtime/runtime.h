@@ -74,11 +74,11 @@ Result<std::unique_ptr<WarehouseParts>> WireWarehouse(const Environment& env,
                                                       AwsCallObserver observer = nullptr);
 
 struct Options {
-  std::string config_path;        // may be empty: defaults and environment only
-  std::string data_dir_override;  // --data-dir; wins over the file's data_dir
-  ConfigSchema extra_config;      // the command's own keys (see ServerConfigSchema)
-  AwsCallObserver observer;       // may be null
-  std::shared_ptr<Logger> logger; // may be null
+  std::string config_path;         // may be empty: defaults and environment only
+  std::string data_dir_override;   // --data-dir; wins over the file's data_dir
+  ConfigSchema extra_config;       // the command's own keys (see ServerConfigSchema)
+  AwsCallObserver observer;        // may be null
+  std::shared_ptr<Logger> logger;  // may be null
 };
 
 // Everything a store-backed command needs, owned together (members refer to each other, so the
