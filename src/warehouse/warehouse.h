@@ -125,14 +125,17 @@ TypeFamily RedshiftTypeFamily(std::string_view type);
 // ---------------------------------------------------------------------------------------------
 
 // Include/exclude patterns over "database.schema.table", with `*` (any run of characters,
-// including dots) and `?` (one character); matching is exact-case. A pattern with fewer parts
-// matches a prefix: "dev" is "dev.*", "dev.sales" is "dev.sales.*". A table is kept when it
+// including dots) and `?` (one character); matching is exact-case (see Make). A pattern with fewer
+// parts matches a prefix: "dev" is "dev.*", "dev.sales" is "dev.sales.*". A table is kept when it
 // matches some include (or there are none) and matches no exclude. A part may be quoted with
 // double quotes to hold a literal dot: "dev.\"a.b\".*".
 class TableFilter {
  public:
+  // kIgnoreAscii matches as Redshift compares names while enable_case_sensitive_identifier is
+  // off (its default): ASCII letters fold to lower case, everything else compares exactly.
   static Result<TableFilter> Make(const std::vector<std::string>& include,
-                                  const std::vector<std::string>& exclude);
+                                  const std::vector<std::string>& exclude,
+                                  MatchCase match_case = MatchCase::kExact);
   bool Keeps(const TableRef& ref) const;
   // True when no table of this database or schema can be kept (lets a fetch skip it).
   bool ExcludesDatabase(std::string_view database) const;
@@ -145,10 +148,12 @@ class TableFilter {
     std::vector<std::string> parts;  // 1 to 3 glob parts
   };
   static Result<Pattern> Parse(const std::string& text);
-  static bool Matches(const Pattern& p, const TableRef& ref);
-  static bool CouldMatch(const Pattern& p, std::string_view database,
-                         std::optional<std::string_view> schema);
+  bool Glob(std::string_view pattern, std::string_view text) const;
+  bool Matches(const Pattern& p, const TableRef& ref) const;
+  bool CouldMatch(const Pattern& p, std::string_view database,
+                  std::optional<std::string_view> schema) const;
   std::vector<Pattern> include_, exclude_;
+  MatchCase match_case_ = MatchCase::kExact;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -176,6 +176,17 @@ TEST(TableFilterTest, QuotedPartsHoldDotsAndCaseIsExact) {
   EXPECT_TRUE(c->Keeps({"dev", "Sales", "x"}));
 }
 
+TEST(TableFilterTest, IgnoreAsciiCaseMatchesAsRedshiftWithCaseSensitivityOff) {
+  auto f = TableFilter::Make({"Dev.SALES.*"}, {"dev.sales.Tmp*"}, MatchCase::kIgnoreAscii);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_TRUE(f->Keeps({"dev", "sales", "orders"}));
+  EXPECT_FALSE(f->Keeps({"dev", "sales", "tmp_1"}));
+  EXPECT_FALSE(f->ExcludesDatabase("DEV"));
+  // Only ASCII letters fold: Redshift compares other characters exactly.
+  auto u = TableFilter::Make({"dev.s.Ö*"}, {}, MatchCase::kIgnoreAscii);
+  EXPECT_FALSE(u->Keeps({"dev", "s", "örders"}));
+}
+
 TEST(TableFilterTest, QuestionMarkAndUnicode) {
   auto f = TableFilter::Make({"dev.s?.Ö*"}, {});
   ASSERT_TRUE(f.ok());

@@ -31,6 +31,15 @@ Result<std::unique_ptr<Connection>> Connection::Open(const Settings& settings, c
   aws::ClientConfig data_config = config;
   data_config.rates_per_second = aws::DefaultDataApiRates();
   c->sts_ = SP_TRY(aws::StsClient::Create(config, deps.http, provider, *deps.clock, *deps.random));
+  if (deps.rate_budgets) {  // the account's budget, shared with every other connection using it
+    data_config.shared_rate_limiter = [budgets = deps.rate_budgets, sts = c->sts_.get(),
+                                       key = settings.access_key_id, region = settings.region] {
+      return budgets->ForAccessKey(key, region, [sts]() -> Result<std::string> {
+        auto identity = SP_TRY(sts->GetCallerIdentity());
+        return identity.account;
+      });
+    };
+  }
   c->data_ = SP_TRY(aws::RedshiftDataClient::Create(data_config, deps.http, provider, *deps.clock, *deps.random));
   c->serverless_ =
       SP_TRY(aws::RedshiftServerlessClient::Create(config, deps.http, provider, *deps.clock, *deps.random));
