@@ -142,8 +142,9 @@ function MetadataPanel({ connectionId }: { connectionId: string }) {
       const final = await waitForJob(j.id, setJob, poll.current);
       if (poll.current.stopped) return;
       if (final.state === 'succeeded') await done(final);
+      else if (final.error?.code === 'cancelled') setNotice('Cancelled. Nothing was changed.');
       else if (final.error) setJobError(new ApiError(0, final.error.code, final.error.message, null));
-      else setNotice(final.state === 'cancelled' ? 'Cancelled.' : `The job ended: ${final.state}.`);
+      else setNotice(`The job ended: ${final.state}.`);
     } catch (e) {
       setJobError(e);
     } finally {
