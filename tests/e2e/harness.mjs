@@ -139,6 +139,8 @@ export async function startPostgres() {
     );
     const ready = await waitUntil(() => psqlOk(port, user), 30000, () => pg.child.exitCode !== null);
     if (ready) {
+      // Signal the postmaster itself: runuser (when root) does not pass signals on.
+      const postmasterPid = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
       return {
         port,
         superuser: user,
@@ -149,7 +151,14 @@ export async function startPostgres() {
           if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
           return r.stdout;
         },
-        stop: () => pg.stop('SIGINT'),
+        async stop() {
+          try {
+            process.kill(postmasterPid, 'SIGINT');
+          } catch {
+            // already gone
+          }
+          await pg.stop('SIGINT', 10000);
+        },
       };
     }
     await pg.stop('SIGINT');

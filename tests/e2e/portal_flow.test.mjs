@@ -33,7 +33,8 @@ GRANT SELECT ON sales.orders, sales.customers, sales.big_orders, marketing.campa
 `;
 
 // `schemaport serve` arrives with the server issue; until this build has it, the flow is skipped.
-const hasServe = spawnSync(path.join(binDir, 'schemaport'), ['serve', '--help'], { stdio: 'ignore' }).status === 0;
+const help = spawnSync(path.join(binDir, 'schemaport'), ['--help'], { encoding: 'utf8' });
+const hasServe = /^\s+serve\b/m.test(help.stdout ?? '');
 const skip = hasServe ? false : 'this build has no `schemaport serve` yet';
 
 let pg;
@@ -44,7 +45,7 @@ let page;
 const apiBodies = []; // every API response body the page received
 const bodyReads = [];
 
-before(async () => {
+before({ timeout: 180000 }, async () => {
   if (skip) return;
   pg = await startPostgres();
   pg.sql('postgres', `CREATE DATABASE ${DATABASE}`);
@@ -64,7 +65,7 @@ before(async () => {
   });
 });
 
-after(async () => {
+after({ timeout: 60000 }, async () => {
   await browser?.close();
   await server?.stop();
   await emu?.stop();
