@@ -7,7 +7,7 @@
 #include <mutex>
 
 #include "aws/aws.h"
-#include "cli/wiring.h"
+#include "runtime/runtime.h"
 #include "warehouse/redshift/redshift.h"
 #include "warehouse/warehouse.h"
 
@@ -27,7 +27,9 @@ ConfigSchema WarehouseFileSchema() {
       .String("cluster_identifier", "", "provisioned cluster identifier")
       .String("database_user", "", "cluster only: the database user")
       .String("database", "", "the database to connect to")
-      .String("secret_arn", "", "Secrets Manager secret with database credentials");
+      .String("secret_arn", "", "Secrets Manager secret with database credentials")
+      .String("role_arn", "", "IAM role the access key assumes (AssumeRole)")
+      .String("external_id", "", "external ID the role's trust policy requires");
   return s;
 }
 
@@ -36,7 +38,7 @@ Result<ConnectionSettings> LoadWarehouseFile(const std::string& path, const Envi
   Config file = SP_TRY(LoadConfig(path, WarehouseFileSchema(), Environment{}));
   ConnectionSettings settings;
   for (const char* key : {"region", "workgroup", "cluster_identifier", "database_user", "database",
-                          "secret_arn"}) {
+                          "secret_arn", "role_arn", "external_id"}) {
     const std::string v = file.GetString(key);
     if (!v.empty()) settings.values[key] = v;
   }
@@ -48,7 +50,8 @@ Result<ConnectionSettings> LoadWarehouseFile(const std::string& path, const Envi
   const std::string secret = get("AWS_SECRET_ACCESS_KEY");
   if (key_id.empty() || secret.empty()) {
     return InvalidArgument(
-        "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys) "
+        "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary "
+        "keys) "
         "to the IAM user's access key");
   }
   settings.values["access_key_id"] = key_id;
@@ -57,26 +60,6 @@ Result<ConnectionSettings> LoadWarehouseFile(const std::string& path, const Envi
     settings.secrets["session_token"] = Secret(token);
   }
   return settings;
-}
-
-struct Wiring {
-  SystemClock clock;
-  SystemRandom random;
-  warehouse::ConnectorRegistry registry;
-};
-
-Result<std::unique_ptr<Wiring>> Wire(const Environment& env, std::ostream& err) {
-  auto w = std::make_unique<Wiring>();
-  warehouse::redshift::Dependencies deps;
-  deps.endpoints = aws::EndpointSettings::FromEnvironment(env);
-  aws::CurlHttpClient::Options http;
-  http.ca_bundle = deps.endpoints.ca_bundle;
-  deps.http = std::shared_ptr<aws::HttpClient>(SP_TRY(aws::CurlHttpClient::Create(http)));
-  deps.clock = &w->clock;
-  deps.random = &w->random;
-  (void)err;
-  SP_TRY(w->registry.Register(warehouse::redshift::MakeConnectorType(std::move(deps))));
-  return w;
 }
 
 void PrintError(std::ostream& err, const Status& status) {
@@ -99,9 +82,9 @@ int WarehouseTest(const std::string& file, bool json, const Environment& env, st
                   std::ostream& err) {
   auto settings = LoadWarehouseFile(file, env);
   if (!settings.ok()) return PrintError(err, settings.status()), 2;
-  auto wiring = Wire(env, err);
+  auto wiring = runtime::WireWarehouse(env);
   if (!wiring.ok()) return PrintError(err, wiring.status()), 1;
-  auto connector = (*wiring)->registry.Create("redshift", *settings);
+  auto connector = (*wiring)->registry->Create("redshift", *settings);
   if (!connector.ok()) return PrintError(err, connector.status()), 2;
   auto report = (*connector)->Test();
   if (!report.ok()) return PrintError(err, report.status()), 1;
@@ -123,19 +106,20 @@ int WarehouseTest(const std::string& file, bool json, const Environment& env, st
 }
 
 int WarehouseFetch(const std::string& file, const std::vector<std::string>& include,
-                   const std::vector<std::string>& exclude, const std::vector<std::string>& databases,
-                   const std::string& depth, const Environment& env, std::ostream& out,
-                   std::ostream& err) {
+                   const std::vector<std::string>& exclude,
+                   const std::vector<std::string>& databases, const std::string& depth,
+                   const Environment& env, std::ostream& out, std::ostream& err) {
   auto settings = LoadWarehouseFile(file, env);
   if (!settings.ok()) return PrintError(err, settings.status()), 2;
   auto filter = warehouse::TableFilter::Make(include, exclude);
   if (!filter.ok()) return PrintError(err, filter.status()), 2;
-  auto wiring = Wire(env, err);
+  auto wiring = runtime::WireWarehouse(env);
   if (!wiring.ok()) return PrintError(err, wiring.status()), 1;
-  auto connector = (*wiring)->registry.Create("redshift", *settings);
+  auto connector = (*wiring)->registry->Create("redshift", *settings);
   if (!connector.ok()) return PrintError(err, connector.status()), 2;
   warehouse::FetchRequest request;
-  request.depth = depth == "tables" ? warehouse::FetchDepth::kTables : warehouse::FetchDepth::kColumns;
+  request.depth =
+      depth == "tables" ? warehouse::FetchDepth::kTables : warehouse::FetchDepth::kColumns;
   request.include = include;
   request.exclude = exclude;
   request.databases = databases;
@@ -152,9 +136,12 @@ int WarehouseFetch(const std::string& file, const std::vector<std::string>& incl
   return 0;
 }
 
-int KeysRotate(const std::string& config, const std::string& data_dir, bool json, const Environment& env,
-               std::ostream& out, std::ostream& err) {
-  auto wiring = OpenStoreFromConfig(config, data_dir, env);
+int KeysRotate(const std::string& config, const std::string& data_dir, bool json,
+               const Environment& env, std::ostream& out, std::ostream& err) {
+  runtime::Options options;
+  options.config_path = config;
+  options.data_dir_override = data_dir;
+  auto wiring = runtime::Wire(options, env);
   if (!wiring.ok()) return PrintError(err, wiring.status()), 1;
   auto& w = **wiring;
   Status rotated = w.store->RotateMasterKey();
@@ -165,7 +152,8 @@ int KeysRotate(const std::string& config, const std::string& data_dir, bool json
     return PrintError(err, !current.ok() ? current.status() : in_use.status()), 1;
   }
   if (json) {
-    out << nlohmann::json{{"rotated", true}, {"current_key", current->id}, {"keys_in_use", *in_use}}.dump(2)
+    out << nlohmann::json{{"rotated", true}, {"current_key", current->id}, {"keys_in_use", *in_use}}
+               .dump(2)
         << "\n";
   } else {
     out << "Rotated the master key of the " << w.describe << ".\n"
@@ -184,12 +172,14 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
   app.require_subcommand(1);
   app.set_version_flag("--version", "schemaport 0.1.0");
 
-  auto* wh = app.add_subcommand("warehouse", "Run a connection test or a catalog fetch from a settings file");
+  auto* wh = app.add_subcommand("warehouse",
+                                "Run a connection test or a catalog fetch from a settings file");
   wh->require_subcommand(1);
 
   std::string test_file;
   bool test_json = false;
-  auto* test = wh->add_subcommand("test", "Run the connection test; exit 0 only if every step passes");
+  auto* test =
+      wh->add_subcommand("test", "Run the connection test; exit 0 only if every step passes");
   test->add_option("FILE", test_file, "settings file (TOML)")->required();
   test->add_flag("--json", test_json, "print the steps as JSON");
 
@@ -208,7 +198,8 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
   std::string config_file, data_dir;
   bool rotate_json = false;
   auto* rotate = keys->add_subcommand(
-      "rotate", "Create a new master key version and rewrap every data key with it (one transaction)");
+      "rotate",
+      "Create a new master key version and rewrap every data key with it (one transaction)");
   rotate->add_option("--config", config_file, "server configuration file (TOML)");
   rotate->add_option("--data-dir", data_dir, "data directory (overrides data_dir)");
   rotate->add_flag("--json", rotate_json, "print the result as JSON");
