@@ -45,7 +45,7 @@ let page;
 const apiBodies = []; // every API response body the page received
 const bodyReads = [];
 
-before({ timeout: 180000 }, async () => {
+before(async () => {
   if (skip) return;
   pg = await startPostgres();
   pg.sql('postgres', `CREATE DATABASE ${DATABASE}`);
@@ -63,14 +63,14 @@ before({ timeout: 180000 }, async () => {
       ),
     );
   });
-});
+}, { timeout: 180000 });
 
-after({ timeout: 60000 }, async () => {
+after(async () => {
   await browser?.close();
   await server?.stop();
   await emu?.stop();
   await pg?.stop();
-});
+}, { timeout: 60000 });
 
 async function axe(name) {
   const results = await new AxeBuilder({ page }).analyze();
@@ -257,7 +257,7 @@ test('Refresh marks new, removed and changed tables and keeps the selection', { 
   await sidebar('Metadata').click();
   await page.getByRole('button', { name: 'Refresh' }).click();
   await page.getByText('Refreshed.').waitFor({ timeout: 60000 });
-  const show = page.getByLabel('Show');
+  const show = page.getByLabel('Show', { exact: true });
   await show.selectOption('new');
   const rowOf = (name) => page.locator('.tree .row', { has: page.getByLabel(name, { exact: true }) });
   await rowOf('leads').waitFor();

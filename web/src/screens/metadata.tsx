@@ -275,8 +275,8 @@ function MetadataPanel({ connectionId }: { connectionId: string }) {
                   }}
                 />
                 Select all
-                {isFiltering(view) ? <span class="hint"> ({matching.length.toLocaleString()} shown)</span> : null}
               </label>
+              {isFiltering(view) ? <span class="hint">{matching.length.toLocaleString()} shown</span> : null}
             </div>
             <p class="counts" role="status" aria-live="polite">
               {counts ? `${counts.tables.toLocaleString()} of ${model.tables.filter((t) => !t.removed).length.toLocaleString()} tables selected` : ''}
