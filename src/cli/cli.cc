@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "aws/aws.h"
+#include "cli/serve.h"
 #include "runtime/runtime.h"
 #include "warehouse/redshift/redshift.h"
 #include "warehouse/warehouse.h"
@@ -166,7 +167,6 @@ int KeysRotate(const std::string& config, const std::string& data_dir, bool json
 
 int Run(const std::vector<std::string>& args, const Environment& env, std::istream& in,
         std::ostream& out, std::ostream& err) {
-  (void)in;
   CLI::App app{"schemaport: a sealed view of an Amazon Redshift warehouse's metadata"};
   app.name("schemaport");
   app.require_subcommand(1);
@@ -204,6 +204,8 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
   rotate->add_option("--data-dir", data_dir, "data directory (overrides data_dir)");
   rotate->add_flag("--json", rotate_json, "print the result as JSON");
 
+  const auto server_commands = AddServerCommands(app);
+
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
   try {
@@ -211,6 +213,7 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
   } catch (const CLI::ParseError& e) {
     return app.exit(e, out, err);
   }
+  if (int rc = RunServerCommands(*server_commands, env, in, out, err); rc >= 0) return rc;
   if (test->parsed()) return WarehouseTest(test_file, test_json, env, out, err);
   if (rotate->parsed()) return KeysRotate(config_file, data_dir, rotate_json, env, out, err);
   if (fetch->parsed()) {
