@@ -6,8 +6,13 @@
 #include <iostream>
 #include <mutex>
 
+#include <unistd.h>
+
 #include "aws/aws.h"
+#include "cli/api_client.h"
+#include "cli/remote.h"
 #include "cli/wiring.h"
+#include "demo/demo.h"
 #include "warehouse/redshift/redshift.h"
 #include "warehouse/warehouse.h"
 
@@ -35,8 +40,8 @@ Result<ConnectionSettings> LoadWarehouseFile(const std::string& path, const Envi
   // No SCHEMAPORT_* overrides here: the file is the whole description.
   Config file = SP_TRY(LoadConfig(path, WarehouseFileSchema(), Environment{}));
   ConnectionSettings settings;
-  for (const char* key : {"region", "workgroup", "cluster_identifier", "database_user", "database",
-                          "secret_arn"}) {
+  for (const char* key :
+       {"region", "workgroup", "cluster_identifier", "database_user", "database", "secret_arn"}) {
     const std::string v = file.GetString(key);
     if (!v.empty()) settings.values[key] = v;
   }
@@ -48,7 +53,8 @@ Result<ConnectionSettings> LoadWarehouseFile(const std::string& path, const Envi
   const std::string secret = get("AWS_SECRET_ACCESS_KEY");
   if (key_id.empty() || secret.empty()) {
     return InvalidArgument(
-        "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys) "
+        "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary "
+        "keys) "
         "to the IAM user's access key");
   }
   settings.values["access_key_id"] = key_id;
@@ -123,9 +129,9 @@ int WarehouseTest(const std::string& file, bool json, const Environment& env, st
 }
 
 int WarehouseFetch(const std::string& file, const std::vector<std::string>& include,
-                   const std::vector<std::string>& exclude, const std::vector<std::string>& databases,
-                   const std::string& depth, const Environment& env, std::ostream& out,
-                   std::ostream& err) {
+                   const std::vector<std::string>& exclude,
+                   const std::vector<std::string>& databases, const std::string& depth,
+                   const Environment& env, std::ostream& out, std::ostream& err) {
   auto settings = LoadWarehouseFile(file, env);
   if (!settings.ok()) return PrintError(err, settings.status()), 2;
   auto filter = warehouse::TableFilter::Make(include, exclude);
@@ -135,7 +141,8 @@ int WarehouseFetch(const std::string& file, const std::vector<std::string>& incl
   auto connector = (*wiring)->registry.Create("redshift", *settings);
   if (!connector.ok()) return PrintError(err, connector.status()), 2;
   warehouse::FetchRequest request;
-  request.depth = depth == "tables" ? warehouse::FetchDepth::kTables : warehouse::FetchDepth::kColumns;
+  request.depth =
+      depth == "tables" ? warehouse::FetchDepth::kTables : warehouse::FetchDepth::kColumns;
   request.include = include;
   request.exclude = exclude;
   request.databases = databases;
@@ -152,8 +159,8 @@ int WarehouseFetch(const std::string& file, const std::vector<std::string>& incl
   return 0;
 }
 
-int KeysRotate(const std::string& config, const std::string& data_dir, bool json, const Environment& env,
-               std::ostream& out, std::ostream& err) {
+int KeysRotate(const std::string& config, const std::string& data_dir, bool json,
+               const Environment& env, std::ostream& out, std::ostream& err) {
   auto wiring = OpenStoreFromConfig(config, data_dir, env);
   if (!wiring.ok()) return PrintError(err, wiring.status()), 1;
   auto& w = **wiring;
@@ -165,7 +172,8 @@ int KeysRotate(const std::string& config, const std::string& data_dir, bool json
     return PrintError(err, !current.ok() ? current.status() : in_use.status()), 1;
   }
   if (json) {
-    out << nlohmann::json{{"rotated", true}, {"current_key", current->id}, {"keys_in_use", *in_use}}.dump(2)
+    out << nlohmann::json{{"rotated", true}, {"current_key", current->id}, {"keys_in_use", *in_use}}
+               .dump(2)
         << "\n";
   } else {
     out << "Rotated the master key of the " << w.describe << ".\n"
@@ -178,18 +186,19 @@ int KeysRotate(const std::string& config, const std::string& data_dir, bool json
 
 int Run(const std::vector<std::string>& args, const Environment& env, std::istream& in,
         std::ostream& out, std::ostream& err) {
-  (void)in;
   CLI::App app{"schemaport: a sealed view of an Amazon Redshift warehouse's metadata"};
   app.name("schemaport");
   app.require_subcommand(1);
   app.set_version_flag("--version", "schemaport 0.1.0");
 
-  auto* wh = app.add_subcommand("warehouse", "Run a connection test or a catalog fetch from a settings file");
+  auto* wh = app.add_subcommand("warehouse",
+                                "Run a connection test or a catalog fetch from a settings file");
   wh->require_subcommand(1);
 
   std::string test_file;
   bool test_json = false;
-  auto* test = wh->add_subcommand("test", "Run the connection test; exit 0 only if every step passes");
+  auto* test =
+      wh->add_subcommand("test", "Run the connection test; exit 0 only if every step passes");
   test->add_option("FILE", test_file, "settings file (TOML)")->required();
   test->add_flag("--json", test_json, "print the steps as JSON");
 
@@ -208,17 +217,41 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
   std::string config_file, data_dir;
   bool rotate_json = false;
   auto* rotate = keys->add_subcommand(
-      "rotate", "Create a new master key version and rewrap every data key with it (one transaction)");
+      "rotate",
+      "Create a new master key version and rewrap every data key with it (one transaction)");
   rotate->add_option("--config", config_file, "server configuration file (TOML)");
   rotate->add_option("--data-dir", data_dir, "data directory (overrides data_dir)");
   rotate->add_flag("--json", rotate_json, "print the result as JSON");
+
+  demo::Options demo_options;
+  std::string demo_dir;
+  auto* demo_cmd = app.add_subcommand(
+      "demo",
+      "Start a private PostgreSQL, the aws-emulator with a sample warehouse, and the portal");
+  demo_cmd->add_option("--data-dir", demo_dir, "demo state (default /var/tmp/schemaport-demo)");
+  demo_cmd->add_option("--host", demo_options.host,
+                       "the portal's listen address (default 127.0.0.1)");
+  demo_cmd
+      ->add_option("--port", demo_options.port,
+                   "the portal's port (default 8443; 0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  demo_cmd->add_flag("--fresh", demo_options.fresh, "discard the saved demo state and start over");
+
+  RemoteCommands remote(app);
 
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
   try {
     app.parse(static_cast<int>(argv.size()), argv.data());
   } catch (const CLI::ParseError& e) {
-    return app.exit(e, out, err);
+    const int rc = app.exit(e, out, err);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  const bool terminal = &err == &std::cerr && ::isatty(STDERR_FILENO) == 1;
+  if (int rc = remote.Run(env, in, out, err, terminal); rc >= 0) return rc;
+  if (demo_cmd->parsed()) {
+    if (!demo_dir.empty()) demo_options.data_dir = demo_dir;
+    return demo::Run(demo_options, out, err);
   }
   if (test->parsed()) return WarehouseTest(test_file, test_json, env, out, err);
   if (rotate->parsed()) return KeysRotate(config_file, data_dir, rotate_json, env, out, err);
