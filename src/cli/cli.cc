@@ -11,8 +11,8 @@
 #include "aws/aws.h"
 #include "cli/api_client.h"
 #include "cli/remote.h"
-#include "cli/wiring.h"
 #include "demo/demo.h"
+#include "runtime/runtime.h"
 #include "warehouse/redshift/redshift.h"
 #include "warehouse/warehouse.h"
 
@@ -32,7 +32,9 @@ ConfigSchema WarehouseFileSchema() {
       .String("cluster_identifier", "", "provisioned cluster identifier")
       .String("database_user", "", "cluster only: the database user")
       .String("database", "", "the database to connect to")
-      .String("secret_arn", "", "Secrets Manager secret with database credentials");
+      .String("secret_arn", "", "Secrets Manager secret with database credentials")
+      .String("role_arn", "", "IAM role the access key assumes (AssumeRole)")
+      .String("external_id", "", "external ID the role's trust policy requires");
   return s;
 }
 
@@ -40,8 +42,8 @@ Result<ConnectionSettings> LoadWarehouseFile(const std::string& path, const Envi
   // No SCHEMAPORT_* overrides here: the file is the whole description.
   Config file = SP_TRY(LoadConfig(path, WarehouseFileSchema(), Environment{}));
   ConnectionSettings settings;
-  for (const char* key :
-       {"region", "workgroup", "cluster_identifier", "database_user", "database", "secret_arn"}) {
+  for (const char* key : {"region", "workgroup", "cluster_identifier", "database_user", "database",
+                          "secret_arn", "role_arn", "external_id"}) {
     const std::string v = file.GetString(key);
     if (!v.empty()) settings.values[key] = v;
   }
@@ -65,26 +67,6 @@ Result<ConnectionSettings> LoadWarehouseFile(const std::string& path, const Envi
   return settings;
 }
 
-struct Wiring {
-  SystemClock clock;
-  SystemRandom random;
-  warehouse::ConnectorRegistry registry;
-};
-
-Result<std::unique_ptr<Wiring>> Wire(const Environment& env, std::ostream& err) {
-  auto w = std::make_unique<Wiring>();
-  warehouse::redshift::Dependencies deps;
-  deps.endpoints = aws::EndpointSettings::FromEnvironment(env);
-  aws::CurlHttpClient::Options http;
-  http.ca_bundle = deps.endpoints.ca_bundle;
-  deps.http = std::shared_ptr<aws::HttpClient>(SP_TRY(aws::CurlHttpClient::Create(http)));
-  deps.clock = &w->clock;
-  deps.random = &w->random;
-  (void)err;
-  SP_TRY(w->registry.Register(warehouse::redshift::MakeConnectorType(std::move(deps))));
-  return w;
-}
-
 void PrintError(std::ostream& err, const Status& status) {
   err << "schemaport: " << status.message() << "\n";
 }
@@ -105,9 +87,9 @@ int WarehouseTest(const std::string& file, bool json, const Environment& env, st
                   std::ostream& err) {
   auto settings = LoadWarehouseFile(file, env);
   if (!settings.ok()) return PrintError(err, settings.status()), 2;
-  auto wiring = Wire(env, err);
+  auto wiring = runtime::WireWarehouse(env);
   if (!wiring.ok()) return PrintError(err, wiring.status()), 1;
-  auto connector = (*wiring)->registry.Create("redshift", *settings);
+  auto connector = (*wiring)->registry->Create("redshift", *settings);
   if (!connector.ok()) return PrintError(err, connector.status()), 2;
   auto report = (*connector)->Test();
   if (!report.ok()) return PrintError(err, report.status()), 1;
@@ -136,9 +118,9 @@ int WarehouseFetch(const std::string& file, const std::vector<std::string>& incl
   if (!settings.ok()) return PrintError(err, settings.status()), 2;
   auto filter = warehouse::TableFilter::Make(include, exclude);
   if (!filter.ok()) return PrintError(err, filter.status()), 2;
-  auto wiring = Wire(env, err);
+  auto wiring = runtime::WireWarehouse(env);
   if (!wiring.ok()) return PrintError(err, wiring.status()), 1;
-  auto connector = (*wiring)->registry.Create("redshift", *settings);
+  auto connector = (*wiring)->registry->Create("redshift", *settings);
   if (!connector.ok()) return PrintError(err, connector.status()), 2;
   warehouse::FetchRequest request;
   request.depth =
@@ -161,7 +143,10 @@ int WarehouseFetch(const std::string& file, const std::vector<std::string>& incl
 
 int KeysRotate(const std::string& config, const std::string& data_dir, bool json,
                const Environment& env, std::ostream& out, std::ostream& err) {
-  auto wiring = OpenStoreFromConfig(config, data_dir, env);
+  runtime::Options options;
+  options.config_path = config;
+  options.data_dir_override = data_dir;
+  auto wiring = runtime::Wire(options, env);
   if (!wiring.ok()) return PrintError(err, wiring.status()), 1;
   auto& w = **wiring;
   Status rotated = w.store->RotateMasterKey();
@@ -226,14 +211,10 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
   demo::Options demo_options;
   std::string demo_dir;
   auto* demo_cmd = app.add_subcommand(
-      "demo",
-      "Start a private PostgreSQL, the aws-emulator with a sample warehouse, and the portal");
+      "demo", "Start a private PostgreSQL, the aws-emulator with a sample warehouse, and the portal");
   demo_cmd->add_option("--data-dir", demo_dir, "demo state (default /var/tmp/schemaport-demo)");
-  demo_cmd->add_option("--host", demo_options.host,
-                       "the portal's listen address (default 127.0.0.1)");
-  demo_cmd
-      ->add_option("--port", demo_options.port,
-                   "the portal's port (default 8443; 0: any free port)")
+  demo_cmd->add_option("--host", demo_options.host, "the portal's listen address (default 127.0.0.1)");
+  demo_cmd->add_option("--port", demo_options.port, "the portal's port (default 8443; 0: any free port)")
       ->check(CLI::Range(0, 65535));
   demo_cmd->add_flag("--fresh", demo_options.fresh, "discard the saved demo state and start over");
 

@@ -1,6 +1,4 @@
-// The `schemaport` command line. Start-up wiring lives here: this is the one place that picks
-// implementations (the Redshift connector on libcurl, the system clock) for the interfaces the
-// rest of the program sees.
+// The `schemaport` command line. Its parts are wired by src/runtime (shared with the server).
 #pragma once
 
 #include <iosfwd>

@@ -112,6 +112,15 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_org ON audit_events(org_id, at, seq);
 )sql",
+    // 2: jobs carry their current step (sealed) and a cancel request visible to every instance;
+    //    sessions record their last use (idle expiry).
+    R"sql(
+ALTER TABLE jobs ADD COLUMN step_sealed {BLOB};
+ALTER TABLE jobs ADD COLUMN cancel_requested {INT} NOT NULL DEFAULT 0;
+CREATE INDEX jobs_kind_state ON jobs(kind, state);
+ALTER TABLE sessions ADD COLUMN last_seen_at {INT};
+CREATE INDEX sessions_user ON sessions(user_id);
+)sql",
 };
 
 static_assert(std::size(kMigrations) == kSchemaVersion,

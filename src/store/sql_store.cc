@@ -145,7 +145,15 @@ Result<JobState> ParseState(std::string_view s) {
 
 constexpr std::string_view kJobColumns =
     "id, org_id, connection_id, kind, state, progress_done, progress_total, input_sealed, "
-    "error_sealed, lease_owner, lease_expires_at, attempts, created_at, updated_at";
+    "error_sealed, lease_owner, lease_expires_at, attempts, created_at, updated_at, step_sealed, "
+    "cancel_requested";
+
+// Job errors are Status::ToString() texts, so the service can tell the code again.
+constexpr std::string_view kCancelledBeforeStart =
+    "cancelled: the job was cancelled before it started";
+constexpr std::string_view kUnreadableJob =
+    "data_loss: the job's stored parameters could not be read (the store's keys or data changed); "
+    "start it again";
 
 class SqlStore final : public Store {
  public:
@@ -208,6 +216,19 @@ class SqlStore final : public Store {
     });
     SP_TRY(status);
     return org;
+  }
+
+  Result<std::vector<Org>> ListOrgs() override {
+    std::vector<std::string> ids;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const auto rows = SP_TRY(c.Query("SELECT id FROM orgs ORDER BY created_at, id", {}));
+      for (const Row& r : rows) ids.push_back(AsText(r[0]));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    std::vector<Org> out;
+    for (const std::string& id : ids) out.push_back(SP_TRY(GetOrg(id)));
+    return out;
   }
 
   Result<std::int64_t> CountOrgs() override {
@@ -309,6 +330,18 @@ class SqlStore final : public Store {
     });
   }
 
+  Status DeleteUser(const std::string& org_id, const std::string& user_id) override {
+    return db_->Transaction([&](Conn& c) -> Status {
+      const Value p[] = {org_id, user_id};
+      // Explicit, not only by cascade: a store opened without foreign keys still forgets them.
+      SP_TRY(c.Exec("DELETE FROM sessions WHERE org_id = $1 AND user_id = $2", p));
+      SP_TRY(c.Exec("DELETE FROM api_tokens WHERE org_id = $1 AND user_id = $2", p));
+      const auto n = SP_TRY(c.Exec("DELETE FROM users WHERE org_id = $1 AND id = $2", p));
+      if (n == 0) return NotFound("no such user");
+      return Status::Ok();
+    });
+  }
+
   // ---------------------------------------------------------------------------------------
   // Sessions and API tokens
 
@@ -320,6 +353,7 @@ class SqlStore final : public Store {
     out.session.user_id = user_id;
     out.session.created_at = FromMs(Now());
     out.session.expires_at = out.session.created_at + ttl;
+    out.session.last_seen_at = out.session.created_at;
     Status status = db_->Transaction([&](Conn& c) -> Status {
       out.session.org_id = SP_TRY(UserOrg(c, user_id));
       const Value p[] = {crypto::HashToken(out.token),
@@ -343,12 +377,13 @@ class SqlStore final : public Store {
     Status status = db_->Run([&](Conn& c) -> Status {
       const Value p[] = {crypto::HashToken(token), Now()};
       const auto rows =
-          SP_TRY(c.Query("SELECT id, user_id, org_id, created_at, expires_at FROM sessions "
+          SP_TRY(c.Query("SELECT id, user_id, org_id, created_at, expires_at, "
+                         "COALESCE(last_seen_at, created_at) FROM sessions "
                          "WHERE token_hash = $1 AND expires_at > $2",
                          p));
       if (rows.empty()) return Unauthenticated("the session is unknown or has expired");
-      s = Session{AsText(rows[0][0]), AsText(rows[0][1]), AsText(rows[0][2]),
-                  FromMs(AsInt(rows[0][3])), FromMs(AsInt(rows[0][4]))};
+      s = Session{AsText(rows[0][0]),        AsText(rows[0][1]),        AsText(rows[0][2]),
+                  FromMs(AsInt(rows[0][3])), FromMs(AsInt(rows[0][4])), FromMs(AsInt(rows[0][5]))};
       return Status::Ok();
     });
     SP_TRY(status);
@@ -359,6 +394,24 @@ class SqlStore final : public Store {
     return db_->Run([&](Conn& c) -> Status {
       const Value p[] = {crypto::HashToken(token)};
       SP_TRY(c.Exec("DELETE FROM sessions WHERE token_hash = $1", p));
+      return Status::Ok();
+    });
+  }
+
+  Status TouchSession(const std::string& session_id, TimePoint at) override {
+    return db_->Run([&](Conn& c) -> Status {
+      const Value p[] = {Ms(at), session_id};
+      const auto n = SP_TRY(c.Exec("UPDATE sessions SET last_seen_at = $1 WHERE id = $2", p));
+      if (n == 0) return Unauthenticated("the session is unknown or has expired");
+      return Status::Ok();
+    });
+  }
+
+  Status DeleteUserSessions(const std::string& org_id, const std::string& user_id,
+                            const std::string& keep_session_id) override {
+    return db_->Run([&](Conn& c) -> Status {
+      const Value p[] = {org_id, user_id, keep_session_id};
+      SP_TRY(c.Exec("DELETE FROM sessions WHERE org_id = $1 AND user_id = $2 AND id <> $3", p));
       return Status::Ok();
     });
   }
@@ -483,6 +536,31 @@ class SqlStore final : public Store {
     });
     SP_TRY(status);
     return db_->AfterShred();
+  }
+
+  Result<std::map<std::string, ConnectionSummary>> SummarizeConnections(
+      const std::string& org_id) override {
+    std::map<std::string, ConnectionSummary> out;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const Value p[] = {org_id, Now()};
+      const auto fetched = SP_TRY(c.Query(
+          "SELECT connection_id, fetched_at FROM catalogs WHERE org_id = $1 AND expires_at > $2",
+          p));
+      for (const Row& r : fetched) out[AsText(r[0])].fetched_at = FromMs(AsInt(r[1]));
+      const Value q[] = {org_id};
+      const auto saved =
+          SP_TRY(c.Query("SELECT connection_id, COUNT(*), MAX(saved_at) FROM saved_tables "
+                         "WHERE org_id = $1 GROUP BY connection_id",
+                         q));
+      for (const Row& r : saved) {
+        ConnectionSummary& summary = out[AsText(r[0])];
+        summary.saved_tables = AsInt(r[1]);
+        summary.saved_at = FromMs(AsInt(r[2]));
+      }
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return out;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -633,18 +711,19 @@ class SqlStore final : public Store {
   Result<Job> GetJob(const std::string& org_id, const std::string& job_id) override {
     Job job;
     Status status = db_->Run([&](Conn& c) -> Status {
-      job = SP_TRY(LoadJob(c, org_id, job_id));
+      job = SP_TRY(LoadJob(c, org_id, job_id, /*require_input=*/false));
       return Status::Ok();
     });
     SP_TRY(status);
     return job;
   }
 
-  Result<std::optional<Job>> ClaimJob(const std::string& owner,
-                                      std::chrono::milliseconds lease) override {
+  Result<std::optional<Job>> ClaimJob(const std::string& owner, std::chrono::milliseconds lease,
+                                      std::int32_t max_attempts) override {
     if (owner.empty()) return InvalidArgument("a job lease needs an owner");
-    std::optional<Job> out;
-    const std::int64_t now = Now();
+    if (max_attempts < 1) return InvalidArgument("a job needs at least one attempt");
+    SP_TRY(FailExhaustedJobs(max_attempts));
+    const bool pg = db_->dialect() == Dialect::kPostgres;
     // Claimable: queued, or running with an expired lease (its owner died). The outer
     // condition is re-checked on the locked row (PostgreSQL), so two instances never both win.
     const std::string sql =
@@ -653,32 +732,66 @@ class SqlStore final : public Store {
             "attempts = attempts + 1, updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE "
             "state = 'queued' OR (state = 'running' AND lease_expires_at <= $3) "
             "ORDER BY created_at, id LIMIT 1") +
-        (db_->dialect() == Dialect::kPostgres ? " FOR UPDATE SKIP LOCKED" : "") +
+        (pg ? " FOR UPDATE SKIP LOCKED" : "") +
         ") AND (state = 'queued' OR (state = 'running' AND lease_expires_at <= $3)) "
         "RETURNING id, org_id";
+    // A job whose row does not open is failed and the next one tried; the bound keeps a store
+    // full of bad rows from holding one caller forever (the next call goes on).
+    for (int tries = 0; tries < 32; ++tries) {
+      std::optional<Job> out;
+      std::string bad_id, bad_org;
+      const std::int64_t now = Now();
+      Status status = db_->Transaction([&](Conn& c) -> Status {
+        const Value p[] = {owner, now + lease.count(), now};
+        const auto rows = SP_TRY(c.Query(sql, p));
+        if (rows.empty()) return Status::Ok();
+        const std::string id = AsText(rows[0][0]), org = AsText(rows[0][1]);
+        auto job = LoadJob(c, org, id, /*require_input=*/true);
+        if (job.ok()) {
+          out = std::move(job).value();
+        } else if (job.status().code() == Code::kUnavailable) {
+          return job.status();  // transient: roll the claim back
+        } else {
+          bad_id = id;
+          bad_org = org;
+        }
+        return Status::Ok();
+      });
+      SP_TRY(status);
+      if (bad_id.empty()) return out;
+      SP_TRY(FailJob(bad_org, bad_id, std::string(kUnreadableJob), /*only_if_owner=*/owner));
+    }
+    return std::optional<Job>();
+  }
+
+  Result<bool> UpdateJobProgress(const std::string& job_id, const std::string& owner,
+                                 std::int64_t done, std::int64_t total, const std::string& step,
+                                 std::chrono::milliseconds lease) override {
+    bool cancel = false;
     Status status = db_->Transaction([&](Conn& c) -> Status {
-      const Value p[] = {owner, now + lease.count(), now};
-      const auto rows = SP_TRY(c.Query(sql, p));
-      if (rows.empty()) return Status::Ok();
-      out = SP_TRY(LoadJob(c, AsText(rows[0][1]), AsText(rows[0][0])));
+      const Value q[] = {job_id, owner};
+      const auto rows = SP_TRY(c.Query(
+          "SELECT org_id FROM jobs WHERE id = $1 AND lease_owner = $2 AND state = 'running'", q));
+      if (rows.empty()) return FailedPrecondition("this instance no longer holds the job's lease");
+      const std::string org_id = AsText(rows[0][0]);
+      const crypto::Key key = SP_TRY(OrgKey(c, org_id));
+      const Bytes sealed_step =
+          SP_TRY(deps_.crypto.Seal(key, step, {org_id, "jobs", job_id, "step"}));
+      const std::int64_t now = Now();
+      const Value p[] = {done, total, now + lease.count(), now, sealed_step, job_id, owner};
+      const auto updated = SP_TRY(
+          c.Query("UPDATE jobs SET progress_done = $1, progress_total = $2, lease_expires_at = $3, "
+                  "updated_at = $4, step_sealed = $5 WHERE id = $6 AND lease_owner = $7 AND "
+                  "state = 'running' RETURNING cancel_requested",
+                  p));
+      if (updated.empty()) {
+        return FailedPrecondition("this instance no longer holds the job's lease");
+      }
+      cancel = AsInt(updated[0][0]) != 0;
       return Status::Ok();
     });
     SP_TRY(status);
-    return out;
-  }
-
-  Status UpdateJobProgress(const std::string& job_id, const std::string& owner, std::int64_t done,
-                           std::int64_t total, std::chrono::milliseconds lease) override {
-    return db_->Run([&](Conn& c) -> Status {
-      const std::int64_t now = Now();
-      const Value p[] = {done, total, now + lease.count(), now, job_id, owner};
-      const auto n = SP_TRY(
-          c.Exec("UPDATE jobs SET progress_done = $1, progress_total = $2, lease_expires_at = $3, "
-                 "updated_at = $4 WHERE id = $5 AND lease_owner = $6 AND state = 'running'",
-                 p));
-      if (n == 0) return FailedPrecondition("this instance no longer holds the job's lease");
-      return Status::Ok();
-    });
+    return cancel;
   }
 
   Status FinishJob(const std::string& job_id, const std::string& owner, JobState state,
@@ -698,12 +811,59 @@ class SqlStore final : public Store {
         sealed_error = SP_TRY(deps_.crypto.Seal(key, error, {org_id, "jobs", job_id, "error"}));
       }
       const Value p[] = {std::string(StateSql(state)), sealed_error, Now(), job_id, owner};
-      SP_TRY(
-          c.Exec("UPDATE jobs SET state = $1, error_sealed = $2, lease_expires_at = NULL, "
-                 "updated_at = $3 WHERE id = $4 AND lease_owner = $5",
-                 p));
+      // The row is re-checked here: under READ COMMITTED another instance may have reclaimed
+      // the job since the SELECT; then nothing changes and the lease is reported lost.
+      const auto n =
+          SP_TRY(c.Exec("UPDATE jobs SET state = $1, error_sealed = $2, lease_expires_at = NULL, "
+                        "updated_at = $3 WHERE id = $4 AND lease_owner = $5 AND state = 'running'",
+                        p));
+      if (n == 0) return FailedPrecondition("this instance no longer holds the job's lease");
       return Status::Ok();
     });
+  }
+
+  Result<Job> RequestJobCancel(const std::string& org_id, const std::string& job_id) override {
+    Job job;
+    Status status = db_->Transaction([&](Conn& c) -> Status {
+      const Value p[] = {org_id, job_id};
+      const auto rows = SP_TRY(c.Query("SELECT state FROM jobs WHERE org_id = $1 AND id = $2", p));
+      if (rows.empty()) return NotFound("no such job");
+      const std::string state = AsText(rows[0][0]);
+      if (state == "queued") {
+        const crypto::Key key = SP_TRY(OrgKey(c, org_id));
+        const Bytes error = SP_TRY(deps_.crypto.Seal(key, std::string(kCancelledBeforeStart),
+                                                     {org_id, "jobs", job_id, "error"}));
+        const Value u[] = {error, Now(), org_id, job_id};
+        SP_TRY(
+            c.Exec("UPDATE jobs SET state = 'failed', cancel_requested = 1, error_sealed = $1, "
+                   "updated_at = $2 WHERE org_id = $3 AND id = $4 AND state = 'queued'",
+                   u));
+      } else if (state == "running") {
+        const Value u[] = {Now(), org_id, job_id};
+        SP_TRY(
+            c.Exec("UPDATE jobs SET cancel_requested = 1, updated_at = $1 WHERE org_id = $2 "
+                   "AND id = $3 AND state = 'running'",
+                   u));
+      }
+      job = SP_TRY(LoadJob(c, org_id, job_id, /*require_input=*/false));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return job;
+  }
+
+  Result<std::vector<JobCount>> CountJobs() override {
+    std::vector<JobCount> out;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const auto rows = SP_TRY(c.Query(
+          "SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state ORDER BY kind, state", {}));
+      for (const Row& r : rows) {
+        out.push_back(JobCount{AsText(r[0]), SP_TRY(ParseState(AsText(r[1]))), AsInt(r[2])});
+      }
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return out;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -715,6 +875,12 @@ class SqlStore final : public Store {
     ev.id = NewId(deps_.random);
     ev.at = FromMs(Now());
     Status status = db_->Transaction([&](Conn& c) -> Status {
+      if (db_->dialect() == Dialect::kPostgres) {
+        // MAX(seq) + 1 is only unique when writers of one org take turns (SQLite's writers
+        // always do). The lock is per org and ends with the transaction.
+        const Value lock[] = {ev.org_id};
+        SP_TRY(c.Query("SELECT pg_advisory_xact_lock(hashtextextended($1, 8727261002))", lock));
+      }
       const crypto::Key key = SP_TRY(OrgKey(c, ev.org_id));
       const Bytes detail =
           SP_TRY(deps_.crypto.Seal(key, ev.detail, {ev.org_id, "audit_events", ev.id, "detail"}));
@@ -1037,13 +1203,19 @@ class SqlStore final : public Store {
     return out;
   }
 
-  Result<Job> LoadJob(Conn& c, const std::string& org_id, const std::string& job_id) {
+  // With require_input false, an input that does not open is left empty (the job can still be
+  // shown and failed); with true it is an error.
+  Result<Job> LoadJob(Conn& c, const std::string& org_id, const std::string& job_id,
+                      bool require_input) {
     const Value p[] = {org_id, job_id};
     const auto rows = SP_TRY(c.Query(
         "SELECT " + std::string(kJobColumns) + " FROM jobs WHERE org_id = $1 AND id = $2", p));
     if (rows.empty()) return NotFound("no such job");
     const Row& r = rows[0];
-    const crypto::Key key = SP_TRY(OrgKey(c, org_id));
+    auto org_key = OrgKey(c, org_id);
+    if (!org_key.ok() && (require_input || org_key.status().code() == Code::kUnavailable)) {
+      return org_key.status();
+    }
     Job job;
     job.id = AsText(r[0]);
     job.org_id = AsText(r[1]);
@@ -1052,16 +1224,85 @@ class SqlStore final : public Store {
     job.state = SP_TRY(ParseState(AsText(r[4])));
     job.progress_done = AsInt(r[5]);
     job.progress_total = AsInt(r[6]);
-    job.input = SP_TRY(deps_.crypto.Open(key, AsBytes(r[7]), {org_id, "jobs", job.id, "input"}));
-    if (!IsNull(r[8])) {
-      job.error = SP_TRY(deps_.crypto.Open(key, AsBytes(r[8]), {org_id, "jobs", job.id, "error"}));
+    // Sealed fields: a field that does not open is an error only for the input of a job about
+    // to run; elsewhere it reads as empty (an unreadable error becomes a generic one).
+    const auto open = [&](const Value& v, std::string_view field) -> Result<std::string> {
+      if (IsNull(v)) return std::string();
+      if (!org_key.ok()) return org_key.status();
+      return deps_.crypto.Open(*org_key, AsBytes(v), {org_id, "jobs", job.id, field});
+    };
+    auto input = open(r[7], "input");
+    if (input.ok()) {
+      job.input = std::move(input).value();
+    } else if (require_input) {
+      return input.status();
     }
+    job.error =
+        open(r[8], "error")
+            .value_or(IsNull(r[8]) ? std::string()
+                                   : std::string("data_loss: the job's error could not be read"));
+    job.step = open(r[14], "step").value_or(std::string());
+    job.cancel_requested = AsInt(r[15]) != 0;
     job.lease_owner = AsText(r[9]);
     if (!IsNull(r[10])) job.lease_expires_at = FromMs(AsInt(r[10]));
     job.attempts = static_cast<std::int32_t>(AsInt(r[11]));
     job.created_at = FromMs(AsInt(r[12]));
     job.updated_at = FromMs(AsInt(r[13]));
     return job;
+  }
+
+  // Running jobs whose lease expired after max_attempts claims: failed, not claimed again.
+  Status FailExhaustedJobs(std::int32_t max_attempts) {
+    std::vector<std::pair<std::string, std::string>> jobs;  // org, id
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const Value p[] = {Now(), static_cast<std::int64_t>(max_attempts)};
+      const auto rows = SP_TRY(c.Query(
+          "SELECT org_id, id FROM jobs WHERE state = 'running' AND lease_expires_at <= $1 AND "
+          "attempts >= $2",
+          p));
+      for (const Row& r : rows) jobs.emplace_back(AsText(r[0]), AsText(r[1]));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    for (const auto& [org, id] : jobs) {
+      SP_TRY(FailJob(org, id,
+                     "unavailable: the job was interrupted " + std::to_string(max_attempts) +
+                         " times (the instances running it stopped or lost the store); start "
+                         "it again",
+                     ""));
+    }
+    return Status::Ok();
+  }
+
+  // Fails a job that is running with an expired lease (or, with `only_if_owner`, held by that
+  // owner). The error is sealed when the org key opens; otherwise it is left empty.
+  Status FailJob(const std::string& org_id, const std::string& job_id, const std::string& error,
+                 const std::string& only_if_owner) {
+    return db_->Transaction([&](Conn& c) -> Status {
+      Value sealed = nullptr;
+      if (auto key = OrgKey(c, org_id); key.ok()) {
+        sealed = SP_TRY(deps_.crypto.Seal(*key, error, {org_id, "jobs", job_id, "error"}));
+      } else if (key.status().code() == Code::kUnavailable) {
+        return key.status();
+      }
+      const std::int64_t now = Now();
+      if (only_if_owner.empty()) {
+        const Value p[] = {sealed, now, job_id};
+        SP_TRY(
+            c.Exec("UPDATE jobs SET state = 'failed', error_sealed = $1, lease_expires_at = "
+                   "NULL, updated_at = $2 WHERE id = $3 AND state = 'running' AND "
+                   "lease_expires_at <= $2",
+                   p));
+      } else {
+        const Value p[] = {sealed, now, job_id, only_if_owner};
+        SP_TRY(
+            c.Exec("UPDATE jobs SET state = 'failed', error_sealed = $1, lease_expires_at = "
+                   "NULL, updated_at = $2 WHERE id = $3 AND state = 'running' AND "
+                   "lease_owner = $4",
+                   p));
+      }
+      return Status::Ok();
+    });
   }
 
   std::unique_ptr<Database> db_;

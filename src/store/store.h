@@ -49,7 +49,7 @@ using TimePoint = Clock::TimePoint;  // stored with millisecond precision
 
 // The schema version this build knows. Opening a store whose schema is newer fails with
 // kFailedPrecondition; an older one is migrated at open (each migration in one transaction).
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct Org {
   std::string id;
@@ -74,7 +74,8 @@ struct Session {
   std::string user_id;
   std::string org_id;
   TimePoint created_at;
-  TimePoint expires_at;
+  TimePoint expires_at;    // absolute expiry
+  TimePoint last_seen_at;  // the last TouchSession (created_at before any)
 };
 
 // A token is shown once, at creation; the store keeps only its SHA-256.
@@ -158,7 +159,9 @@ struct Job {
   std::int64_t progress_done = 0;
   std::int64_t progress_total = 0;
   std::string input;  // sealed: the job's parameters (e.g. the selection)
-  std::string error;  // sealed: a user-safe message when failed
+  std::string error;  // sealed: when failed, a Status::ToString() text ("cancelled: ...")
+  std::string step;   // sealed: what the job is doing now ("Reading the catalog of dev")
+  bool cancel_requested = false;  // set by RequestJobCancel; seen by every instance
   std::string lease_owner;
   std::optional<TimePoint> lease_expires_at;
   std::int32_t attempts = 0;
@@ -171,6 +174,20 @@ struct NewJob {
   std::string connection_id;
   std::string kind;
   std::string input;
+};
+
+// Jobs by kind and state (metrics).
+struct JobCount {
+  std::string kind;
+  JobState state = JobState::kQueued;
+  std::int64_t count = 0;
+};
+
+// What a connection list shows besides the connection itself.
+struct ConnectionSummary {
+  std::optional<TimePoint> fetched_at;  // the fetched catalog's, when one is kept
+  std::int64_t saved_tables = 0;
+  std::optional<TimePoint> saved_at;  // newest saved table's
 };
 
 struct AuditEvent {
@@ -196,6 +213,7 @@ class Store {
   virtual Result<Org> CreateOrg(const std::string& name) = 0;
   virtual Result<Org> GetOrg(const std::string& org_id) = 0;
   virtual Result<std::int64_t> CountOrgs() = 0;
+  virtual Result<std::vector<Org>> ListOrgs() = 0;
   // Hashes the password with Argon2id; the e-mail is lower-cased and must be unique.
   virtual Result<User> CreateUser(const std::string& org_id, const std::string& email, Role role,
                                   const Secret& password) = 0;
@@ -205,6 +223,8 @@ class Store {
   virtual Result<User> VerifyPassword(const std::string& email, const Secret& password) = 0;
   virtual Status SetPassword(const std::string& org_id, const std::string& user_id,
                              const Secret& password) = 0;
+  // Deletes the user with its sessions and API tokens.
+  virtual Status DeleteUser(const std::string& org_id, const std::string& user_id) = 0;
 
   // --- sessions and API tokens (stored as hashes only) ---
   virtual Result<IssuedSession> CreateSession(const std::string& user_id,
@@ -212,6 +232,11 @@ class Store {
   // kUnauthenticated when unknown or expired.
   virtual Result<Session> LookupSession(const Secret& token) = 0;
   virtual Status DeleteSession(const Secret& token) = 0;
+  // Records use of a session (for idle expiry). kUnauthenticated when it is gone.
+  virtual Status TouchSession(const std::string& session_id, TimePoint at) = 0;
+  // Deletes every session of the user but `keep_session_id` (may be empty).
+  virtual Status DeleteUserSessions(const std::string& org_id, const std::string& user_id,
+                                    const std::string& keep_session_id) = 0;
   virtual Result<IssuedApiToken> CreateApiToken(const std::string& user_id, const std::string& name,
                                                 std::optional<std::chrono::seconds> ttl) = 0;
   virtual Result<ApiToken> LookupApiToken(const Secret& token) = 0;
@@ -227,6 +252,10 @@ class Store {
   virtual Status UpdateConnection(const Connection& connection) = 0;
   // Deletes the connection, its data key (crypto-shredding), catalog, saved tables and jobs.
   virtual Status DeleteConnection(const std::string& org_id, const std::string& id) = 0;
+  // Per connection id of the org: fetch time and saved-table count (connections with neither
+  // may be missing from the map).
+  virtual Result<std::map<std::string, ConnectionSummary>> SummarizeConnections(
+      const std::string& org_id) = 0;
 
   // --- fetched catalogs (one per connection; replaced by the next fetch) ---
   virtual Status PutCatalog(const FetchedCatalog& catalog) = 0;
@@ -250,17 +279,32 @@ class Store {
   virtual Result<Job> GetJob(const std::string& org_id, const std::string& job_id) = 0;
   // Atomically claims the oldest queued job, or a running one whose lease expired, for `owner`
   // until now + lease; the job becomes running and its attempts count grows. nullopt when none.
+  // Along the way (each in its own transaction, so a bad row never blocks the queue):
+  //   a running job whose lease expired after `max_attempts` claims is failed ("unavailable:
+  //   the job was interrupted N times ...") instead of being claimed again;
+  //   a claimed job whose row does not open (sealed input unreadable, unknown state) is failed
+  //   ("data_loss: ...") and the next one is tried.
   virtual Result<std::optional<Job>> ClaimJob(const std::string& owner,
-                                              std::chrono::milliseconds lease) = 0;
-  // Records progress and extends the lease. kFailedPrecondition when `owner` lost the lease.
-  virtual Status UpdateJobProgress(const std::string& job_id, const std::string& owner,
-                                   std::int64_t done, std::int64_t total,
-                                   std::chrono::milliseconds lease) = 0;
-  // REQUIRES: state is kSucceeded or kFailed. kFailedPrecondition when `owner` lost the lease.
+                                              std::chrono::milliseconds lease,
+                                              std::int32_t max_attempts) = 0;
+  // Records progress and the current step, and extends the lease. Returns whether a cancel was
+  // requested. kFailedPrecondition when `owner` lost the lease.
+  virtual Result<bool> UpdateJobProgress(const std::string& job_id, const std::string& owner,
+                                         std::int64_t done, std::int64_t total,
+                                         const std::string& step,
+                                         std::chrono::milliseconds lease) = 0;
+  // REQUIRES: state is kSucceeded or kFailed. kFailedPrecondition when `owner` lost the lease
+  // (another owner holds it, or the job is no longer running): nothing is changed then.
   virtual Status FinishJob(const std::string& job_id, const std::string& owner, JobState state,
                            const std::string& error) = 0;
+  // A queued job fails at once ("cancelled: ..."); a running one gets cancel_requested, for its
+  // owner to see at its next UpdateJobProgress. A finished job is returned unchanged.
+  virtual Result<Job> RequestJobCancel(const std::string& org_id, const std::string& job_id) = 0;
+  // Every job of the store, by kind and state.
+  virtual Result<std::vector<JobCount>> CountJobs() = 0;
 
   // --- audit ---
+  // Sequence numbers are unique per org, also under concurrent writers on PostgreSQL.
   virtual Result<AuditEvent> AppendAudit(const AuditEvent& event) = 0;
   // Newest first.
   virtual Result<std::vector<AuditEvent>> ListAudit(const std::string& org_id,

@@ -322,14 +322,14 @@ TYPED_TEST(StoreConformanceTest, SavedTablesAreReplacedWholeAndLoadedOneByOne) {
 TYPED_TEST(StoreConformanceTest, JobsAreClaimedOnceAndReclaimedAfterLeaseExpiry) {
   Store& s = *this->store_;
   const Connection c = s.CreateConnection(this->SampleConnection()).value();
-  EXPECT_FALSE(s.ClaimJob("worker-a", 30s).value().has_value());
+  EXPECT_FALSE(s.ClaimJob("worker-a", 30s, 3).value().has_value());
   const Job created =
       s.CreateJob({this->org_.id, c.id, "fetch", "{\"selection\":[\"payroll\"]}"}).value();
   EXPECT_EQ(s.GetJob(this->org_.id, created.id).value().state, JobState::kQueued);
   this->clock_.Advance(1s);
   const Job second = s.CreateJob({this->org_.id, c.id, "save", "{}"}).value();
 
-  const auto claimed = s.ClaimJob("worker-a", 30s).value();
+  const auto claimed = s.ClaimJob("worker-a", 30s, 3).value();
   ASSERT_TRUE(claimed.has_value());
   EXPECT_EQ(claimed->id, created.id);  // oldest first
   EXPECT_EQ(claimed->state, JobState::kRunning);
@@ -337,24 +337,25 @@ TYPED_TEST(StoreConformanceTest, JobsAreClaimedOnceAndReclaimedAfterLeaseExpiry)
   EXPECT_EQ(claimed->attempts, 1);
   EXPECT_EQ(claimed->input, "{\"selection\":[\"payroll\"]}");
 
-  const auto next = s.ClaimJob("worker-b", 30s).value();
+  const auto next = s.ClaimJob("worker-b", 30s, 3).value();
   ASSERT_TRUE(next.has_value());
   EXPECT_EQ(next->id, second.id);
-  EXPECT_FALSE(s.ClaimJob("worker-b", 30s).value().has_value());
+  EXPECT_FALSE(s.ClaimJob("worker-b", 30s, 3).value().has_value());
 
-  ASSERT_TRUE(s.UpdateJobProgress(created.id, "worker-a", 3, 10, 30s).ok());
-  EXPECT_EQ(s.UpdateJobProgress(created.id, "worker-b", 4, 10, 30s).code(),
+  ASSERT_TRUE(s.UpdateJobProgress(created.id, "worker-a", 3, 10, "Reading payroll_db", 30s).ok());
+  EXPECT_EQ(s.UpdateJobProgress(created.id, "worker-b", 4, 10, "step", 30s).status().code(),
             Code::kFailedPrecondition);
   EXPECT_EQ(s.GetJob(this->org_.id, created.id).value().progress_done, 3);
+  EXPECT_EQ(s.GetJob(this->org_.id, created.id).value().step, "Reading payroll_db");
 
   // worker-a dies: after its lease expires, worker-b takes the job over.
   this->clock_.Advance(31s);
-  ASSERT_TRUE(s.UpdateJobProgress(second.id, "worker-b", 1, 1, 30s).ok());  // b is alive
-  const auto taken = s.ClaimJob("worker-b", 30s).value();
+  ASSERT_TRUE(s.UpdateJobProgress(second.id, "worker-b", 1, 1, "step", 30s).ok());  // b is alive
+  const auto taken = s.ClaimJob("worker-b", 30s, 3).value();
   ASSERT_TRUE(taken.has_value());
   EXPECT_EQ(taken->id, created.id);
   EXPECT_EQ(taken->attempts, 2);
-  EXPECT_EQ(s.UpdateJobProgress(created.id, "worker-a", 5, 10, 30s).code(),
+  EXPECT_EQ(s.UpdateJobProgress(created.id, "worker-a", 5, 10, "step", 30s).status().code(),
             Code::kFailedPrecondition);
   EXPECT_EQ(s.FinishJob(created.id, "worker-a", JobState::kSucceeded, "").code(),
             Code::kFailedPrecondition);
@@ -367,7 +368,7 @@ TYPED_TEST(StoreConformanceTest, JobsAreClaimedOnceAndReclaimedAfterLeaseExpiry)
   ASSERT_TRUE(s.FinishJob(second.id, "worker-b", JobState::kSucceeded, "").ok());
   EXPECT_EQ(s.GetJob(this->org_.id, second.id).value().state, JobState::kSucceeded);
   this->clock_.Advance(3600s);
-  EXPECT_FALSE(s.ClaimJob("worker-c", 30s).value().has_value());  // finished jobs stay done
+  EXPECT_FALSE(s.ClaimJob("worker-c", 30s, 3).value().has_value());  // finished jobs stay done
 
   const Org other = s.CreateOrg("other").value();
   EXPECT_EQ(s.GetJob(other.id, created.id).status().code(), Code::kNotFound);
@@ -388,7 +389,7 @@ TYPED_TEST(StoreConformanceTest, ConcurrentInstancesClaimEachJobExactlyOnce) {
   std::vector<std::string> errors;
   auto worker = [&](Store* store, std::string owner) {
     for (;;) {
-      auto job = store->ClaimJob(owner, 60s);
+      auto job = store->ClaimJob(owner, 60s, 3);
       if (!job.ok()) {
         if (job.status().code() == Code::kUnavailable) continue;  // busy: try again
         std::lock_guard lock(mu);
@@ -411,6 +412,152 @@ TYPED_TEST(StoreConformanceTest, ConcurrentInstancesClaimEachJobExactlyOnce) {
   EXPECT_EQ(claimed.size(), static_cast<std::size_t>(kJobs));
   EXPECT_EQ(std::unique(claimed.begin(), claimed.end()), claimed.end())
       << "a job was claimed twice";
+}
+
+TYPED_TEST(StoreConformanceTest, JobInterruptedTooOftenIsFailedWithAReason) {
+  Store& s = *this->store_;
+  const Job job = s.CreateJob({this->org_.id, "", "save", "{}"}).value();
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    const auto claimed = s.ClaimJob("dies-" + std::to_string(attempt), 10s, 2).value();
+    ASSERT_TRUE(claimed.has_value());
+    EXPECT_EQ(claimed->attempts, attempt);
+    this->clock_.Advance(11s);  // the owner died
+  }
+  EXPECT_FALSE(s.ClaimJob("worker", 10s, 2).value().has_value());
+  const Job failed = s.GetJob(this->org_.id, job.id).value();
+  EXPECT_EQ(failed.state, JobState::kFailed);
+  EXPECT_EQ(failed.error.rfind("unavailable: the job was interrupted 2 times", 0), 0u)
+      << failed.error;
+}
+
+TYPED_TEST(StoreConformanceTest, JobWhoseRowDoesNotOpenIsFailedNotClaimedForever) {
+  Store& s = *this->store_;
+  const Job bad = s.CreateJob({this->org_.id, "", "fetch", "secret input"}).value();
+  this->clock_.Advance(1s);
+  const Job good = s.CreateJob({this->org_.id, "", "fetch", "fine"}).value();
+  // Another job's sealed input moved onto this row: it no longer opens.
+  const auto blob = this->backend_.ReadBlob("jobs", "input_sealed", "id", good.id).value();
+  ASSERT_TRUE(this->backend_.WriteBlob("jobs", "input_sealed", "id", bad.id, blob).ok());
+
+  const auto claimed = s.ClaimJob("worker", 30s, 3).value();
+  ASSERT_TRUE(claimed.has_value());
+  EXPECT_EQ(claimed->id, good.id);                             // the bad one was skipped...
+  const Job failed = s.GetJob(this->org_.id, bad.id).value();  // ...and failed, readably
+  EXPECT_EQ(failed.state, JobState::kFailed);
+  EXPECT_EQ(failed.error.rfind("data_loss: ", 0), 0u) << failed.error;
+  EXPECT_FALSE(s.ClaimJob("worker", 30s, 3).value().has_value());
+}
+
+TYPED_TEST(StoreConformanceTest, CancelFailsAQueuedJobAndFlagsARunningOne) {
+  Store& s = *this->store_;
+  const Job queued = s.CreateJob({this->org_.id, "", "fetch", ""}).value();
+  const Job cancelled = s.RequestJobCancel(this->org_.id, queued.id).value();
+  EXPECT_EQ(cancelled.state, JobState::kFailed);
+  EXPECT_EQ(cancelled.error.rfind("cancelled: ", 0), 0u);
+  EXPECT_FALSE(s.ClaimJob("w", 30s, 3).value().has_value());
+
+  const Job running = s.CreateJob({this->org_.id, "", "save", ""}).value();
+  ASSERT_TRUE(s.ClaimJob("w", 30s, 3).value().has_value());
+  EXPECT_FALSE(s.UpdateJobProgress(running.id, "w", 1, 2, "a", 30s).value());
+  const Job flagged = s.RequestJobCancel(this->org_.id, running.id).value();
+  EXPECT_EQ(flagged.state, JobState::kRunning);
+  EXPECT_TRUE(flagged.cancel_requested);
+  EXPECT_TRUE(s.UpdateJobProgress(running.id, "w", 2, 2, "b", 30s).value());
+  ASSERT_TRUE(s.FinishJob(running.id, "w", JobState::kFailed, "cancelled: by a user").ok());
+  EXPECT_EQ(s.RequestJobCancel(this->org_.id, running.id).value().state, JobState::kFailed);
+
+  const Org other = s.CreateOrg("other").value();
+  EXPECT_EQ(s.RequestJobCancel(other.id, running.id).status().code(), Code::kNotFound);
+  const auto counts = s.CountJobs().value();
+  std::int64_t failed = 0;
+  for (const JobCount& c : counts) {
+    if (c.state == JobState::kFailed) failed += c.count;
+  }
+  EXPECT_EQ(failed, 2);
+}
+
+TYPED_TEST(StoreConformanceTest, FinishAfterLosingTheLeaseChangesNothing) {
+  Store& s = *this->store_;
+  const Job job = s.CreateJob({this->org_.id, "", "save", ""}).value();
+  ASSERT_TRUE(s.ClaimJob("a", 10s, 3).value().has_value());
+  this->clock_.Advance(11s);
+  ASSERT_TRUE(s.ClaimJob("b", 10s, 3).value().has_value());
+  EXPECT_EQ(s.FinishJob(job.id, "a", JobState::kSucceeded, "").code(), Code::kFailedPrecondition);
+  EXPECT_EQ(s.GetJob(this->org_.id, job.id).value().state, JobState::kRunning);
+  ASSERT_TRUE(s.FinishJob(job.id, "b", JobState::kSucceeded, "").ok());
+  EXPECT_EQ(s.FinishJob(job.id, "b", JobState::kSucceeded, "").code(), Code::kFailedPrecondition);
+}
+
+TYPED_TEST(StoreConformanceTest, ConcurrentAuditWritersNeverRepeatASequenceNumber) {
+  auto second = this->backend_.Open(this->deps());
+  ASSERT_TRUE(second.ok()) << second.status();
+  constexpr int kPerThread = 15;
+  std::atomic<int> errors{0};
+  auto writer = [&](Store* store) {
+    for (int i = 0; i < kPerThread; ++i) {
+      for (;;) {
+        auto ev = store->AppendAudit({"", this->org_.id, {}, "u", "x", "t", "d"});
+        if (ev.ok()) break;
+        if (ev.status().code() != Code::kUnavailable) {
+          ++errors;
+          break;
+        }
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.emplace_back(writer, this->store_.get());
+  threads.emplace_back(writer, this->store_.get());
+  threads.emplace_back(writer, second->get());
+  threads.emplace_back(writer, second->get());
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(this->backend_.Count("SELECT COUNT(DISTINCT seq) FROM audit_events"), 4 * kPerThread);
+}
+
+TYPED_TEST(StoreConformanceTest, SessionsTouchAndUsersGoWithTheirSessionsAndTokens) {
+  Store& s = *this->store_;
+  const User u = s.CreateUser(this->org_.id, "u@example.com", Role::kMember, Secret("pw")).value();
+  const IssuedSession a = s.CreateSession(u.id, 3600s).value();
+  const IssuedSession b = s.CreateSession(u.id, 3600s).value();
+  EXPECT_EQ(s.LookupSession(a.token).value().last_seen_at, a.session.created_at);
+  this->clock_.Advance(60s);
+  ASSERT_TRUE(s.TouchSession(a.session.id, this->clock_.Now()).ok());
+  EXPECT_EQ(s.LookupSession(a.token).value().last_seen_at,
+            std::chrono::time_point_cast<std::chrono::milliseconds>(this->clock_.Now()));
+  ASSERT_TRUE(s.DeleteUserSessions(this->org_.id, u.id, a.session.id).ok());
+  EXPECT_TRUE(s.LookupSession(a.token).ok());
+  EXPECT_EQ(s.LookupSession(b.token).status().code(), Code::kUnauthenticated);
+
+  const IssuedApiToken t = s.CreateApiToken(u.id, "ci", std::nullopt).value();
+  const Org other = s.CreateOrg("other").value();
+  EXPECT_EQ(s.DeleteUser(other.id, u.id).code(), Code::kNotFound);
+  ASSERT_TRUE(s.DeleteUser(this->org_.id, u.id).ok());
+  EXPECT_EQ(s.LookupSession(a.token).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(s.LookupApiToken(t.secret).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(s.GetUser(this->org_.id, u.id).status().code(), Code::kNotFound);
+  EXPECT_EQ(s.TouchSession(a.session.id, this->clock_.Now()).code(), Code::kUnauthenticated);
+
+  const auto orgs = s.ListOrgs().value();
+  ASSERT_EQ(orgs.size(), 2u);
+  EXPECT_EQ(orgs[0].name, kOrgName);
+}
+
+TYPED_TEST(StoreConformanceTest, ConnectionSummariesCountSavedTablesAndKnowTheFetch) {
+  Store& s = *this->store_;
+  const Connection c = s.CreateConnection(this->SampleConnection()).value();
+  EXPECT_TRUE(s.SummarizeConnections(this->org_.id).value().empty());
+  FetchedCatalog cat{c.id, this->org_.id, this->clock_.Now(), this->clock_.Now() + 3600s, 2, "doc"};
+  ASSERT_TRUE(s.PutCatalog(cat).ok());
+  ASSERT_TRUE(s.ReplaceSavedTables(this->org_.id, c.id,
+                                   {this->SampleTable("a", 1), this->SampleTable("b", 2)})
+                  .ok());
+  const auto summaries = s.SummarizeConnections(this->org_.id).value();
+  ASSERT_EQ(summaries.count(c.id), 1u);
+  EXPECT_EQ(summaries.at(c.id).saved_tables, 2);
+  EXPECT_TRUE(summaries.at(c.id).fetched_at.has_value());
+  const Org other = s.CreateOrg("other").value();
+  EXPECT_TRUE(s.SummarizeConnections(other.id).value().empty());
 }
 
 // ---------------------------------------------------------------------------------------------

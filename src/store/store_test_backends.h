@@ -56,6 +56,17 @@ class SqliteBackend {
     return Status::Ok();
   }
 
+  // The first cell of `sql` as an integer (-1 on error).
+  std::int64_t Count(const std::string& sql) const {
+    auto db = Connect();
+    if (!db.ok()) return -1;
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db->get(), sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) return -1;
+    Stmt stmt(raw);
+    if (sqlite3_step(raw) != SQLITE_ROW) return -1;
+    return sqlite3_column_int64(raw, 0);
+  }
+
   Result<crypto::Bytes> ReadBlob(const std::string& table, const std::string& column,
                                  const std::string& key_column, const std::string& id) const {
     Db db = SP_TRY(Connect());
@@ -148,6 +159,12 @@ class PostgresBackend {
   bool HasWal() const { return false; }
 
   Status Exec(const std::string& sql) const { return Cluster().Exec(db_, sql); }
+  // The first cell of `sql` as an integer (-1 on error).
+  std::int64_t Count(const std::string& sql) const {
+    auto rows = Cluster().Query(db_, sql);
+    if (!rows.ok() || rows->empty() || rows->front().empty()) return -1;
+    return std::stoll(rows->front().front());
+  }
 
   Result<crypto::Bytes> ReadBlob(const std::string& table, const std::string& column,
                                  const std::string& key_column, const std::string& id) const {

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "cli/cli.h"
-#include "cli/wiring.h"
+#include "runtime/runtime.h"
 #include "support/support.h"
 
 namespace schemaport::testing {
@@ -16,7 +16,8 @@ namespace {
 
 class CliKeysTest : public ::testing::Test {
  protected:
-  int Run(std::vector<std::string> args, std::string* out_text = nullptr, std::string* err_text = nullptr) {
+  int Run(std::vector<std::string> args, std::string* out_text = nullptr,
+          std::string* err_text = nullptr) {
     std::istringstream in;
     std::ostringstream out, err;
     args.insert(args.begin(), "schemaport");
@@ -32,7 +33,7 @@ TEST_F(CliKeysTest, RotationKeepsSealedDataReadableAndMovesEveryKey) {
   const std::string data = (dir_ / "data").string();
   std::string connection_id, org_id;
   {
-    auto w = cli::OpenStoreFromConfig("", data, Environment{});
+    auto w = runtime::Wire({.config_path = "", .data_dir_override = data}, Environment{});
     ASSERT_TRUE(w.ok()) << w.status();
     auto org = (*w)->store->CreateOrg("acme");
     ASSERT_TRUE(org.ok()) << org.status();
@@ -54,11 +55,12 @@ TEST_F(CliKeysTest, RotationKeepsSealedDataReadableAndMovesEveryKey) {
   ASSERT_EQ(Run({"keys", "rotate", "--data-dir", data}, &out), 0);
   EXPECT_NE(out.find("Rotated the master key"), std::string::npos);
 
-  auto w = cli::OpenStoreFromConfig("", data, Environment{});
+  auto w = runtime::Wire({.config_path = "", .data_dir_override = data}, Environment{});
   ASSERT_TRUE(w.ok()) << w.status();
   auto c = (*w)->store->GetConnection(org_id, connection_id);
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->credentials.at("secret_access_key").Reveal(), "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+  EXPECT_EQ(c->credentials.at("secret_access_key").Reveal(),
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
   auto in_use = (*w)->store->MasterKeyIdsInUse();
   ASSERT_TRUE(in_use.ok());
   auto now = (*w)->keys->Current();
@@ -70,8 +72,10 @@ TEST_F(CliKeysTest, RotationKeepsSealedDataReadableAndMovesEveryKey) {
 TEST_F(CliKeysTest, BadConfigurationIsAClearError) {
   WriteFile(dir_ / "schemaport.toml", "[keys]\nprovider = \"vault\"\n");
   std::string err;
-  EXPECT_EQ(Run({"keys", "rotate", "--config", (dir_ / "schemaport.toml").string()}, nullptr, &err), 1);
-  EXPECT_NE(err.find("schemaport.toml:2: keys.provider: 'vault' is not one of"), std::string::npos) << err;
+  EXPECT_EQ(Run({"keys", "rotate", "--config", (dir_ / "schemaport.toml").string()}, nullptr, &err),
+            1);
+  EXPECT_NE(err.find("schemaport.toml:2: keys.provider: 'vault' is not one of"), std::string::npos)
+      << err;
   WriteFile(dir_ / "sm.toml", "[keys]\nprovider = \"aws-secrets-manager\"\n");
   EXPECT_EQ(Run({"keys", "rotate", "--config", (dir_ / "sm.toml").string()}, nullptr, &err), 1);
   EXPECT_NE(err.find("needs keys.secret_id and keys.region"), std::string::npos) << err;
