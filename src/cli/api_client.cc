@@ -90,7 +90,12 @@ Result<ClientSettings> ResolveClientSettings(const std::string& server_flag,
   std::error_code ec;
   const bool have_file = fs::exists(s.config_path, ec);
   // SCHEMAPORT_SERVER, SCHEMAPORT_TOKEN and SCHEMAPORT_CA_FILE override the file's keys.
-  Config config = SP_TRY(LoadConfig(have_file ? s.config_path : "", CliConfigSchema(), env));
+  Environment overrides;
+  for (const char* name : {"SCHEMAPORT_SERVER", "SCHEMAPORT_TOKEN", "SCHEMAPORT_CA_FILE"}) {
+    if (auto it = env.find(name); it != env.end() && !it->second.empty())
+      overrides.emplace(name, it->second);
+  }
+  Config config = SP_TRY(LoadConfig(have_file ? s.config_path : "", CliConfigSchema(), overrides));
   s.server = server_flag.empty() ? config.GetString("server") : server_flag;
   s.token = config.GetSecret("token");
   s.token_id = config.GetString("token_id");

@@ -388,6 +388,8 @@ class Demo {
 
   Status Exec(const std::string& db, std::string_view sql) {
     std::unique_ptr<PGconn, PgConnDeleter> conn(PQconnectdb(PgConnInfo(db).c_str()));
+    PQsetNoticeProcessor(
+        conn.get(), [](void*, const char*) {}, nullptr);  // NOTICEs are noise here
     if (PQstatus(conn.get()) != CONNECTION_OK) {
       return Unavailable("cannot connect to the demo PostgreSQL: " +
                          std::string(PQerrorMessage(conn.get())));
