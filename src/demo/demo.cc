@@ -241,6 +241,12 @@ class Demo {
 
   Status Preflight() {
     if (o_.port < 0 || o_.port > 65535) return InvalidArgument("--port: must be 0..65535");
+    if (!PortFree(o_.host, o_.port)) {
+      return FailedPrecondition(
+          "port " + std::to_string(o_.port) + " on " + o_.host +
+          " is in use: stop what listens there, or choose another with --port N "
+          "(0: any free port)");
+    }
     self_ = o_.schemaport_exe.empty() ? fs::read_symlink("/proc/self/exe") : o_.schemaport_exe;
     const fs::path bin = o_.bin_dir.empty() ? self_.parent_path() : o_.bin_dir;
     emulator_exe_ = bin / "aws-emulator";
@@ -263,12 +269,6 @@ class Demo {
     } else {
       passwd* pw = ::getpwuid(::geteuid());
       pg_user_ = pw ? pw->pw_name : "postgres";
-    }
-    if (!PortFree(o_.host, o_.port)) {
-      return FailedPrecondition(
-          "port " + std::to_string(o_.port) + " on " + o_.host +
-          " is in use: stop what listens there, or choose another with --port N "
-          "(0: any free port)");
     }
     return Status::Ok();
   }
