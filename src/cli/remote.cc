@@ -434,6 +434,14 @@ struct RemoteCommands::Impl {
     if (!body.ok()) return Fail(body.status(), kExitUsage);
     if (create && name.empty())
       return Fail(InvalidArgument("--name: required (the Connection name)"), kExitUsage);
+    if (!create && body->contains("settings")) {
+      // The API replaces the settings as a whole: keep the saved ones the flags do not change.
+      auto current = api->Get(ConnPath());
+      if (!current.ok()) return Fail(current.status());
+      json merged = current->value("settings", json::object());
+      merged.update((*body)["settings"]);
+      (*body)["settings"] = merged;
+    }
     auto reply = create ? api->Call("POST", "/api/v1/connections", *body)
                         : api->Call("PATCH", ConnPath(), *body);
     if (!reply.ok()) return Fail(reply.status());
