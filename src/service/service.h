@@ -71,7 +71,7 @@ struct Options {
   // How long a fetched catalog is kept for the selection step.
   std::chrono::hours catalog_ttl{24 * 30};
   // Jobs.
-  int worker_threads = 2;                            // 0: this instance runs no jobs
+  int worker_threads = 2;  // 0: this instance runs no jobs
   std::chrono::milliseconds job_lease{std::chrono::seconds(30)};
   std::chrono::milliseconds job_poll{std::chrono::milliseconds(250)};  // idle claim interval
   std::int32_t max_job_attempts = 3;  // a job interrupted this often is failed, not retried
@@ -85,7 +85,7 @@ struct Deps {
   const warehouse::ConnectorRegistry& registry;
   crypto::KeyProvider& keys;  // only to report the current master key id after a rotation
   Clock& clock;
-  Random& random;  // tokens and ids: SystemRandom in production
+  Random& random;                  // tokens and ids: SystemRandom in production
   std::shared_ptr<Logger> logger;  // may be null
 };
 
@@ -194,7 +194,7 @@ struct Selection {
 };
 
 struct SelectionPreview {
-  std::int64_t selected = 0;            // tables the selection would save
+  std::int64_t selected = 0;             // tables the selection would save
   std::int64_t matched_by_patterns = 0;  // of the fetched tables, those the patterns select
 };
 
@@ -269,7 +269,7 @@ struct JobView {
   std::string connection_id;
   std::int64_t done = 0;
   std::int64_t total = 0;
-  std::string step;  // what the job is doing now, e.g. "Reading the catalog of dev"
+  std::string step;             // what the job is doing now, e.g. "Reading the catalog of dev"
   std::optional<Status> error;  // when failed (code kCancelled after a cancel)
   bool cancel_requested = false;
   TimePoint created_at;
@@ -387,8 +387,7 @@ class Service {
   Result<JobView> StartRefresh(const Principal& who, const std::string& connection_id);
   // kNotFound before the first fetch (or after the fetched catalog expired).
   Result<CatalogView> GetCatalog(const Principal& who, const std::string& connection_id);
-  Result<SelectionPreview> PreviewSelection(const Principal& who,
-                                            const std::string& connection_id,
+  Result<SelectionPreview> PreviewSelection(const Principal& who, const std::string& connection_id,
                                             const Selection& selection);
   // Save Metadata: validates the selection against the last fetch (an explicit table that is not
   // in it is kInvalidArgument naming it), records it, and starts a save job that reads the
@@ -420,8 +419,9 @@ class Service {
   // --- observability ---
   Result<std::vector<JobCount>> JobCounts();
 
+  struct Impl;  // internal (src/service/internal.h)
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

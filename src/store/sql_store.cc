@@ -317,6 +317,24 @@ class SqlStore final : public Store {
     return std::move(*user);
   }
 
+  Result<User> FindUserByEmail(const std::string& email) override {
+    const std::string normalized = NormalizeEmail(email);
+    const crypto::Key index_key = SP_TRY(EmailIndexKey());
+    std::optional<User> user;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const Value p[] = {crypto::BlindIndex(index_key, normalized)};
+      const auto rows = SP_TRY(
+          c.Query("SELECT id, org_id, role, created_at FROM users WHERE email_index = $1", p));
+      if (rows.empty()) return NotFound("no such user");
+      const Role role = SP_TRY(ParseRole(AsText(rows[0][2])));
+      user =
+          User{AsText(rows[0][0]), AsText(rows[0][1]), normalized, role, FromMs(AsInt(rows[0][3]))};
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return std::move(*user);
+  }
+
   Status SetPassword(const std::string& org_id, const std::string& user_id,
                      const Secret& password) override {
     if (password.empty()) return InvalidArgument("password must not be empty");

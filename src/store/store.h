@@ -221,6 +221,8 @@ class Store {
   virtual Result<std::vector<User>> ListUsers(const std::string& org_id) = 0;
   // kUnauthenticated for an unknown e-mail or a wrong password (same message for both).
   virtual Result<User> VerifyPassword(const std::string& email, const Secret& password) = 0;
+  // The user with this e-mail (any org), e.g. to audit a failed login in its org. kNotFound.
+  virtual Result<User> FindUserByEmail(const std::string& email) = 0;
   virtual Status SetPassword(const std::string& org_id, const std::string& user_id,
                              const Secret& password) = 0;
   // Deletes the user with its sessions and API tokens.

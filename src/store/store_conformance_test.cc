@@ -538,6 +538,10 @@ TYPED_TEST(StoreConformanceTest, SessionsTouchAndUsersGoWithTheirSessionsAndToke
   EXPECT_EQ(s.GetUser(this->org_.id, u.id).status().code(), Code::kNotFound);
   EXPECT_EQ(s.TouchSession(a.session.id, this->clock_.Now()).code(), Code::kUnauthenticated);
 
+  const User found =
+      s.CreateUser(this->org_.id, "Found@Example.com", Role::kAdmin, Secret("pw")).value();
+  EXPECT_EQ(s.FindUserByEmail(" found@example.COM").value().id, found.id);
+  EXPECT_EQ(s.FindUserByEmail("nobody@example.com").status().code(), Code::kNotFound);
   const auto orgs = s.ListOrgs().value();
   ASSERT_EQ(orgs.size(), 2u);
   EXPECT_EQ(orgs[0].name, kOrgName);

@@ -1,0 +1,58 @@
+// Internal to src/server: strict reading of JSON request bodies. Every error is kInvalidArgument
+// with a message that names the field ("settings.region: expected a string", "foo: unknown
+// field", "request body: malformed JSON at byte 12").
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/core.h"
+
+namespace schemaport::server::internal {
+
+// A parsed JSON object body. REQUIRES: `Only` is called before the getters, so unknown fields
+// are rejected whatever the route reads.
+class JsonBody {
+ public:
+  // Parses `text` as one JSON object. An empty `text` is {} when `empty_ok`, else an error.
+  static Result<JsonBody> Parse(std::string_view text, bool empty_ok);
+
+  // kInvalidArgument naming the first field not in `allowed`.
+  Status Only(std::initializer_list<std::string_view> allowed) const;
+
+  bool Has(std::string_view key) const;
+  // A required string ("email: is required", "email: expected a string").
+  Result<std::string> String(std::string_view key) const;
+  // An optional string (absent -> nullopt; null is a type error).
+  Result<std::optional<std::string>> OptString(std::string_view key) const;
+  Result<Secret> SecretField(std::string_view key) const;
+  // An optional integer in [min, max].
+  Result<std::optional<std::int64_t>> OptInt(std::string_view key, std::int64_t min,
+                                             std::int64_t max) const;
+  // An optional object of string values (absent -> nullopt).
+  Result<std::optional<std::map<std::string, std::string>>> OptStringMap(
+      std::string_view key) const;
+  // An optional array of strings (absent -> empty).
+  Result<std::vector<std::string>> StringArray(std::string_view key, std::size_t max_items) const;
+  // An optional array of objects; each is checked to be an object (absent -> empty).
+  Result<std::vector<JsonBody>> ObjectArray(std::string_view key, std::size_t max_items) const;
+
+ private:
+  JsonBody(nlohmann::json value, std::string path)
+      : value_(std::move(value)), path_(std::move(path)) {}
+  std::string FieldName(std::string_view key) const;
+  nlohmann::json value_;
+  std::string path_;  // "" for the body, "tables[3]" for a nested object
+};
+
+// Dumps JSON for a response; invalid UTF-8 (never expected) is replaced, not thrown.
+std::string Dump(const nlohmann::json& value);
+
+}  // namespace schemaport::server::internal
