@@ -11,6 +11,7 @@
 #include "aws/aws.h"
 #include "cli/api_client.h"
 #include "cli/remote.h"
+#include "cli/serve.h"
 #include "demo/demo.h"
 #include "runtime/runtime.h"
 #include "warehouse/redshift/redshift.h"
@@ -208,6 +209,8 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
   rotate->add_option("--data-dir", data_dir, "data directory (overrides data_dir)");
   rotate->add_flag("--json", rotate_json, "print the result as JSON");
 
+  const auto server_commands = AddServerCommands(app);
+
   demo::Options demo_options;
   std::string demo_dir;
   auto* demo_cmd = app.add_subcommand(
@@ -234,6 +237,7 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
     if (!demo_dir.empty()) demo_options.data_dir = demo_dir;
     return demo::Run(demo_options, out, err);
   }
+  if (int rc = RunServerCommands(*server_commands, env, in, out, err); rc >= 0) return rc;
   if (test->parsed()) return WarehouseTest(test_file, test_json, env, out, err);
   if (rotate->parsed()) return KeysRotate(config_file, data_dir, rotate_json, env, out, err);
   if (fetch->parsed()) {

@@ -179,7 +179,7 @@ struct Server::Impl {
 
   // Authenticates `call` for `method`; the error is the answer to send.
   Status Authenticate(const httplib::Request& req, std::string_view method, Call& call,
-                      Secret& session_token) {
+                      Secret& session_token, bool& stale_cookie) {
     const std::string authorization = req.get_header_value("Authorization");
     if (!authorization.empty()) {
       constexpr std::string_view kBearer = "Bearer ";
@@ -191,14 +191,19 @@ struct Server::Impl {
       call.who = SP_TRY(service.AuthenticateApiToken(token));
       return Status::Ok();
     }
-    const std::string_view cookie =
-        CookieValue(req.get_header_value("Cookie"), internal::kSessionCookie);
+    const std::string cookie_header = req.get_header_value("Cookie");
+    const std::string_view cookie = CookieValue(cookie_header, internal::kSessionCookie);
     if (cookie.empty()) {
       return Unauthenticated(
           "authentication required: log in, or send an API token as \"Authorization: Bearer\"");
     }
     session_token = Secret(std::string(cookie));
-    call.who = SP_TRY(service.AuthenticateSession(session_token));
+    auto principal = service.AuthenticateSession(session_token);
+    if (!principal.ok()) {
+      stale_cookie = true;
+      return principal.status();
+    }
+    call.who = std::move(principal).value();
     call.session_token = &session_token;
     if (IsStateChanging(method)) {
       const std::string csrf = req.get_header_value("X-CSRF-Token");
@@ -241,8 +246,10 @@ struct Server::Impl {
       Finish(req, res, request_id, route.pattern, start, &too_large, "");
       return;
     }
-    if (route.access == Access::kAuthenticated)
-      status = Authenticate(req, method, call, session_token);
+    bool stale_cookie = false;  // a session cookie the service no longer knows: cleared
+    if (route.access == Access::kAuthenticated) {
+      status = Authenticate(req, method, call, session_token, stale_cookie);
+    }
     if (status.ok() && !req.body.empty()) {
       const std::string content_type = req.get_header_value("Content-Type");
       if (content_type.rfind("application/json", 0) != 0) {
@@ -261,9 +268,7 @@ struct Server::Impl {
     const std::string user_id = call.who ? call.who->user_id : "";
     if (!status.ok()) {
       WriteStatus(res, request_id, status);
-      if (status.code() == Code::kUnauthenticated && call.session_token == nullptr &&
-          !req.get_header_value("Cookie").empty() &&
-          req.get_header_value("Authorization").empty()) {
+      if (stale_cookie) {
         res.set_header("Set-Cookie", internal::ClearSessionCookie());
       }
       Finish(req, res, request_id, route.pattern, start, &status, user_id);
@@ -317,14 +322,19 @@ struct Server::Impl {
       Finish(req, res, request_id, "(static)", start, &status, "");
       return;
     }
-    res.status = 200;
-    res.set_content(std::string(asset->body), std::string(asset->content_type));
-    // Content-hashed files under /assets/ never change; everything else is revalidated.
-    if (req.path.rfind("/assets/", 0) == 0) {
-      res.set_header("Cache-Control", "public, max-age=31536000, immutable");
-    } else {
-      res.set_header("Cache-Control", "no-cache");
+    res.set_header("Cache-Control",
+                   asset->immutable ? "public, max-age=31536000, immutable" : "no-cache");
+    if (!asset->etag.empty()) {
+      res.set_header("ETag", std::string(asset->etag));
+      if (req.get_header_value("If-None-Match") == asset->etag) {
+        res.status = 304;
+        Finish(req, res, request_id, "(static)", start, nullptr, "");
+        return;
+      }
     }
+    res.status = 200;
+    // cpp-httplib compresses text bodies itself when the client accepts gzip or br.
+    res.set_content(std::string(asset->body), std::string(asset->content_type));
     Finish(req, res, request_id, "(static)", start, nullptr, "");
   }
 

@@ -96,6 +96,8 @@ class Metrics {
 struct StaticAsset {
   std::string_view content_type;
   std::string_view body;
+  std::string_view etag;   // a quoted strong validator; may be empty
+  bool immutable = false;  // content-hashed name: cached for a year
 };
 // Looks up a portal file by its URL path ("/index.html", "/assets/app-1a2b.js"); nullopt when
 // there is none. The server answers unknown non-API GET paths with "/index.html" (SPA).
