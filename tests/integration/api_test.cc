@@ -634,6 +634,28 @@ TEST_F(ApiTest, A_SeedFlow) {
   for (const auto& [table, scans] : scans_after)
     EXPECT_EQ(scans, scans_before.at(table)) << table << " was scanned";
 
+  // Refresh: nothing changed, so no marks; the selection stays. Cancelling a finished job leaves
+  // it.
+  r = c.Post("/api/v1/connections/" + conn + "/metadata/refresh", json::object());
+  ASSERT_EQ(r.status, 202) << Describe(r);
+  job = WaitForJob(c, r.doc["job"]["id"]);
+  ASSERT_EQ(job["state"], "succeeded") << job.dump();
+  r = c.Delete("/api/v1/jobs/" + job["id"].get<std::string>());
+  EXPECT_EQ(r.status, 202) << Describe(r);
+  EXPECT_EQ(r.doc["state"], "succeeded");
+  r = c.Get("/api/v1/connections/" + conn + "/metadata/catalog");
+  ASSERT_EQ(r.status, 200);
+  int selected_after_refresh = 0;
+  for (const auto& db : r.doc["databases"]) {
+    for (const auto& sc : db["schemas"]) {
+      for (const auto& t : sc["tables"]) {
+        EXPECT_EQ(t["mark"], nullptr) << t.dump();
+        selected_after_refresh += t["selected"].get<bool>() ? 1 : 0;
+      }
+    }
+  }
+  EXPECT_EQ(selected_after_refresh, 4);
+
   // Users and tokens: a member, and an API token for the CLI.
   r = c.Post("/api/v1/users",
              {{"email", "member@acme.test"}, {"password", kPassword}, {"role", "member"}});
