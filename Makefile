@@ -3,13 +3,14 @@
 #   make test    install what is missing, build, run every test (release), then the unit and
 #                integration tests again under AddressSanitizer + UBSan
 #   make bench   benchmarks; results go to docs/BENCHMARKS.md by hand, with the machine
+#   make demo    install what is missing, build, and run `schemaport demo` (DEMO_ARGS=--fresh etc.)
 #   make format / make lint
 
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 LAUNCHER := $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache,)
 
-.PHONY: all deps build build-debug build-asan test test-release test-asan bench format lint clean
+.PHONY: all deps build build-debug build-asan test test-release test-asan bench demo format lint clean
 
 all: build
 
@@ -46,6 +47,11 @@ test-asan: build-asan
 
 bench: deps build
 	@scripts/run-bench
+
+# The portal with a sample warehouse; Ctrl-C stops everything it started.
+demo: deps build/build.ninja
+	cmake --build build -j $(JOBS) --target schemaport aws-emulator
+	@build/bin/schemaport demo $(DEMO_ARGS)
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

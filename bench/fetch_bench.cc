@@ -2,9 +2,13 @@
 // generated warehouse behind the aws-emulator with a fixed latency added to every call.
 //
 //   build/bench/fetch_bench [--databases 2] [--tables 10000] [--columns 30] [--schemas 20]
-//                           [--latency-ms 20] [--page-rows 50000] [--skip-naive] [--skip-limit]
+//                           [--latency-ms 20] [--page-rows 50000] [--page-bytes N]
+//                           [--depth columns|tables] [--skip-naive] [--skip-limit]
 //
-// Prints, for each approach: wall time, Data API calls by operation, peak resident memory.
+// Prints, for each approach: wall time, Data API calls by operation, peak resident memory; and
+// the quota-bound limit: the fewest calls the statements need (one ExecuteStatement each, one
+// GetStatementResult a page) at --latency-ms each, databases in parallel, but no faster than
+// the Data API's quotas allow (ExecuteStatement 30/s, GetStatementResult 20/s per account).
 // Needs the release build (build/bin/schemaport, build/bin/aws-emulator) and `npm ci` in tests/js.
 #include <nlohmann/json.hpp>
 
@@ -20,6 +24,8 @@ namespace {
 
 struct Options {
   int databases = 2, tables = 10000, columns = 30, schemas = 20, latency_ms = 20, page_rows = 50000;
+  int page_bytes = 1 << 30;  // no byte bound unless given
+  std::string depth = "columns";
   bool naive = true, limit = true;
 };
 
@@ -27,7 +33,7 @@ struct Outcome {
   std::string name;
   double wall_s = 0;
   long rss_mb = 0;
-  std::map<std::string, std::int64_t> calls;
+  std::map<std::string, std::int64_t> calls, ok_calls;
   std::string note;
   std::int64_t total_calls() const {
     std::int64_t n = 0;
@@ -47,13 +53,16 @@ T Must(Result<T> r, const std::string& what) {
   return std::move(r).value();
 }
 
-std::map<std::string, std::int64_t> Calls(Emulator& emu) {
+// Calls by operation (every outcome), or only the successful ones.
+std::map<std::string, std::int64_t> Calls(Emulator& emu, bool ok_only = false) {
   auto body = Must(emu.Admin("GET", "/counters"), "reading counters");
   std::map<std::string, std::int64_t> out;
   const auto parsed = nlohmann::json::parse(body);
   for (const auto& [op, outcomes] : parsed["counters"].items()) {
     std::int64_t n = 0;
-    for (const auto& [_, count] : outcomes.items()) n += count.get<std::int64_t>();
+    for (const auto& [outcome, count] : outcomes.items()) {
+      if (!ok_only || outcome == "ok") n += count.get<std::int64_t>();
+    }
     out[op] = n;
   }
   return out;
@@ -85,7 +94,14 @@ int Main(int argc, char** argv) {
     else if (a == "--schemas") opt.schemas = next();
     else if (a == "--latency-ms") opt.latency_ms = next();
     else if (a == "--page-rows") opt.page_rows = next();
-    else if (a == "--skip-naive") opt.naive = false;
+    else if (a == "--page-bytes")
+      opt.page_bytes = next();
+    else if (a == "--depth") {
+      if (i + 1 >= argc) Die("missing value for --depth");
+      opt.depth = argv[++i];
+      if (opt.depth != "columns" && opt.depth != "tables") Die("--depth is columns or tables");
+    } else if (a == "--skip-naive")
+      opt.naive = false;
     else if (a == "--skip-limit") opt.limit = false;
     else Die("unknown argument " + a);
   }
@@ -115,7 +131,8 @@ int Main(int argc, char** argv) {
     mapping += fmt::format("{}\"bench_db{}\" = \"bench_db{}\"", d > 1 ? ", " : "", d, d);
     db_list += fmt::format("{}bench_db{}", d > 1 ? "," : "", d);
   }
-  const std::string config = fmt::format(R"(account_id = "123456789012"
+  const std::string config =
+      fmt::format(R"(account_id = "123456789012"
 region = "us-east-1"
 seed = 1
 [postgres]
@@ -124,6 +141,7 @@ port = {port}
 superuser = "{superuser}"
 [limits]
 result_page_rows = {page_rows}
+result_page_bytes = {page_bytes}
 [faults]
 latency_ms = {latency}
 [[users]]
@@ -135,9 +153,9 @@ allow = ["redshift-data:*", "redshift-serverless:GetCredentials"]
 name = "bench"
 databases = {{ {mapping} }}
 )",
-                                         fmt::arg("port", pg->port()), fmt::arg("superuser", pg->superuser()),
-                                         fmt::arg("page_rows", opt.page_rows), fmt::arg("latency", opt.latency_ms),
-                                         fmt::arg("mapping", mapping));
+                  fmt::arg("port", pg->port()), fmt::arg("superuser", pg->superuser()),
+                  fmt::arg("page_rows", opt.page_rows), fmt::arg("page_bytes", opt.page_bytes),
+                  fmt::arg("latency", opt.latency_ms), fmt::arg("mapping", mapping));
   auto emu = Must(Emulator::Start(config), "starting the emulator");
   std::map<std::string, std::string> env = {
       {"AWS_ENDPOINT_URL", emu->EndpointUrl()},
@@ -159,7 +177,8 @@ databases = {{ {mapping} }}
   Must(emu->Admin("DELETE", "/statements"), "resetting the statement log");
   {
     ChildProcess::Options o;
-    o.argv = {(BinDir() / "schemaport").string(), "warehouse", "fetch", (work / "warehouse.toml").string()};
+    o.argv = {(BinDir() / "schemaport").string(), "warehouse", "fetch",
+              (work / "warehouse.toml").string(), "--depth",   opt.depth};
     o.env = env;
     o.log_path = work / "schemaport.log";
     Outcome out{"schemaport warehouse fetch"};
@@ -167,6 +186,7 @@ databases = {{ {mapping} }}
     out.wall_s = Run(o, out.rss_mb, log);
     out.rss_mb /= 1024;
     out.calls = Calls(*emu);
+    out.ok_calls = Calls(*emu, true);
     const auto start = log.find('{');
     const auto end = log.rfind("\n}");
     if (start == std::string::npos || end == std::string::npos) Die("schemaport printed no catalog");
@@ -196,16 +216,39 @@ databases = {{ {mapping} }}
     out.wall_s = Run(o, out.rss_mb, log);
     out.rss_mb /= 1024;
     out.calls = Calls(*emu);
+    out.ok_calls = Calls(*emu, true);
     out.note = log.substr(0, log.find('\n'));
     outcomes.push_back(out);
   };
   if (opt.limit) node("limit: the SDK running schemaport's statements", "limit.mjs");
-  if (opt.naive) node("naive: the SDK with ListSchemas, ListTables, DescribeTable", "naive.mjs");
+  if (opt.naive && opt.depth == "columns")
+    node("naive: the SDK with ListSchemas, ListTables, DescribeTable", "naive.mjs");
+
+  // The quota-bound limit, from the statements schemaport ran and the pages the SDK needed for
+  // them (the limit run's GetStatementResult count).
+  double limit_s = 0;
+  std::int64_t limit_calls = 0;
+  if (opt.limit) {
+    const Outcome& sdk = outcomes[1];
+    const auto get = [&](const char* op) {
+      auto it = sdk.ok_calls.find(op);
+      return it == sdk.ok_calls.end() ? std::int64_t{0} : it->second;
+    };
+    const std::int64_t statements = get("ExecuteStatement");
+    const std::int64_t pages = get("GetStatementResult");
+    limit_calls = statements + pages;
+    const double chain = static_cast<double>(limit_calls) / opt.databases * opt.latency_ms / 1000.0;
+    const double quota =
+        std::max(static_cast<double>(pages) / 20.0, static_cast<double>(statements) / 30.0);
+    limit_s = std::max(chain, quota);
+  }
 
   std::cout << fmt::format(
-      "\n{} tables x {} columns in {} databases ({} schemas each), {} ms added to every call, "
-      "result pages of {} rows\n\n",
-      opt.tables, opt.columns, opt.databases, opt.schemas, opt.latency_ms, opt.page_rows);
+      "\n{} tables x {} columns in {} databases ({} schemas each), depth {}, {} ms added to every "
+      "call, "
+      "result pages of at most {} rows and {} bytes\n\n",
+      opt.tables, opt.columns, opt.databases, opt.schemas, opt.depth, opt.latency_ms, opt.page_rows,
+      opt.page_bytes);
   std::cout << "| approach | wall time | Data API calls | calls by operation | peak memory | result |\n";
   std::cout << "| --- | --- | --- | --- | --- | --- |\n";
   for (const auto& o : outcomes) {
@@ -214,7 +257,13 @@ databases = {{ {mapping} }}
     std::cout << fmt::format("| {} | {:.2f} s | {} | {} | {} MB | {} |\n", o.name, o.wall_s, o.total_calls(), ops,
                              o.rss_mb, o.note);
   }
+  if (opt.limit) {
+    std::cout << fmt::format("| quota-bound limit | {:.2f} s | {} | (calculated) | | |\n", limit_s,
+                             limit_calls);
+  }
   const double ours = outcomes[0].wall_s;
+  if (opt.limit)
+    std::cout << fmt::format("\nschemaport: {:.2f}x the quota-bound limit", ours / limit_s);
   for (std::size_t i = 1; i < outcomes.size(); ++i) {
     std::cout << fmt::format("\n{}: {:.2f}x schemaport's wall time", outcomes[i].name, outcomes[i].wall_s / ours);
   }

@@ -11,6 +11,8 @@ find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(tomlplusplus REQUIRED)
+# yaml-cpp (libyaml-cpp-dev): the Data Map's dbt sources export, quoted as YAML requires.
+find_package(yaml-cpp REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 # Debian's cpp-httplib ships no CMake config and is built as a shared library:
 # link it through pkg-config and never define CPPHTTPLIB_* macros ourselves.

@@ -439,9 +439,39 @@ class RateLimiter {
   std::map<std::string, Bucket, std::less<>> buckets_;
 };
 
-// The Data API quotas: ExecuteStatement 30/s, GetStatementResult 20/s (also V2),
-// DescribeStatement 100/s.
+// The Data API quotas per account and Region (Amazon Redshift Management Guide, "Quotas for
+// Amazon Redshift Data API"): ExecuteStatement 30/s, BatchExecuteStatement 20/s,
+// GetStatementResult(V2) 20/s, DescribeStatement 100/s, CancelStatement 10/s, and 3/s for
+// ListDatabases, ListSchemas, ListTables, ListStatements and DescribeTable.
 std::map<std::string, double, std::less<>> DefaultDataApiRates();
+
+// The Data API's quotas are per account and Region: every connection and job of the process
+// that uses an account shares its budget. RateBudgets holds one RateLimiter per (account,
+// Region); clients draw from it (ClientConfig::shared_rate_limiter) so that together they stay
+// under the quotas rather than lean on retries. Make one per process and inject it
+// (warehouse::redshift::Dependencies::rate_budgets).
+// Thread safety: thread-safe. REQUIRES: clock outlives the budgets and their limiters.
+class RateBudgets {
+ public:
+  // `headroom` scales the rates: 0.9 keeps 10% under each quota, so that calls sent evenly are
+  // not pushed over it by network jitter.
+  explicit RateBudgets(Clock& clock,
+                       std::map<std::string, double, std::less<>> rates = DefaultDataApiRates(),
+                       double headroom = 0.9);
+  std::shared_ptr<RateLimiter> ForAccount(std::string_view account, std::string_view region);
+  // The budget of the account that owns `access_key_id`, asked once of `account_of` (e.g. STS
+  // GetCallerIdentity) and remembered; when that fails, a budget of its own for the key.
+  std::shared_ptr<RateLimiter> ForAccessKey(std::string_view access_key_id, std::string_view region,
+                                            const std::function<Result<std::string>()>& account_of);
+  std::size_t size() const;  // budgets made so far
+
+ private:
+  Clock& clock_;
+  std::map<std::string, double, std::less<>> rates_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<RateLimiter>, std::less<>> budgets_;  // account|region
+  std::map<std::string, std::string, std::less<>> accounts_;                  // key -> account
+};
 
 // ---------------------------------------------------------------------------------------------
 // Credentials providers
@@ -476,6 +506,9 @@ struct ClientConfig {
   EndpointSettings endpoints;
   RetryPolicy retry;
   std::map<std::string, double, std::less<>> rates_per_second;  // per operation; empty: none
+  // When set, called once, at the first call: the limiter it returns (e.g. a RateBudgets entry
+  // shared with every client of the account) is used instead of one made of rates_per_second.
+  std::function<std::shared_ptr<RateLimiter>()> shared_rate_limiter;
   std::string user_agent = "schemaport/0.1";
 };
 
@@ -499,7 +532,7 @@ class AwsServiceClient {
 
   const ServiceModel& model() const { return model_; }
   const Endpoint& endpoint() const { return endpoint_; }
-  RateLimiter& rate_limiter() { return limiter_; }
+  RateLimiter& rate_limiter() { return Limiter(); }
   const RetryQuota& retry_quota() const { return quota_; }
   // Clock skew correction, as the AWS SDKs do it: when a reply is a clock-skew error
   // (RequestTimeTooSkewed, InvalidSignatureException, SignatureDoesNotMatch, RequestExpired,
@@ -524,7 +557,10 @@ class AwsServiceClient {
   std::shared_ptr<CredentialsProvider> credentials_;
   Clock& clock_;
   Random& random_;
-  RateLimiter limiter_;
+  RateLimiter& Limiter();
+  RateLimiter limiter_;  // used unless config_.shared_rate_limiter gives one
+  std::once_flag shared_limiter_once_;
+  std::shared_ptr<RateLimiter> shared_limiter_;
   RetryQuota quota_;
   std::atomic<std::int64_t> clock_offset_ms_{0};  // server time - our clock, learnt from replies
 };

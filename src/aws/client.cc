@@ -89,13 +89,21 @@ bool AwsServiceClient::CorrectClockSkew(const HttpResponse& response) {
   return true;
 }
 
+RateLimiter& AwsServiceClient::Limiter() {
+  if (config_.shared_rate_limiter) {
+    std::call_once(shared_limiter_once_, [&] { shared_limiter_ = config_.shared_rate_limiter(); });
+    if (shared_limiter_) return *shared_limiter_;
+  }
+  return limiter_;
+}
+
 Result<HttpResponse> AwsServiceClient::Send(std::string_view operation, const std::string& body) {
   const ServiceMetadata& md = model_.metadata();
   const bool is_json = md.protocol == "json";
   int last_retry_cost = 0;
   bool renewed_credentials = false;
   for (int attempt = 0;; ++attempt) {
-    limiter_.Acquire(operation);
+    Limiter().Acquire(operation);
     Credentials creds = SP_TRY(credentials_->Get());
     sigv4::Request req;
     req.method = "POST";
@@ -130,7 +138,7 @@ Result<HttpResponse> AwsServiceClient::Send(std::string_view operation, const st
       failure = result.status().WithContext(md.endpoint_prefix + " " + std::string(operation));
     } else if (result->status >= 200 && result->status < 300) {
       quota_.OnSuccess(last_retry_cost);
-      limiter_.OnSuccess(operation);
+      Limiter().OnSuccess(operation);
       return std::move(result).value();
     } else {
       AwsError error = is_json ? ParseJsonError(*result) : ParseQueryError(*result);
@@ -144,7 +152,7 @@ Result<HttpResponse> AwsServiceClient::Send(std::string_view operation, const st
         if (attempt + 1 < config_.retry.max_attempts) continue;  // at once, with new credentials
       }
     }
-    if (throttling) limiter_.OnThrottled(operation);
+    if (throttling) Limiter().OnThrottled(operation);
     if (!retryable || attempt + 1 >= config_.retry.max_attempts) return failure;
     int cost = 0;
     if (!quota_.TryAcquire(timeout_like, &cost)) return failure;

@@ -107,6 +107,40 @@ TEST_F(ServiceClientTest, ThrottlingIsRetriedWithThrottlingBackoffAndSlowsTheOpe
   EXPECT_LT(client->rate_limiter().CurrentRate("DescribeStatement"), 100.0);
 }
 
+TEST_F(ServiceClientTest, ClientsOfOneAccountAndRegionShareOneRateBudget) {
+  RateBudgets budgets(clock_);
+  int lookups = 0;
+  auto account_of = [&]() -> Result<std::string> {
+    ++lookups;
+    return std::string("123456789012");
+  };
+  auto a = budgets.ForAccessKey("AKIAONE", "us-east-1", account_of);
+  auto b = budgets.ForAccessKey("AKIATWO", "us-east-1", account_of);  // same account, other key
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(budgets.ForAccessKey("AKIAONE", "us-east-1", account_of), a);
+  EXPECT_EQ(lookups, 2) << "each key's account is looked up once";
+  EXPECT_NE(budgets.ForAccessKey("AKIAONE", "eu-west-1", account_of), a) << "quotas are per Region";
+  auto unknown = budgets.ForAccessKey(
+      "AKIABAD", "us-east-1", []() -> Result<std::string> { return Unauthenticated("bad key"); });
+  EXPECT_NE(unknown, a);
+  // 10% under the quota, so that calls sent evenly arrive under it.
+  EXPECT_DOUBLE_EQ(a->CurrentRate("ExecuteStatement"), 27.0);
+  EXPECT_DOUBLE_EQ(a->CurrentRate("ListStatements"), 2.7);
+
+  // Two clients drawing from the shared budget: the second waits for the first one's tokens.
+  ClientConfig config = Config();
+  config.shared_rate_limiter = [a] { return a; };
+  auto one = Service("redshift-data", config);
+  auto two = Service("redshift-data", config);
+  for (int i = 0; i < 6; ++i) ReplyJson(200, {{"Statements", json::array()}});
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(one->Call("ListStatements", json::object()).ok());
+    ASSERT_TRUE(two->Call("ListStatements", json::object()).ok());
+  }
+  EXPECT_EQ(&one->rate_limiter(), &two->rate_limiter());
+  EXPECT_FALSE(clock_.sleeps().empty()) << "six calls at 2.7/s must wait";
+}
+
 TEST_F(ServiceClientTest, ServerErrorsGiveUpAfterThreeAttemptsWithExponentialJitter) {
   auto client = Service("redshift-data", Config());
   for (int i = 0; i < 3; ++i) ReplyError(503, "ServiceUnavailableException", "try later");

@@ -38,11 +38,12 @@ std::chrono::nanoseconds BackoffDelay(const RetryPolicy& policy, int retry_index
 }
 
 std::map<std::string, double, std::less<>> DefaultDataApiRates() {
-  return {{"ExecuteStatement", 30.0},
-          {"BatchExecuteStatement", 30.0},
-          {"GetStatementResult", 20.0},
-          {"GetStatementResultV2", 20.0},
-          {"DescribeStatement", 100.0}};
+  return {{"ExecuteStatement", 30.0},   {"BatchExecuteStatement", 20.0},
+          {"GetStatementResult", 20.0}, {"GetStatementResultV2", 20.0},
+          {"DescribeStatement", 100.0}, {"CancelStatement", 10.0},
+          {"ListDatabases", 3.0},       {"ListSchemas", 3.0},
+          {"ListTables", 3.0},          {"ListStatements", 3.0},
+          {"DescribeTable", 3.0}};
 }
 
 RateLimiter::RateLimiter(std::map<std::string, double, std::less<>> rates, Clock& clock)
@@ -98,6 +99,46 @@ double RateLimiter::CurrentRate(std::string_view operation) const {
   std::lock_guard<std::mutex> lock(mu_);
   const auto it = buckets_.find(operation);
   return it == buckets_.end() ? 0.0 : it->second.rate;
+}
+
+RateBudgets::RateBudgets(Clock& clock, std::map<std::string, double, std::less<>> rates,
+                         double headroom)
+    : clock_(clock), rates_(std::move(rates)) {
+  for (auto& [op, rate] : rates_) rate *= headroom;
+}
+
+std::shared_ptr<RateLimiter> RateBudgets::ForAccount(std::string_view account,
+                                                     std::string_view region) {
+  std::string key = std::string(account) + "|" + std::string(region);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = budgets_.find(key);
+  if (it == budgets_.end()) {
+    it = budgets_.emplace(std::move(key), std::make_shared<RateLimiter>(rates_, clock_)).first;
+  }
+  return it->second;
+}
+
+std::shared_ptr<RateLimiter> RateBudgets::ForAccessKey(
+    std::string_view access_key_id, std::string_view region,
+    const std::function<Result<std::string>()>& account_of) {
+  std::string account;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = accounts_.find(access_key_id); it != accounts_.end()) account = it->second;
+  }
+  if (account.empty()) {
+    auto found =
+        account_of ? account_of() : Result<std::string>(InvalidArgument("no account lookup"));
+    account = found.ok() && !found->empty() ? *found : "access-key:" + std::string(access_key_id);
+    std::lock_guard<std::mutex> lock(mu_);
+    accounts_.emplace(std::string(access_key_id), account);
+  }
+  return ForAccount(account, region);
+}
+
+std::size_t RateBudgets::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return budgets_.size();
 }
 
 }  // namespace schemaport::aws

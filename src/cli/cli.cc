@@ -6,8 +6,13 @@
 #include <iostream>
 #include <mutex>
 
+#include <unistd.h>
+
 #include "aws/aws.h"
+#include "cli/api_client.h"
+#include "cli/remote.h"
 #include "cli/serve.h"
+#include "demo/demo.h"
 #include "runtime/runtime.h"
 #include "warehouse/redshift/redshift.h"
 #include "warehouse/warehouse.h"
@@ -206,12 +211,31 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
 
   const auto server_commands = AddServerCommands(app);
 
+  demo::Options demo_options;
+  std::string demo_dir;
+  auto* demo_cmd = app.add_subcommand(
+      "demo", "Start a private PostgreSQL, the aws-emulator with a sample warehouse, and the portal");
+  demo_cmd->add_option("--data-dir", demo_dir, "demo state (default /var/tmp/schemaport-demo)");
+  demo_cmd->add_option("--host", demo_options.host, "the portal's listen address (default 127.0.0.1)");
+  demo_cmd->add_option("--port", demo_options.port, "the portal's port (default 8443; 0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  demo_cmd->add_flag("--fresh", demo_options.fresh, "discard the saved demo state and start over");
+
+  RemoteCommands remote(app);
+
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
   try {
     app.parse(static_cast<int>(argv.size()), argv.data());
   } catch (const CLI::ParseError& e) {
-    return app.exit(e, out, err);
+    const int rc = app.exit(e, out, err);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  const bool terminal = &err == &std::cerr && ::isatty(STDERR_FILENO) == 1;
+  if (int rc = remote.Run(env, in, out, err, terminal); rc >= 0) return rc;
+  if (demo_cmd->parsed()) {
+    if (!demo_dir.empty()) demo_options.data_dir = demo_dir;
+    return demo::Run(demo_options, out, err);
   }
   if (int rc = RunServerCommands(*server_commands, env, in, out, err); rc >= 0) return rc;
   if (test->parsed()) return WarehouseTest(test_file, test_json, env, out, err);

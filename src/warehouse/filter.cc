@@ -3,10 +3,6 @@
 
 namespace schemaport::warehouse {
 
-namespace {
-bool Glob(std::string_view pattern, std::string_view text) { return GlobMatch(pattern, text); }
-}  // namespace
-
 Result<TableFilter::Pattern> TableFilter::Parse(const std::string& text) {
   if (text.empty()) return InvalidArgument("empty table pattern");
   if (text.size() > 1024) return InvalidArgument("table pattern longer than 1024 bytes");
@@ -44,14 +40,20 @@ Result<TableFilter::Pattern> TableFilter::Parse(const std::string& text) {
 }
 
 Result<TableFilter> TableFilter::Make(const std::vector<std::string>& include,
-                                      const std::vector<std::string>& exclude) {
+                                      const std::vector<std::string>& exclude,
+                                      MatchCase match_case) {
   TableFilter f;
+  f.match_case_ = match_case;
   for (const auto& s : include) f.include_.push_back(SP_TRY(Parse(s)));
   for (const auto& s : exclude) f.exclude_.push_back(SP_TRY(Parse(s)));
   return f;
 }
 
-bool TableFilter::Matches(const Pattern& p, const TableRef& ref) {
+bool TableFilter::Glob(std::string_view pattern, std::string_view text) const {
+  return GlobMatch(pattern, text, match_case_);
+}
+
+bool TableFilter::Matches(const Pattern& p, const TableRef& ref) const {
   const std::string_view names[3] = {ref.database, ref.schema, ref.table};
   for (std::size_t i = 0; i < p.parts.size(); ++i) {
     if (!Glob(p.parts[i], names[i])) return false;
@@ -60,7 +62,7 @@ bool TableFilter::Matches(const Pattern& p, const TableRef& ref) {
 }
 
 bool TableFilter::CouldMatch(const Pattern& p, std::string_view database,
-                             std::optional<std::string_view> schema) {
+                             std::optional<std::string_view> schema) const {
   if (!Glob(p.parts[0], database)) return false;
   if (schema && p.parts.size() > 1 && !Glob(p.parts[1], *schema)) return false;
   return true;

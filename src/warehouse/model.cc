@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
+#include <tuple>
 
 #include "warehouse/warehouse.h"
 
@@ -37,6 +38,11 @@ constexpr std::pair<TableKind, std::string_view> kTableKinds[] = {
     {TableKind::kMaterializedView, "materialized_view"},
     {TableKind::kExternalTable, "external_table"},
 };
+constexpr std::pair<ConstraintKind, std::string_view> kConstraintKinds[] = {
+    {ConstraintKind::kPrimaryKey, "primary_key"},
+    {ConstraintKind::kUnique, "unique"},
+    {ConstraintKind::kForeignKey, "foreign_key"},
+};
 constexpr std::pair<TypeFamily, std::string_view> kFamilies[] = {
     {TypeFamily::kInteger, "integer"},     {TypeFamily::kDecimal, "decimal"},
     {TypeFamily::kFloat, "float"},         {TypeFamily::kBoolean, "boolean"},
@@ -48,12 +54,30 @@ constexpr std::pair<TypeFamily, std::string_view> kFamilies[] = {
 };
 }  // namespace
 
-std::string_view SchemaKindName(SchemaKind k) { return NameOf(kSchemaKinds, k); }
-std::string_view TableKindName(TableKind k) { return NameOf(kTableKinds, k); }
-std::string_view TypeFamilyName(TypeFamily f) { return NameOf(kFamilies, f); }
-std::optional<SchemaKind> ParseSchemaKind(std::string_view s) { return Lookup(kSchemaKinds, s); }
-std::optional<TableKind> ParseTableKind(std::string_view s) { return Lookup(kTableKinds, s); }
-std::optional<TypeFamily> ParseTypeFamily(std::string_view s) { return Lookup(kFamilies, s); }
+std::string_view SchemaKindName(SchemaKind k) {
+  return NameOf(kSchemaKinds, k);
+}
+std::string_view TableKindName(TableKind k) {
+  return NameOf(kTableKinds, k);
+}
+std::string_view TypeFamilyName(TypeFamily f) {
+  return NameOf(kFamilies, f);
+}
+std::string_view ConstraintKindName(ConstraintKind k) {
+  return NameOf(kConstraintKinds, k);
+}
+std::optional<ConstraintKind> ParseConstraintKind(std::string_view s) {
+  return Lookup(kConstraintKinds, s);
+}
+std::optional<SchemaKind> ParseSchemaKind(std::string_view s) {
+  return Lookup(kSchemaKinds, s);
+}
+std::optional<TableKind> ParseTableKind(std::string_view s) {
+  return Lookup(kTableKinds, s);
+}
+std::optional<TypeFamily> ParseTypeFamily(std::string_view s) {
+  return Lookup(kFamilies, s);
+}
 
 std::size_t Catalog::TableCount() const {
   std::size_t n = 0;
@@ -83,6 +107,11 @@ void Catalog::Normalize() {
       for (auto& t : s.tables) {
         std::sort(t.columns.begin(), t.columns.end(),
                   [](const Column& a, const Column& b) { return a.position < b.position; });
+        std::sort(t.constraints.begin(), t.constraints.end(),
+                  [](const Constraint& a, const Constraint& b) {
+                    return std::tie(a.kind, a.name, a.columns) <
+                           std::tie(b.kind, b.name, b.columns);
+                  });
       }
     }
   }
@@ -193,6 +222,38 @@ class JsonWriter {
     Separate();
     out_ << "null";
   }
+  // Writes a parsed JSON value with this writer's layout.
+  void Json(const json& v) {
+    switch (v.type()) {
+      case json::value_t::object:
+        BeginObject();
+        for (const auto& [k, item] : v.items()) {
+          Key(k);
+          Json(item);
+        }
+        EndObject();
+        break;
+      case json::value_t::array:
+        BeginArray();
+        for (const auto& item : v) Json(item);
+        EndArray();
+        break;
+      case json::value_t::string: Value(std::string_view(v.get_ref<const std::string&>())); break;
+      case json::value_t::boolean: Value(v.get<bool>()); break;
+      case json::value_t::null:
+      case json::value_t::discarded: Null(); break;
+      default: Separate(); out_ << v.dump();
+    }
+  }
+  void JsonText(std::string_view text) {
+    json v = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    Json(v.is_discarded() ? json() : v);
+  }
+  void Strings(const std::vector<std::string>& items) {
+    BeginArray();
+    for (const auto& s : items) Value(std::string_view(s));
+    EndArray();
+  }
 
  private:
   void Open(char c) {
@@ -277,11 +338,49 @@ class JsonWriter {
 
 }  // namespace
 
-void WriteCatalogJson(const Catalog& catalog, std::ostream& out, int indent) {
+namespace {
+void WriteConstraints(JsonWriter& w, const std::vector<Constraint>& constraints) {
+  w.BeginArray();
+  for (const auto& k : constraints) {
+    w.BeginObject();
+    w.Key("kind");
+    w.Value(ConstraintKindName(k.kind));
+    w.Key("name");
+    w.Value(std::string_view(k.name));
+    w.Key("columns");
+    w.Strings(k.columns);
+    w.Key("references");
+    if (k.kind == ConstraintKind::kForeignKey) {
+      w.BeginObject();
+      w.Key("schema");
+      w.Value(std::string_view(k.referenced_schema));
+      w.Key("table");
+      w.Value(std::string_view(k.referenced_table));
+      w.Key("columns");
+      w.Strings(k.referenced_columns);
+      w.EndObject();
+    } else {
+      w.Null();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+}
+}  // namespace
+
+std::string ConstraintsToJson(const std::vector<Constraint>& constraints) {
+  std::ostringstream out;
+  JsonWriter w(out, -1);
+  WriteConstraints(w, constraints);
+  return out.str();
+}
+
+void WriteCatalogJson(const Catalog& catalog, std::ostream& out, int indent,
+                      const CatalogJsonExtras* extras) {
   JsonWriter w(out, indent);
   w.BeginObject();
   w.Key("format");
-  w.Value(std::string_view("schemaport.catalog/v1"));
+  w.Value(std::string_view("schemaport.catalog/v2"));
   w.Key("table_count");
   w.Value(static_cast<std::int64_t>(catalog.TableCount()));
   w.Key("column_count");
@@ -347,6 +446,14 @@ void WriteCatalogJson(const Catalog& catalog, std::ostream& out, int indent) {
           w.EndObject();
         }
         w.EndArray();
+        w.Key("constraints");
+        WriteConstraints(w, t.constraints);
+        if (extras != nullptr && extras->table_members) {
+          for (const auto& [key, value] : extras->table_members(TableRef{d.name, s.name, t.name})) {
+            w.Key(key);
+            w.JsonText(value);
+          }
+        }
         w.EndObject();
       }
       w.EndArray();
@@ -356,6 +463,12 @@ void WriteCatalogJson(const Catalog& catalog, std::ostream& out, int indent) {
     w.EndObject();
   }
   w.EndArray();
+  if (extras != nullptr) {
+    for (const auto& [key, value] : extras->members) {
+      w.Key(key);
+      w.JsonText(value);
+    }
+  }
   w.EndObject();
 }
 
@@ -363,6 +476,55 @@ std::string CatalogToJson(const Catalog& catalog, int indent) {
   std::ostringstream out;
   WriteCatalogJson(catalog, out, indent);
   return out.str();
+}
+
+namespace {
+Result<std::vector<std::string>> ReadStrings(const json& v, const std::string& path) {
+  if (!v.is_array()) return InvalidArgument(path + ": must be an array of strings");
+  std::vector<std::string> out;
+  for (const auto& item : v) {
+    if (!item.is_string()) return InvalidArgument(path + ": must be an array of strings");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+Result<std::vector<Constraint>> ReadConstraints(const json& v, const std::string& path) {
+  if (!v.is_array()) return InvalidArgument(path + ": must be an array");
+  std::vector<Constraint> out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const std::string kpath = path + "[" + std::to_string(i) + "]";
+    Reader r(v[i], kpath);
+    Constraint k;
+    k.kind = SP_TRY(Enum<ConstraintKind>(r, "kind", &ParseConstraintKind, kpath));
+    k.name = SP_TRY(r.Str("name"));
+    k.columns = SP_TRY(ReadStrings(*SP_TRY(r.Array("columns")), kpath + ".columns"));
+    if (k.columns.empty())
+      return InvalidArgument(kpath + ".columns: must name at least one column");
+    if (k.kind == ConstraintKind::kForeignKey) {
+      const auto ref = v[i].find("references");
+      if (ref == v[i].end() || !ref->is_object()) {
+        return InvalidArgument(kpath + ".references: must be an object for a foreign key");
+      }
+      Reader rr(*ref, kpath + ".references");
+      k.referenced_schema = SP_TRY(rr.Str("schema"));
+      k.referenced_table = SP_TRY(rr.Str("table"));
+      k.referenced_columns =
+          SP_TRY(ReadStrings(*SP_TRY(rr.Array("columns")), kpath + ".references.columns"));
+      if (k.referenced_columns.size() != k.columns.size()) {
+        return InvalidArgument(kpath + ".references.columns: must pair with columns");
+      }
+    }
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+}  // namespace
+
+Result<std::vector<Constraint>> ConstraintsFromJson(std::string_view text) {
+  json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return InvalidArgument("constraints JSON does not parse");
+  return ReadConstraints(root, "constraints");
 }
 
 Result<Catalog> CatalogFromJson(std::string_view text) {
@@ -412,6 +574,9 @@ Result<Catalog> CatalogFromJson(std::string_view text) {
           const int sk = SP_TRY(cr.Int("sort_key_position", /*optional=*/true));
           if (sk >= 0) c.sort_key_position = sk;
           t.columns.push_back(std::move(c));
+        }
+        if (const auto it = (*tables)[k].find("constraints"); it != (*tables)[k].end()) {
+          t.constraints = SP_TRY(ReadConstraints(*it, tpath + ".constraints"));
         }
         s.tables.push_back(std::move(t));
       }

@@ -62,6 +62,26 @@ struct Column {
   friend bool operator==(const Column&, const Column&) = default;
 };
 
+// A key as the warehouse declares it. Redshift keeps primary key, unique and foreign key
+// constraints in its catalog as informational only (it does not enforce them); they are read
+// with the columns (FetchDepth::kColumns) of the tables that are read.
+enum class ConstraintKind { kPrimaryKey, kUnique, kForeignKey };
+std::string_view ConstraintKindName(ConstraintKind k);  // "primary_key", "unique", "foreign_key"
+std::optional<ConstraintKind> ParseConstraintKind(std::string_view s);
+
+struct Constraint {
+  ConstraintKind kind = ConstraintKind::kPrimaryKey;
+  std::string name;                  // the constraint's name as stored
+  std::vector<std::string> columns;  // the constrained columns, in key order
+  // kForeignKey only: the referenced table (always in the same database) and its columns, in
+  // the order that pairs them with `columns`.
+  std::string referenced_schema;
+  std::string referenced_table;
+  std::vector<std::string> referenced_columns;
+
+  friend bool operator==(const Constraint&, const Constraint&) = default;
+};
+
 struct Table {
   std::string name;
   TableKind kind = TableKind::kTable;
@@ -70,6 +90,7 @@ struct Table {
   bool can_select = false;                 // the connecting user may SELECT it
   bool columns_loaded = false;             // false at tables-only depth or when not selected
   std::vector<Column> columns;
+  std::vector<Constraint> constraints;  // read with the columns; sorted by kind, then name
 
   friend bool operator==(const Table&, const Table&) = default;
 };
@@ -95,8 +116,8 @@ struct Catalog {
 
   std::size_t TableCount() const;
   std::size_t ColumnCount() const;
-  // Sorts databases, schemas and tables by name and columns by position: a canonical order so
-  // two fetches of the same warehouse compare equal.
+  // Sorts databases, schemas and tables by name, columns by position and constraints by kind
+  // then name: a canonical order so two fetches of the same warehouse compare equal.
   void Normalize();
 
   friend bool operator==(const Catalog&, const Catalog&) = default;
@@ -109,13 +130,29 @@ struct TableRef {
   bool operator==(const TableRef&) const = default;
 };
 
-// Catalog <-> JSON (docs/catalog-json.md). FromJson validates shape and types and reports the
-// path of the first bad member ("databases[0].schemas[2].tables[5].kind: ...").
+// Catalog <-> JSON (docs/catalog-json.md, format schemaport.catalog/v2; FromJson also reads v1,
+// which has no constraints). FromJson validates shape and types and reports the path of the
+// first bad member ("databases[0].schemas[2].tables[5].kind: ...").
 // WriteCatalogJson streams the document (memory stays flat however large the catalog);
 // indent < 0 writes one line. Invalid UTF-8 in names is replaced by U+FFFD.
-void WriteCatalogJson(const Catalog& catalog, std::ostream& out, int indent = -1);
+//
+// `extras` lets a consumer (the Data Map) add members to the same document: each value is JSON
+// text (it is parsed and re-written with the document's indentation; text that does not parse
+// is written as null). Table members follow "constraints"; top-level members follow
+// "databases". Members are written in the order given.
+struct CatalogJsonExtras {
+  std::function<std::vector<std::pair<std::string, std::string>>(const TableRef&)> table_members;
+  std::vector<std::pair<std::string, std::string>> members;
+};
+void WriteCatalogJson(const Catalog& catalog, std::ostream& out, int indent = -1,
+                      const CatalogJsonExtras* extras = nullptr);
 std::string CatalogToJson(const Catalog& catalog, int indent = -1);
 Result<Catalog> CatalogFromJson(std::string_view json);
+
+// A table's constraints as a JSON array (the `constraints` member of catalog JSON), and back:
+// how a store keeps them beside a saved table.
+std::string ConstraintsToJson(const std::vector<Constraint>& constraints);
+Result<std::vector<Constraint>> ConstraintsFromJson(std::string_view json);
 
 // Redshift and Spectrum type text -> family ("character varying(256)" -> kString).
 TypeFamily RedshiftTypeFamily(std::string_view type);
@@ -125,14 +162,17 @@ TypeFamily RedshiftTypeFamily(std::string_view type);
 // ---------------------------------------------------------------------------------------------
 
 // Include/exclude patterns over "database.schema.table", with `*` (any run of characters,
-// including dots) and `?` (one character); matching is exact-case. A pattern with fewer parts
-// matches a prefix: "dev" is "dev.*", "dev.sales" is "dev.sales.*". A table is kept when it
+// including dots) and `?` (one character); matching is exact-case (see Make). A pattern with fewer
+// parts matches a prefix: "dev" is "dev.*", "dev.sales" is "dev.sales.*". A table is kept when it
 // matches some include (or there are none) and matches no exclude. A part may be quoted with
 // double quotes to hold a literal dot: "dev.\"a.b\".*".
 class TableFilter {
  public:
+  // kIgnoreAscii matches as Redshift compares names while enable_case_sensitive_identifier is
+  // off (its default): ASCII letters fold to lower case, everything else compares exactly.
   static Result<TableFilter> Make(const std::vector<std::string>& include,
-                                  const std::vector<std::string>& exclude);
+                                  const std::vector<std::string>& exclude,
+                                  MatchCase match_case = MatchCase::kExact);
   bool Keeps(const TableRef& ref) const;
   // True when no table of this database or schema can be kept (lets a fetch skip it).
   bool ExcludesDatabase(std::string_view database) const;
@@ -145,10 +185,12 @@ class TableFilter {
     std::vector<std::string> parts;  // 1 to 3 glob parts
   };
   static Result<Pattern> Parse(const std::string& text);
-  static bool Matches(const Pattern& p, const TableRef& ref);
-  static bool CouldMatch(const Pattern& p, std::string_view database,
-                         std::optional<std::string_view> schema);
+  bool Glob(std::string_view pattern, std::string_view text) const;
+  bool Matches(const Pattern& p, const TableRef& ref) const;
+  bool CouldMatch(const Pattern& p, std::string_view database,
+                  std::optional<std::string_view> schema) const;
   std::vector<Pattern> include_, exclude_;
+  MatchCase match_case_ = MatchCase::kExact;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "warehouse/warehouse.h"
 
 namespace schemaport::warehouse {
@@ -16,10 +18,14 @@ Catalog Sample() {
   orders.owner = "IAM:alice";
   orders.can_select = true;
   orders.columns_loaded = true;
-  orders.columns.push_back(Column{1, "id", "bigint", TypeFamily::kInteger, false, std::nullopt,
-                                  std::nullopt, true, 1});
-  orders.columns.push_back(Column{2, "Amount", "numeric(38,2)", TypeFamily::kDecimal, true,
-                                  "0", "in EUR", false, std::nullopt});
+  orders.columns.push_back(
+      Column{1, "id", "bigint", TypeFamily::kInteger, false, std::nullopt, std::nullopt, true, 1});
+  orders.columns.push_back(Column{2, "Amount", "numeric(38,2)", TypeFamily::kDecimal, true, "0",
+                                  "in EUR", false, std::nullopt});
+  orders.constraints.push_back(
+      Constraint{ConstraintKind::kPrimaryKey, "orders_pkey", {"id"}, "", "", {}});
+  orders.constraints.push_back(Constraint{
+      ConstraintKind::kForeignKey, "orders_fk", {"Amount"}, "Sales \"EU\"", "lbv", {"x"}});
   sales.tables.push_back(orders);
   Table v;
   v.name = "lbv";
@@ -62,7 +68,10 @@ TEST(CatalogTest, EmptyCatalogIsValidJson) {
 
 TEST(CatalogTest, JsonHasFormatAndCounts) {
   const std::string json = CatalogToJson(Sample());
-  EXPECT_NE(json.find("\"format\":\"schemaport.catalog/v1\""), std::string::npos);
+  EXPECT_NE(json.find("\"format\":\"schemaport.catalog/v2\""), std::string::npos);
+  EXPECT_NE(json.find("\"kind\":\"primary_key\",\"name\":\"orders_pkey\",\"columns\":[\"id\"],"
+                      "\"references\":null"),
+            std::string::npos);
   EXPECT_NE(json.find("\"table_count\":2"), std::string::npos);
   EXPECT_NE(json.find("\"late_binding_view\""), std::string::npos);
 }
@@ -79,6 +88,51 @@ TEST(CatalogTest, BadJsonNamesThePath) {
   ASSERT_FALSE(bad_kind.ok());
   EXPECT_EQ(bad_kind.status().message(),
             "databases[0].schemas[0].tables[0].columns[0].family: unknown value 'weird'");
+}
+
+TEST(CatalogTest, ReadsVersion1WithoutConstraints) {
+  auto v1 = CatalogFromJson(
+      R"({"format":"schemaport.catalog/v1","databases":[{"name":"d","schemas":[{"name":"s","kind":"local",
+          "source":null,"tables":[{"name":"t","kind":"table","comment":null,"owner":"o","can_select":true,
+          "columns_loaded":true,"columns":[]}]}]}]})");
+  ASSERT_TRUE(v1.ok()) << v1.status();
+  EXPECT_TRUE(v1->databases[0].schemas[0].tables[0].constraints.empty());
+}
+
+TEST(CatalogTest, ConstraintsRoundTripAndBadOnesNameThePath) {
+  const std::vector<Constraint> constraints =
+      Sample().databases[0].schemas[0].tables[0].constraints;
+  auto back = ConstraintsFromJson(ConstraintsToJson(constraints));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, constraints);
+  EXPECT_EQ(ConstraintsFromJson(
+                R"([{"kind":"foreign_key","name":"f","columns":["a"],"references":null}])")
+                .status()
+                .message(),
+            "constraints[0].references: must be an object for a foreign key");
+  EXPECT_EQ(ConstraintsFromJson(R"([{"kind":"foreign_key","name":"f","columns":["a"],
+                                     "references":{"schema":"s","table":"t","columns":["x","y"]}}])")
+                .status()
+                .message(),
+            "constraints[0].references.columns: must pair with columns");
+  EXPECT_EQ(
+      ConstraintsFromJson(R"([{"kind":"check","name":"f","columns":["a"]}])").status().message(),
+      "constraints[0].kind: unknown value 'check'");
+}
+
+TEST(CatalogTest, ExtrasAreWrittenWithTheDocumentsLayout) {
+  CatalogJsonExtras extras;
+  extras.table_members = [](const TableRef& ref) {
+    return std::vector<std::pair<std::string, std::string>>{
+        {"role", "\"" + ref.table.substr(0, 3) + "\""}};
+  };
+  extras.members = {{"relationships", R"([{"a":[1,2]}])"}, {"broken", "{"}};
+  std::ostringstream out;
+  WriteCatalogJson(Sample(), out, -1, &extras);
+  const std::string json = out.str();
+  EXPECT_NE(json.find(R"("role":"lbv")"), std::string::npos);
+  EXPECT_NE(json.find(R"("relationships":[{"a":[1,2]}],"broken":null})"), std::string::npos);
+  EXPECT_TRUE(CatalogFromJson(json).ok());
 }
 
 TEST(CatalogTest, NormalizeSortsEverything) {
@@ -174,6 +228,17 @@ TEST(TableFilterTest, QuotedPartsHoldDotsAndCaseIsExact) {
   auto c = TableFilter::Make({"dev.Sales.*"}, {});
   EXPECT_FALSE(c->Keeps({"dev", "sales", "x"}));
   EXPECT_TRUE(c->Keeps({"dev", "Sales", "x"}));
+}
+
+TEST(TableFilterTest, IgnoreAsciiCaseMatchesAsRedshiftWithCaseSensitivityOff) {
+  auto f = TableFilter::Make({"Dev.SALES.*"}, {"dev.sales.Tmp*"}, MatchCase::kIgnoreAscii);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_TRUE(f->Keeps({"dev", "sales", "orders"}));
+  EXPECT_FALSE(f->Keeps({"dev", "sales", "tmp_1"}));
+  EXPECT_FALSE(f->ExcludesDatabase("DEV"));
+  // Only ASCII letters fold: Redshift compares other characters exactly.
+  auto u = TableFilter::Make({"dev.s.Ö*"}, {}, MatchCase::kIgnoreAscii);
+  EXPECT_FALSE(u->Keeps({"dev", "s", "örders"}));
 }
 
 TEST(TableFilterTest, QuestionMarkAndUnicode) {

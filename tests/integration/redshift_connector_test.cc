@@ -65,39 +65,60 @@ COMMENT ON TABLE sales.orders IS 'one row per order';
 COMMENT ON COLUMN sales.orders.amount IS 'in EUR';
 INSERT INTO sales.orders (id, amount) VALUES (1, 10), (2, 20);
 CREATE VIEW sales.big_orders AS SELECT id, amount FROM sales.orders WHERE amount > 15;
-CREATE MATERIALIZED VIEW sales.order_totals AS SELECT count(*) AS n FROM sales.orders;
+SELECT pg_catalog.emulator_create_materialized_view('sales', 'order_totals',
+  'SELECT count(*) AS n FROM sales.orders');
 CREATE VIEW sales.late AS SELECT 1 AS placeholder;
 CREATE TABLE sales.secret_stuff (x int);
+CREATE TABLE sales.partial (visible int, hidden int);
+GRANT SELECT (visible) ON sales.partial TO PUBLIC;
+CREATE TABLE sales.empty_keyed (k int, at date);
+GRANT SELECT ON sales.empty_keyed TO PUBLIC;
+INSERT INTO pg_catalog.emulator_table_keys VALUES
+  ('sales', 'orders', 'id', true, 1), ('sales', 'orders', 'created', false, 2),
+  ('sales', 'empty_keyed', 'k', true, 0), ('sales', 'empty_keyed', 'at', false, 1);
 CREATE TABLE sales.modern (doc super, shape geometry, place geography, sketch hllsketch, bytes varbyte,
   amount numeric(38,10), c char(1), v varchar(65535), tz timestamptz, ttz timetz);
 GRANT SELECT ON sales.modern TO PUBLIC;
 CREATE SCHEMA "Mixed ""Case"" Schema";
 CREATE TABLE "Mixed ""Case"" Schema"."Table With Spaces" ("Col.Dot" int, "ünïcödé" text);
 CREATE SCHEMA "données";
-CREATE TABLE "données".")sql" + long_name + R"sql(" ("id" int);
+CREATE TABLE "données".")sql" +
+         long_name + R"sql(" ("id" int);
 CREATE SCHEMA private;
 CREATE TABLE private.hidden (x int);
 GRANT USAGE ON SCHEMA sales, "Mixed ""Case"" Schema", "données" TO PUBLIC;
 GRANT SELECT ON sales.orders, sales.big_orders, sales.order_totals, sales.late,
-  "Mixed ""Case"" Schema"."Table With Spaces", "données".")sql" + long_name + R"sql(" TO PUBLIC;
+  "Mixed ""Case"" Schema"."Table With Spaces", "données".")sql" +
+         long_name + R"sql(" TO PUBLIC;
 INSERT INTO pg_catalog.emulator_late_binding_view_cols VALUES
   ('sales', 'late', 'customer_id', 'integer', 1),
   ('sales', 'late', 'name', 'character varying(256)', 2);
 INSERT INTO pg_catalog.emulator_external_schemas (schemaname, databasename) VALUES ('spectrum', 'ext_db');
-INSERT INTO pg_catalog.emulator_external_tables (schemaname, tablename, location)
-  VALUES ('spectrum', 'events', 's3://bucket/events/');
-INSERT INTO pg_catalog.emulator_external_columns (schemaname, tablename, columnname, external_type, columnnum)
-  VALUES ('spectrum', 'events', 'ts', 'timestamp', 1), ('spectrum', 'events', 'payload', 'struct<a:int>', 2);
+INSERT INTO pg_catalog.emulator_external_tables (redshift_database_name, schemaname, tablename, location)
+  VALUES (current_database(), 'spectrum', 'events', 's3://bucket/events/'),
+         ('other_db', 'spectrum', 'events', 's3://other/events/'),
+         ('other_db', 'spectrum', 'only_elsewhere', 's3://other/x/');
+INSERT INTO pg_catalog.emulator_external_columns (redshift_database_name, schemaname, tablename, columnname,
+  external_type, columnnum)
+  VALUES (current_database(), 'spectrum', 'events', 'ts', 'timestamp', 1),
+         (current_database(), 'spectrum', 'events', 'payload', 'struct<a:int>', 2),
+         ('other_db', 'spectrum', 'events', 'elsewhere', 'int', 1),
+         ('other_db', 'spectrum', 'only_elsewhere', 'x', 'int', 1);
+INSERT INTO pg_catalog.emulator_datashares (share_name, consumer_database, producer_account, producer_namespace,
+  share_acl)
+  VALUES ('salesshare', 'sales_share', '210987654321', 'b1f6d9e2-4c1b-4a7e-9d36-6f0e1c2b3a4d', 'IAM:alice=U/admin');
 INSERT INTO pg_catalog.emulator_datashare_tables (database_name, schema_name, table_name, table_type, remarks)
-  VALUES (current_database(), 'shared', 'customers', 'TABLE', 'from the producer');
+  VALUES ('sales_share', 'shared', 'customers', 'TABLE', 'from the producer');
 INSERT INTO pg_catalog.emulator_datashare_columns (database_name, schema_name, table_name, column_name,
   ordinal_position, data_type, is_nullable)
-  VALUES (current_database(), 'shared', 'customers', 'id', 1, 'integer', 'NO');
+  VALUES ('sales_share', 'shared', 'customers', 'id', 1, 'integer', 'NO');
 INSERT INTO pg_catalog.emulator_datashare_tables (database_name, schema_name, table_name)
-  VALUES (current_database(), 'shared', ')sql" + LongName(127) + R"sql(');
+  VALUES ('sales_share', 'shared', ')sql" +
+         LongName(127) + R"sql(');
 INSERT INTO pg_catalog.emulator_datashare_columns (database_name, schema_name, table_name, column_name,
   ordinal_position, data_type)
-  VALUES (current_database(), 'shared', ')sql" + LongName(127) + R"sql(', ')sql" + LongName(127) + R"sql(', 1, 'super');
+  VALUES ('sales_share', 'shared', ')sql" +
+         LongName(127) + R"sql(', ')sql" + LongName(127) + R"sql(', 1, 'super');
 )sql";
 }
 
@@ -298,7 +319,7 @@ TEST_F(RedshiftConnectorTest, FetchReadsTheCatalogExactlyAsStored) {
   auto connector = Connector(Settings());
   ASSERT_NE(connector, nullptr);
   FetchRequest request;
-  request.databases = {*database_};
+  request.databases = {*database_, "sales_share"};
   auto catalog = connector->Fetch(request);
   ASSERT_TRUE(catalog.ok()) << catalog.status();
   const auto* orders = FindTable(*catalog, "sales", "orders");
@@ -330,7 +351,22 @@ TEST_F(RedshiftConnectorTest, FetchReadsTheCatalogExactlyAsStored) {
   EXPECT_EQ(late->kind, TableKind::kLateBindingView);
   ASSERT_EQ(late->columns.size(), 2u);
   EXPECT_EQ(late->columns[1].type, "character varying(256)");
+  // A materialized view is a view with a backing table on Redshift: the view is the MV, the
+  // backing table is not a user table.
+  ASSERT_NE(FindTable(*catalog, "sales", "order_totals"), nullptr);
   EXPECT_EQ(FindTable(*catalog, "sales", "order_totals")->kind, TableKind::kMaterializedView);
+  EXPECT_EQ(FindTable(*catalog, "sales", "mv_tbl__order_totals__0"), nullptr);
+  // Keys come from svv_redshift_columns, which every user reads, even for empty tables.
+  EXPECT_TRUE(orders->columns[0].dist_key);
+  EXPECT_EQ(orders->columns[0].sort_key_position, 1);
+  EXPECT_EQ(orders->columns[4].sort_key_position, 2);
+  const auto* empty_keyed = FindTable(*catalog, "sales", "empty_keyed");
+  ASSERT_NE(empty_keyed, nullptr);
+  EXPECT_TRUE(empty_keyed->columns[0].dist_key);
+  EXPECT_EQ(empty_keyed->columns[1].sort_key_position, 1);
+  // SELECT on some columns: has_table_privilege says no, yet the table is readable.
+  ASSERT_NE(FindTable(*catalog, "sales", "partial"), nullptr);
+  EXPECT_TRUE(FindTable(*catalog, "sales", "partial")->can_select);
   EXPECT_EQ(FindTable(*catalog, "sales", "big_orders")->kind, TableKind::kView);
   EXPECT_FALSE(FindTable(*catalog, "sales", "secret_stuff")->can_select);
   const auto* spaced = FindTable(*catalog, "Mixed \"Case\" Schema", "Table With Spaces");
@@ -346,9 +382,66 @@ TEST_F(RedshiftConnectorTest, FetchReadsTheCatalogExactlyAsStored) {
   const auto* events = FindTable(*catalog, "spectrum", "events");
   ASSERT_NE(events, nullptr);
   EXPECT_EQ(events->kind, TableKind::kExternalTable);
+  // svv_external_* also list other databases' external tables: none of them belong here.
+  ASSERT_EQ(events->columns.size(), 2u) << "columns of another database's table were merged";
+  EXPECT_EQ(FindTable(*catalog, "spectrum", "only_elsewhere"), nullptr);
   const auto* customers = FindTable(*catalog, "shared", "customers");
   ASSERT_NE(customers, nullptr);
   EXPECT_EQ(customers->columns.size(), 1u);
+}
+
+TEST_F(RedshiftConnectorTest, DatashareDatabasesAreReadFromTheConnectedDatabase) {
+  // sales_share is a consumer database: no workgroup maps it, it cannot be connected to, and
+  // the catalog lists it with its producer.
+  FetchRequest request;
+  request.depth = FetchDepth::kTables;
+  request.databases = {*database_, "sales_share"};
+  Catalog c = MustFetch(Settings(), request);
+  ASSERT_EQ(c.databases.size(), 2u);
+  const warehouse::Database* share = nullptr;
+  for (const auto& d : c.databases) {
+    if (d.name == "sales_share") share = &d;
+  }
+  ASSERT_NE(share, nullptr);
+  ASSERT_EQ(share->schemas.size(), 1u);
+  EXPECT_EQ(share->schemas[0].kind, warehouse::SchemaKind::kDatashare);
+  EXPECT_EQ(share->schemas[0].source, "210987654321/b1f6d9e2-4c1b-4a7e-9d36-6f0e1c2b3a4d");
+  EXPECT_EQ(share->schemas[0].tables.size(), 2u);
+  // And nothing of it shows up in the connected database.
+  for (const auto& d : c.databases) {
+    if (d.name != *database_) continue;
+    for (const auto& s : d.schemas) EXPECT_NE(s.name, "shared");
+  }
+  // Without a database list, the datashare database is found through the catalog.
+  FetchRequest all;
+  all.depth = FetchDepth::kTables;
+  all.include = {"sales_share.*"};
+  auto connector = Connector(Settings());
+  ASSERT_NE(connector, nullptr);
+  auto listed = connector->Fetch(all);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->databases.size(), 1u);
+  EXPECT_EQ(listed->databases[0].name, "sales_share");
+}
+
+TEST_F(RedshiftConnectorTest, PatternsIgnoreCaseUnlessCaseSensitiveIdentifiersAreOn) {
+  std::string upper = *database_;
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  FetchRequest request;
+  request.depth = FetchDepth::kTables;
+  request.include = {upper + ".SALES.ORDERS"};
+  Catalog folded = MustFetch(Settings(), request);
+  EXPECT_EQ(folded.TableCount(), 1u) << "enable_case_sensitive_identifier is off by default";
+  // The parameter on for the database (as a parameter group sets it): names compare exactly.
+  PgCluster& pg = SharedPgCluster();
+  ASSERT_TRUE(pg.Exec(*database_, "ALTER DATABASE " + QuoteSqlIdentifier(*database_) +
+                                      " SET emulator.enable_case_sensitive_identifier = on")
+                  .ok());
+  Catalog exact = MustFetch(Settings(), request);
+  ASSERT_TRUE(pg.Exec(*database_, "ALTER DATABASE " + QuoteSqlIdentifier(*database_) +
+                                      " RESET emulator.enable_case_sensitive_identifier")
+                  .ok());
+  EXPECT_EQ(exact.TableCount(), 0u);
 }
 
 TEST_F(RedshiftConnectorTest, EveryAuthModePassesTheConnectionTest) {
@@ -538,8 +631,9 @@ TEST_F(RedshiftConnectorTest, NeverReadsTheData) {
     for (const char* user_table : {"sales.", "private.", "Mixed", "données", "vault"}) {
       EXPECT_EQ(sql.find(user_table), std::string::npos) << sql;
     }
-    const bool catalog_only = sql.find("pg_catalog.") != std::string::npos || sql.find("svv_") != std::string::npos ||
-                              sql.rfind("SELECT current_user", 0) == 0;
+    const bool catalog_only =
+        sql.find("pg_catalog.") != std::string::npos || sql.find("svv_") != std::string::npos ||
+        sql.rfind("SELECT current_user", 0) == 0 || sql == "SHOW enable_case_sensitive_identifier";
     EXPECT_TRUE(catalog_only) << sql;
   }
 }
@@ -567,7 +661,8 @@ TEST_F(RedshiftConnectorTest, PermanentFailureNamesTheStepAndTheAwsError) {
   auto catalog = connector->Fetch(request);
   ASSERT_FALSE(catalog.ok());
   EXPECT_EQ(catalog.status().code(), Code::kPermissionDenied) << catalog.status();
-  EXPECT_NE(catalog.status().message().find("reading the tables of " + *database_), std::string::npos)
+  EXPECT_NE(catalog.status().message().find("reading the settings of " + *database_),
+            std::string::npos)
       << catalog.status();
   EXPECT_NE(catalog.status().message().find("redshift-serverless:GetCredentials"), std::string::npos)
       << catalog.status();

@@ -63,6 +63,14 @@ class TableReader {
     out = v;
     return Status::Ok();
   }
+  Status Bool(std::string_view key, bool& out) {
+    seen_.insert(std::string(key));
+    const toml::node* node = table_.get(key);
+    if (!node) return Status::Ok();
+    if (!node->is_boolean()) return Wrong(key, "a boolean");
+    out = *node->value<bool>();
+    return Status::Ok();
+  }
   Status StringList(std::string_view key, std::vector<std::string>& out) {
     seen_.insert(std::string(key));
     const toml::node* node = table_.get(key);
@@ -201,6 +209,27 @@ Status FromTable(const toml::table& root_table, std::string_view source, Emulato
     TableReader r(*t, fmt::format("{}: limits", source));
     LimitsConfig& l = c.limits;
     SP_TRY(r.Int("result_page_rows", l.result_page_rows, 1, 1000000));
+    SP_TRY(r.Int("result_page_bytes", l.result_page_bytes, 1024, std::int64_t{1} << 40));
+    SP_TRY(r.Int("max_row_bytes", l.max_row_bytes, 1, std::int64_t{1} << 40));
+    SP_TRY(r.Int("max_result_bytes", l.max_result_bytes, 1, std::int64_t{1} << 40));
+    SP_TRY(r.Bool("redshift_sql_rules", l.redshift_sql_rules));
+    if (const toml::table* rates = r.Table("rates_per_second")) {
+      const std::string where = fmt::format("{}: limits.rates_per_second", source);
+      for (const auto& [op, node] : *rates) {
+        if (!node.is_number())
+          return InvalidArgument(fmt::format("{}: {}: must be a number", where, op.str()));
+        const double v = *node.value<double>();
+        if (v < 0 || v > 1e6) {
+          return InvalidArgument(
+              fmt::format("{}: {}: must be between 0 (unlimited) and 1000000", where, op.str()));
+        }
+        if (v == 0) {
+          l.rates_per_second.erase(std::string(op.str()));
+        } else {
+          l.rates_per_second[std::string(op.str())] = v;
+        }
+      }
+    }
     SP_TRY(r.Int("list_page_size", l.list_page_size, 1, 100));
     SP_TRY(r.Int("metadata_page_size", l.metadata_page_size, 1, 1000));
     SP_TRY(r.Int("describe_table_page_columns", l.describe_table_page_columns, 1, 1000));
@@ -293,6 +322,13 @@ Status FromTable(const toml::table& root_table, std::string_view source, Emulato
 }
 
 }  // namespace
+
+std::map<std::string, double> DefaultDataApiQuotas() {
+  return {{"BatchExecuteStatement", 20}, {"CancelStatement", 10},  {"DescribeStatement", 100},
+          {"DescribeTable", 3},          {"ExecuteStatement", 30}, {"GetStatementResult", 20},
+          {"GetStatementResultV2", 20},  {"ListDatabases", 3},     {"ListSchemas", 3},
+          {"ListStatements", 3},         {"ListTables", 3}};
+}
 
 Status ApplyFaultField(FaultSpec& spec, std::string_view key, double value) {
   auto prob = [&](double& field) -> Status {

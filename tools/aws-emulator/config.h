@@ -64,8 +64,27 @@ struct PostgresConfig {
   Secret password;
 };
 
+// The Data API's per-account, per-Region request quotas (transactions per second), from the
+// "Quotas for Amazon Redshift Data API" table of the Amazon Redshift Management Guide
+// (amazon-redshift-limits.html). Operations not listed are not limited.
+std::map<std::string, double> DefaultDataApiQuotas();
+
 struct LimitsConfig {
-  int result_page_rows = 1000;    // GetStatementResult(V2) rows per page
+  // A GetStatementResult(V2) page ends at whichever bound comes first: result_page_rows rows, or
+  // the rows that fit in result_page_bytes of JSON (CSV text for V2); a page holds at least one
+  // row. AWS documents neither figure; see docs/aws-emulator.md for why these defaults.
+  int result_page_rows = 1000;
+  std::int64_t result_page_bytes = 1024 * 1024;
+  // A statement whose result has a row over max_row_bytes, or a result over max_result_bytes,
+  // fails as on the Data API (64 KB per row; 500 MB per result set).
+  std::int64_t max_row_bytes = 64 * 1024;
+  std::int64_t max_result_bytes = 500LL * 1024 * 1024;
+  // Requests per second per operation for the emulator's account and Region; a call over the
+  // rate gets ThrottlingException. Token buckets hold one second's worth.
+  std::map<std::string, double> rates_per_second = DefaultDataApiQuotas();
+  // Refuse what Redshift refuses (leader-node-only and unsupported functions with compute-node
+  // relations; see statements.cc). Off only to compare with plain PostgreSQL.
+  bool redshift_sql_rules = true;
   int list_page_size = 100;       // ListStatements/ListSessions default page
   int metadata_page_size = 1000;  // ListDatabases/ListSchemas/ListTables default page
   int describe_table_page_columns = 500;

@@ -67,6 +67,29 @@ TEST_F(ConfigTest, ParsesEverySectionWhenFullConfigGiven) {
   EXPECT_EQ(c->secrets[0].name, "redshift/app");
 }
 
+TEST_F(ConfigTest, DataApiLimitsDefaultToAwsFiguresAndCanBeChanged) {
+  auto d = ParseEmulatorConfig("", "x.toml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->limits.max_row_bytes, 64 * 1024);
+  EXPECT_EQ(d->limits.max_result_bytes, 500LL * 1024 * 1024);
+  EXPECT_EQ(d->limits.result_page_bytes, 1024 * 1024);
+  EXPECT_EQ(d->limits.rates_per_second.at("ExecuteStatement"), 30);
+  EXPECT_EQ(d->limits.rates_per_second.at("GetStatementResult"), 20);
+  EXPECT_EQ(d->limits.rates_per_second.at("DescribeStatement"), 100);
+  EXPECT_TRUE(d->limits.redshift_sql_rules);
+  auto c = ParseEmulatorConfig(
+      "[limits]\nresult_page_bytes = 4096\nredshift_sql_rules = false\n"
+      "[limits.rates_per_second]\nExecuteStatement = 5\nListTables = 0\n",
+      "x.toml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->limits.result_page_bytes, 4096);
+  EXPECT_FALSE(c->limits.redshift_sql_rules);
+  EXPECT_EQ(c->limits.rates_per_second.at("ExecuteStatement"), 5);
+  EXPECT_EQ(c->limits.rates_per_second.count("ListTables"), 0u);
+  EXPECT_FALSE(
+      ParseEmulatorConfig("[limits.rates_per_second]\nExecuteStatement = -1\n", "x.toml").ok());
+}
+
 TEST_F(ConfigTest, RejectsUnknownKeyWithItsLocation) {
   auto c = ParseEmulatorConfig("[limits]\nbogus = 1\n", "x.toml");
   ASSERT_FALSE(c.ok());

@@ -483,9 +483,30 @@ JsonReply GetResult(ServiceContext& ctx, const Identity& caller, const std::stri
         "GetStatementResultV2 for CSV results.");
   }
   const ResultSet& rs = *sub->result;
-  std::size_t page = static_cast<std::size_t>(ctx.config.limits.result_page_rows);
-  std::size_t end = std::min(rs.rows.size(), offset + page);
   if (offset > rs.rows.size()) return Validation("Invalid NextToken provided.");
+  // A page ends at result_page_rows rows or before the row that would take it past
+  // result_page_bytes (of JSON records, or CSV text for V2); it always holds one row.
+  const std::size_t max_rows = static_cast<std::size_t>(ctx.config.limits.result_page_rows);
+  const std::int64_t max_bytes = ctx.config.limits.result_page_bytes;
+  json records = json::array();
+  std::int64_t bytes = 0;
+  std::size_t end = offset;
+  while (end < rs.rows.size() && end - offset < max_rows) {
+    std::int64_t row_bytes = 0;
+    json row;
+    if (v2) {
+      row_bytes = static_cast<std::int64_t>(CsvRecords(rs, end, end + 1, false).size());
+    } else {
+      row = json::array();
+      for (std::size_t c = 0; c < rs.columns.size(); ++c)
+        row.push_back(FieldFor(rs.columns[c], rs.rows[end][c]));
+      row_bytes = static_cast<std::int64_t>(row.dump().size()) + 1;
+    }
+    if (end > offset && bytes + row_bytes > max_bytes) break;
+    bytes += row_bytes;
+    if (!v2) records.push_back(std::move(row));
+    ++end;
+  }
   json out;
   json meta = json::array();
   for (const ResultColumn& c : rs.columns) meta.push_back(c.metadata);
@@ -495,13 +516,6 @@ JsonReply GetResult(ServiceContext& ctx, const Identity& caller, const std::stri
     out["Records"] = json::array({{{"CSVRecords", CsvRecords(rs, offset, end, offset == 0)}}});
     out["ResultFormat"] = "CSV";
   } else {
-    json records = json::array();
-    for (std::size_t i = offset; i < end; ++i) {
-      json row = json::array();
-      for (std::size_t c = 0; c < rs.columns.size(); ++c)
-        row.push_back(FieldFor(rs.columns[c], rs.rows[i][c]));
-      records.push_back(std::move(row));
-    }
     out["Records"] = std::move(records);
   }
   if (end < rs.rows.size()) out["NextToken"] = EncodeToken(end);

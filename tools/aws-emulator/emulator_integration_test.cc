@@ -260,6 +260,13 @@ TEST_F(EmulatorIntegrationTest, RedshiftCatalogObjectsAndFixtures) {
   EXPECT_EQ(RunNode(emu, "catalog.mjs"), 0);
 }
 
+TEST_F(EmulatorIntegrationTest, RedshiftRulesAndDataApiLimits) {
+  // The result cap is lowered to 4 MB (AWS: 500 MB) so the script can pass it cheaply.
+  Emu emu = Start(Config("max_result_bytes = 4000000"));
+  ASSERT_GT(emu.port, 0);
+  EXPECT_EQ(RunNode(emu, "redshift_rules.mjs"), 0);
+}
+
 TEST_F(EmulatorIntegrationTest, ServesHttpsWithGivenCertificate) {
   TempDir certs("emu-tls");
   std::string cmd = fmt::format(

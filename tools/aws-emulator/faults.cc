@@ -114,4 +114,39 @@ void StatementLog::Clear() {
   entries_.clear();
 }
 
+RequestQuotas::RequestQuotas(std::map<std::string, double> rates, const Clock& clock)
+    : clock_(clock) {
+  Set(std::move(rates));
+}
+
+void RequestQuotas::Set(std::map<std::string, double> rates) {
+  std::lock_guard<std::mutex> lock(mu_);
+  buckets_.clear();
+  const auto now = clock_.Monotonic();
+  for (const auto& [op, rate] : rates) {
+    if (rate > 0) buckets_[op] = Bucket{rate, std::max(1.0, rate), now};
+  }
+}
+
+std::map<std::string, double> RequestQuotas::Get() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, double> out;
+  for (const auto& [op, b] : buckets_) out[op] = b.rate;
+  return out;
+}
+
+bool RequestQuotas::TryAcquire(const std::string& operation) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = buckets_.find(operation);
+  if (it == buckets_.end()) return true;
+  Bucket& b = it->second;
+  const auto now = clock_.Monotonic();
+  const double elapsed = std::chrono::duration<double>(now - b.last).count();
+  b.last = now;
+  b.tokens = std::min(std::max(1.0, b.rate), b.tokens + elapsed * b.rate);
+  if (b.tokens < 1.0) return false;
+  b.tokens -= 1.0;
+  return true;
+}
+
 }  // namespace schemaport::emulator

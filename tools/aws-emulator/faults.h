@@ -15,6 +15,28 @@
 
 namespace schemaport::emulator {
 
+// The Data API's request quotas for the emulator's one account and Region: a token bucket per
+// operation holding one second's worth of calls, refilled at the operation's rate on the
+// emulator's clock. Every caller of the account draws from the same buckets, as on AWS.
+// Thread safety: all methods are thread-safe.
+class RequestQuotas {
+ public:
+  RequestQuotas(std::map<std::string, double> rates_per_second, const Clock& clock);
+  // True when the call may proceed (a token was taken); false: answer ThrottlingException.
+  bool TryAcquire(const std::string& operation);
+  void Set(std::map<std::string, double> rates_per_second);
+  std::map<std::string, double> Get() const;
+
+ private:
+  struct Bucket {
+    double rate = 0, tokens = 0;
+    std::chrono::steady_clock::time_point last;
+  };
+  const Clock& clock_;
+  mutable std::mutex mu_;
+  std::map<std::string, Bucket> buckets_;
+};
+
 // Decides, per call, from a seeded generator, what goes wrong. Per-operation specs replace the
 // global spec field by field where they are set (a per-operation spec is complete: it is used
 // instead of the global one). Thread safety: all methods are thread-safe.

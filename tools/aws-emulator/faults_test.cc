@@ -10,6 +10,22 @@ namespace {
 
 class FaultsTest : public ::testing::Test {};
 
+TEST(RequestQuotasTest, OneSecondOfBurstThenTheRateThenThrottling) {
+  FakeClock clock;
+  RequestQuotas quotas({{"ListStatements", 3}, {"ExecuteStatement", 30}}, clock);
+  int allowed = 0;
+  for (int i = 0; i < 10; ++i) allowed += quotas.TryAcquire("ListStatements") ? 1 : 0;
+  EXPECT_EQ(allowed, 3);
+  EXPECT_TRUE(quotas.TryAcquire("ExecuteStatement")) << "each operation has its own bucket";
+  EXPECT_TRUE(quotas.TryAcquire("GetCallerIdentity"))
+      << "operations without a quota are not limited";
+  clock.Advance(std::chrono::milliseconds(340));
+  EXPECT_TRUE(quotas.TryAcquire("ListStatements"));
+  EXPECT_FALSE(quotas.TryAcquire("ListStatements"));
+  quotas.Set({});
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(quotas.TryAcquire("ListStatements"));
+}
+
 TEST_F(FaultsTest, SameSeedGivesSameDecisions) {
   FaultsConfig c;
   c.global.throttle = 0.3;

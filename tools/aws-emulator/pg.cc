@@ -81,6 +81,34 @@ Status PgConn::RunScript(const std::string& sql) {
   return Status(Code::kFailedPrecondition, PgErrorText(r.get(), conn_));
 }
 
+namespace {
+void CollectParseTrees(void* arg, const PGresult* res) {
+  const char* message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+  const char* detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+  if (message && detail && std::string_view(message) == "parse tree:") {
+    static_cast<std::string*>(arg)->append(detail).push_back('\n');
+  }
+}
+}  // namespace
+
+Result<std::string> PgConn::ParseTree(const std::string& sql, int params) {
+  SP_TRY(Run("SET client_min_messages = log"));
+  SP_TRY(Run("SET debug_print_parse = on"));
+  std::string tree;
+  PQnoticeReceiver previous = PQsetNoticeReceiver(conn_, CollectParseTrees, &tree);
+  PgResult r(PQprepare(conn_, "", sql.c_str(), params, nullptr));
+  PQsetNoticeReceiver(conn_, previous, nullptr);
+  Status reset = Run("RESET debug_print_parse");
+  if (reset.ok()) reset = Run("RESET client_min_messages");
+  if (!r.get()) return Unavailable(PgErrorText(nullptr, conn_));
+  if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+    const char* sqlstate = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+    return Status(Code::kFailedPrecondition, PgErrorText(r.get(), conn_), sqlstate ? sqlstate : "");
+  }
+  SP_TRY(reset);
+  return tree;
+}
+
 void PgConn::Cancel() {
   std::lock_guard<std::mutex> lock(cancel_mu_);
   if (!cancel_) return;

@@ -73,6 +73,10 @@ class PgConn {
   Status Run(const std::string& sql, const std::vector<std::optional<std::string>>& params = {});
   // Runs several statements with the simple query protocol (trusted, emulator-owned SQL only).
   Status RunScript(const std::string& sql);
+  // PostgreSQL's own parse tree of `sql` (with `params` $n parameters of unknown type), as its
+  // debug_print_parse output (nodeToString of each analysed Query), without running it: the
+  // statement is only prepared (unnamed). Errors (syntax, unknown names) are returned as Exec's.
+  Result<std::string> ParseTree(const std::string& sql, int params);
   // Requests cancellation of the statement in progress (thread-safe).
   void Cancel();
   bool Healthy() const { return PQstatus(conn_) == CONNECTION_OK; }

@@ -24,7 +24,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kCatalogVersion = 2;
+constexpr int kCatalogVersion = 3;
 
 struct ServiceInfo {
   const char* signing_name;
@@ -178,6 +178,7 @@ struct Emulator::Impl {
         iam(config, clock, ids),
         secrets(config, clock, seeded),
         faults(config.faults, config.seed),
+        quotas(config.limits.rates_per_second, clock),
         statement_log(config.server.statement_log),
         pg(config.postgres, ids),
         engine(config, clock, ids, pg, statement_log, faults),
@@ -201,6 +202,7 @@ struct Emulator::Impl {
   Iam iam;
   SecretsStore secrets;
   FaultInjector faults;
+  RequestQuotas quotas;
   Counters counters;
   StatementLog statement_log;
   PgAccess pg;
@@ -460,6 +462,13 @@ void Emulator::Impl::Handle(const httplib::Request& req, httplib::Response& res)
     return;
   }
 
+  // Request quotas are per account and Region: every identity of the account draws from them.
+  if (std::string(info.signing_name) == "redshift-data" && !quotas.TryAcquire(op)) {
+    Reply(res, op, json_protocol, info, request_id,
+          ApiError{400, "ThrottlingException", "Rate exceeded"});
+    return;
+  }
+
   if (json_protocol) {
     json in = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
     if (in.is_discarded()) {
@@ -510,6 +519,29 @@ void Emulator::Impl::SetupAdmin() {
                     "application/json");
   };
   admin.Get("/healthz", [send_json](const httplib::Request&, httplib::Response& res) {
+    send_json(res, {{"status", "ok"}});
+  });
+  // Request quotas (operation -> calls per second; 0 or absent: unlimited). PUT replaces them.
+  admin.Get("/quotas", [this, send_json](const httplib::Request&, httplib::Response& res) {
+    send_json(res, {{"rates_per_second", quotas.Get()}});
+  });
+  admin.Put("/quotas", [this, send_json](const httplib::Request& req, httplib::Response& res) {
+    json in = json::parse(req.body, nullptr, false);
+    if (!in.is_object() || !in.contains("rates_per_second") ||
+        !in["rates_per_second"].is_object()) {
+      send_json(res, {{"error", "body must be {\"rates_per_second\": {\"Operation\": rate, ...}}"}},
+                400);
+      return;
+    }
+    std::map<std::string, double> rates;
+    for (const auto& [op, v] : in["rates_per_second"].items()) {
+      if (!v.is_number() || v.get<double>() < 0) {
+        send_json(res, {{"error", fmt::format("rate of {} must be a number >= 0", op)}}, 400);
+        return;
+      }
+      rates[op] = v.get<double>();
+    }
+    quotas.Set(std::move(rates));
     send_json(res, {{"status", "ok"}});
   });
   admin.Get("/faults", [this, send_json](const httplib::Request&, httplib::Response& res) {

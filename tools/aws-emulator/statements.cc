@@ -156,6 +156,131 @@ std::int64_t ResultBytes(const ResultSet& rs) {
   return n;
 }
 
+// The Data API's result limits (Amazon Redshift Management Guide, "Troubleshooting issues for
+// Amazon Redshift Data API"): each row at most 64 KB, the whole result at most 500 MB.
+Status CheckResultLimits(const ResultSet& rs, const LimitsConfig& limits) {
+  std::int64_t total = 0;
+  for (const auto& row : rs.rows) {
+    std::int64_t n = 0;
+    for (const auto& v : row) n += v ? static_cast<std::int64_t>(v->size()) : 0;
+    if (n > limits.max_row_bytes) {
+      return InvalidArgument(
+          fmt::format("ERROR: Packet for query is too large: a result row is {} bytes; the Data "
+                      "API returns rows "
+                      "of at most {} bytes.",
+                      n, limits.max_row_bytes));
+    }
+    total += n;
+  }
+  if (total > limits.max_result_bytes) {
+    return InvalidArgument(
+        fmt::format("ERROR: Database response exceeded size limit: the result is {} bytes; the "
+                    "Data API returns "
+                    "at most {} bytes. Split the query, e.g. with LIMIT.",
+                    total, limits.max_result_bytes));
+  }
+  return Status::Ok();
+}
+
+// What Redshift refuses that PostgreSQL runs. A statement that uses a leader-node-only function
+// (Database Developer Guide, "Leader node-only functions") or a function AWS lists as
+// unsupported ("Unsupported PostgreSQL functions") fails when it also references a compute-node
+// relation: a user table or a system table or view (STL_, STV_, SVL_, SVV_, SYS_ prefixes).
+// Statements over catalog tables (PG_*) alone, or over no table, run on the leader node, where
+// these functions work. Functions and relations are recognised in PostgreSQL's own parse tree
+// (PgConn::ParseTree: the function oids and relids of its nodes), never in the SQL text.
+constexpr std::string_view kLeaderNodeOnlyFunctions[] = {"current_schema",
+                                                         "current_schemas",
+                                                         "has_database_privilege",
+                                                         "has_schema_privilege",
+                                                         "has_table_privilege",
+                                                         "substr",
+                                                         "factorial"};
+constexpr std::string_view kUnsupportedFunctions[] = {"string_agg",
+                                                      "array_agg",
+                                                      "every",
+                                                      "xmlagg",
+                                                      "corr",
+                                                      "covar_pop",
+                                                      "covar_samp",
+                                                      "regr_avgx",
+                                                      "regr_avgy",
+                                                      "regr_count",
+                                                      "regr_intercept",
+                                                      "regr_r2",
+                                                      "regr_slope",
+                                                      "regr_sxx",
+                                                      "regr_sxy",
+                                                      "regr_syy",
+                                                      "clock_timestamp",
+                                                      "justify_days",
+                                                      "justify_hours",
+                                                      "justify_interval",
+                                                      "pg_sleep",
+                                                      "transaction_timestamp",
+                                                      "div",
+                                                      "setseed",
+                                                      "width_bucket",
+                                                      "generate_series",
+                                                      "generate_subscripts",
+                                                      "bit_length",
+                                                      "overlay",
+                                                      "convert",
+                                                      "convert_from",
+                                                      "convert_to"};
+constexpr std::string_view kSystemRelationPrefixes[] = {"stl_", "stv_",  "svl_", "svv_",
+                                                        "sys_", "svcs_", "stcs_"};
+constexpr std::string_view kNotSupportedOnRedshiftTables =
+    "ERROR: Specified types or functions (one per INFO message) not supported on Redshift tables.";
+
+std::string OidArray(const std::string& tree, const std::regex& field) {
+  std::set<std::string> oids;
+  for (auto it = std::sregex_iterator(tree.begin(), tree.end(), field);
+       it != std::sregex_iterator(); ++it) {
+    oids.insert((*it)[1].str());
+  }
+  std::string out = "{";
+  for (const std::string& o : oids) out += (out.size() > 1 ? "," : "") + o;
+  return out + "}";
+}
+
+// The Redshift error for `sql`, or nullopt when Redshift would run it (or it cannot be analysed:
+// then PostgreSQL's own error comes from running it).
+std::optional<std::string> RedshiftRefusal(PgConn& conn, const std::string& sql, int params) {
+  auto tree = conn.ParseTree(sql, params);
+  if (!tree.ok()) return std::nullopt;
+  static const std::regex kRelid(R"(:relid (\d+))");
+  // Function calls (FuncExpr), aggregates (Aggref) and window functions (WindowFunc).
+  static const std::regex kFuncid(R"(:(?:funcid|aggfnoid|winfnoid) (\d+))");
+  const std::string relids = OidArray(*tree, kRelid);
+  const std::string funcids = OidArray(*tree, kFuncid);
+  if (funcids == "{}" || relids == "{}") return std::nullopt;
+  auto objects = conn.Exec(
+      "SELECT 'r', n.nspname, c.relname FROM pg_catalog.pg_class c "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY($1::oid[]) "
+      "UNION ALL SELECT 'f', n.nspname, p.proname FROM pg_catalog.pg_proc p "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = ANY($2::oid[])",
+      {relids, funcids});
+  if (!objects.ok()) return std::nullopt;
+  bool compute_node_relation = false, refused_function = false;
+  for (int i = 0; i < objects->rows(); ++i) {
+    const std::string schema = objects->Get(i, 1), name = objects->Get(i, 2);
+    if (objects->Get(i, 0) == "r") {
+      const bool catalog = schema == "pg_catalog" || schema == "information_schema";
+      bool system = false;
+      for (std::string_view p : kSystemRelationPrefixes) system = system || name.rfind(p, 0) == 0;
+      if (!catalog || system) compute_node_relation = true;
+    } else if (schema == "pg_catalog") {
+      for (std::string_view f : kLeaderNodeOnlyFunctions)
+        refused_function = refused_function || name == f;
+      for (std::string_view f : kUnsupportedFunctions)
+        refused_function = refused_function || name == f;
+    }
+  }
+  if (compute_node_relation && refused_function) return std::string(kNotSupportedOnRedshiftTables);
+  return std::nullopt;
+}
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -783,16 +908,24 @@ void StatementEngine::Execute(const std::string& id) {
     auto t0 = clock_.Monotonic();
     std::string sql = RewriteRedshiftSql(sqls[i]);
     auto bound = BindParameters(sql, params);
-    Result<PgResult> r =
-        std::holds_alternative<BoundSql>(bound)
-            ? conn->Exec(std::get<BoundSql>(bound).sql, std::get<BoundSql>(bound).values)
-            : Result<PgResult>(InvalidArgument(std::get<ApiError>(bound).message));
+    Result<PgResult> r = Status(Code::kInternal, "not run");
+    if (const auto* b = std::get_if<BoundSql>(&bound)) {
+      std::optional<std::string> refusal;
+      if (config_.limits.redshift_sql_rules) {
+        refusal = RedshiftRefusal(*conn, b->sql, static_cast<int>(b->values.size()));
+      }
+      r = refusal ? Result<PgResult>(InvalidArgument(*refusal)) : conn->Exec(b->sql, b->values);
+    } else {
+      r = InvalidArgument(std::get<ApiError>(bound).message);
+    }
     sub.duration_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Monotonic() - t0).count();
     if (r.ok() && PQresultStatus(r->get()) == PGRES_TUPLES_OK) {
       auto rs = BuildResult(*conn, r->get());
       if (!rs.ok()) {
         r = rs.status();
+      } else if (Status limits = CheckResultLimits(*rs, config_.limits); !limits.ok()) {
+        r = limits;
       } else {
         sub.has_result_set = true;
         sub.result_rows = static_cast<std::int64_t>(rs->rows.size());

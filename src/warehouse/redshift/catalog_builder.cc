@@ -58,16 +58,14 @@ std::string Key(std::string_view schema, std::string_view table) {
 
 }  // namespace
 
-std::string DistKeyColumn(std::string_view diststyle) {
-  auto inner = [](std::string_view s, std::string_view prefix) -> std::optional<std::string_view> {
-    if (s.size() > prefix.size() + 1 && s.substr(0, prefix.size()) == prefix && s.back() == ')') {
-      return s.substr(prefix.size(), s.size() - prefix.size() - 1);
-    }
+std::optional<std::string> MaterializedViewOfBackingTable(std::string_view table) {
+  constexpr std::string_view kPrefix = "mv_tbl__", kSuffix = "__0";
+  if (table.size() <= kPrefix.size() + kSuffix.size() ||
+      table.substr(0, kPrefix.size()) != kPrefix ||
+      table.substr(table.size() - kSuffix.size()) != kSuffix) {
     return std::nullopt;
-  };
-  if (auto a = inner(diststyle, "AUTO(")) diststyle = *a;
-  if (auto k = inner(diststyle, "KEY(")) return std::string(*k);
-  return "";
+  }
+  return std::string(table.substr(kPrefix.size(), table.size() - kPrefix.size() - kSuffix.size()));
 }
 
 CatalogBuilder::CatalogBuilder(std::string database, FetchDepth depth, const TableFilter* filter,
@@ -91,59 +89,108 @@ CatalogBuilder::TableEntry* CatalogBuilder::AddEntry(std::string schema, SchemaK
   const std::string key = Key(schema, table.name);
   auto [it, inserted] = by_name_.emplace(key, tables_.size());
   if (!inserted) return &tables_[it->second];
-  tables_.push_back(TableEntry{std::move(schema), kind, std::move(table), 0, "", ""});
+  tables_.push_back(TableEntry{std::move(schema), kind, std::move(table), 0, false, {}});
   return &tables_.back();
 }
 
 Status CatalogBuilder::AddTable(RowView row) {
   constexpr std::string_view kStmt = "tables";
-  SP_TRY(Width(kStmt, row, 8));
+  SP_TRY(Width(kStmt, row, 9));
   const std::int64_t id = SP_TRY(Int(kStmt, row[0], "table_id"));
   std::string schema = SP_TRY(Text(kStmt, row[1], "schema_name"));
   Table t;
   t.name = SP_TRY(Text(kStmt, row[2], "table_name"));
-  if (!Keep(schema, t.name)) return Status::Ok();
   const std::string relkind = SP_TRY(Text(kStmt, row[3], "relkind"));
-  if (relkind == "r" || relkind == "p") {
+  if (relkind == "r") {
     t.kind = TableKind::kTable;
   } else if (relkind == "v") {
-    t.kind = TableKind::kView;
-  } else if (relkind == "m") {
-    t.kind = TableKind::kMaterializedView;
+    t.kind = TableKind::kView;  // or a materialized view: Finish() decides
+    views_.insert(Key(schema, t.name));
   } else {
     return Shape(kStmt, "unknown relkind '" + relkind.substr(0, 8) + "'");
   }
+  std::optional<std::string> mv_of;
+  if (t.kind == TableKind::kTable) mv_of = MaterializedViewOfBackingTable(t.name);
+  if (!Keep(schema, t.name)) {
+    if (mv_of) mv_backing_.emplace(Key(schema, *mv_of), std::string::npos);
+    return Status::Ok();
+  }
   t.owner = row[4].is_null ? "" : std::string(row[4].text);
   t.comment = OptText(row[5]);
-  t.can_select = SP_TRY(Bool(kStmt, row[6], "can_select"));
+  const bool schema_usage = SP_TRY(Bool(kStmt, row[6], "schema_usage"));
+  t.can_select = schema_usage && SP_TRY(Bool(kStmt, row[7], "table_select"));
   t.columns_loaded = depth_ == FetchDepth::kColumns;
-  const std::int64_t column_count = SP_TRY(Int(kStmt, row[7], "column_count"));
+  const std::int64_t column_count = SP_TRY(Int(kStmt, row[8], "column_count"));
   const std::size_t index = tables_.size();
   AddEntry(std::move(schema), SchemaKind::kLocal, std::move(t));
   if (tables_.size() > index) {  // a duplicate row adds nothing
     by_id_[id] = index;
     tables_[index].column_count = column_count;
+    tables_[index].schema_usage = schema_usage;
+    if (mv_of) mv_backing_.emplace(Key(tables_[index].schema, *mv_of), index);
   }
+  return Status::Ok();
+}
+
+Status CatalogBuilder::AddMaterializedView(RowView row) {
+  constexpr std::string_view kStmt = "materialized views";
+  SP_TRY(Width(kStmt, row, 2));
+  const std::string schema = SP_TRY(Text(kStmt, row[0], "schema_name"));
+  const std::string name = SP_TRY(Text(kStmt, row[1], "name"));
+  materialized_views_.insert(Key(schema, name));
+  return Status::Ok();
+}
+
+Status CatalogBuilder::AddColumnGrant(RowView row) {
+  constexpr std::string_view kStmt = "column grants";
+  SP_TRY(Width(kStmt, row, 2));
+  const std::string schema = SP_TRY(Text(kStmt, row[0], "namespace_name"));
+  const std::string table = SP_TRY(Text(kStmt, row[1], "relation_name"));
+  TableEntry* e = FindByName(schema, table);
+  // SELECT on some columns makes the table readable (those columns), given USAGE on the schema.
+  if (e != nullptr && e->schema_kind == SchemaKind::kLocal && e->schema_usage)
+    e->table.can_select = true;
+  return Status::Ok();
+}
+
+Status CatalogBuilder::AddTableKey(RowView row) {
+  constexpr std::string_view kStmt = "table keys";
+  SP_TRY(Width(kStmt, row, 5));
+  const std::string schema = SP_TRY(Text(kStmt, row[0], "schema_name"));
+  const std::string table = SP_TRY(Text(kStmt, row[1], "table_name"));
+  std::string column = SP_TRY(Text(kStmt, row[2], "column_name"));
+  TableEntry* e = FindByName(schema, table);
+  if (e == nullptr || e->schema_kind != SchemaKind::kLocal) return Status::Ok();
+  const bool dist = !row[3].is_null && SP_TRY(Bool(kStmt, row[3], "distkey"));
+  const std::int64_t sort = row[4].is_null ? 0 : SP_TRY(Int(kStmt, row[4], "sortkey"));
+  e->keys[std::move(column)] = {dist, static_cast<int>(sort < 0 ? -sort : sort)};
   return Status::Ok();
 }
 
 Status CatalogBuilder::AddColumn(RowView row) {
   constexpr std::string_view kStmt = "columns";
-  SP_TRY(Width(kStmt, row, 7));
+  constexpr std::size_t kSlot = 6;  // position, name, type, not_null, default, comment
+  if (row.size() < 1 + kSlot || (row.size() - 1) % kSlot != 0) {
+    return Shape(kStmt, "expected 1 + 6 per column fields, got " + std::to_string(row.size()));
+  }
   const std::int64_t id = SP_TRY(Int(kStmt, row[0], "table_id"));
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return Status::Ok();  // not kept, or created after the tables query
   Table& t = tables_[it->second].table;
-  Column c;
-  c.position = static_cast<int>(SP_TRY(Int(kStmt, row[1], "position")));
-  c.name = SP_TRY(Text(kStmt, row[2], "column_name"));
-  c.type = SP_TRY(Text(kStmt, row[3], "type"));
-  c.family = RedshiftTypeFamily(c.type);
-  c.nullable = !SP_TRY(Bool(kStmt, row[4], "not_null"));
-  c.default_value = OptText(row[5]);
-  c.comment = OptText(row[6]);
-  t.columns.push_back(std::move(c));
-  ++columns_;
+  for (std::size_t at = 1; at < row.size(); at += kSlot) {
+    const RowView slot = row.subspan(at, kSlot);
+    if (slot[0].is_null) continue;  // past the last column, or a dropped one
+    Column c;
+    c.position = static_cast<int>(SP_TRY(Int(kStmt, slot[0], "position")));
+    c.name = SP_TRY(Text(kStmt, slot[1], "column_name"));
+    c.type = SP_TRY(Text(kStmt, slot[2], "type"));
+    c.family = RedshiftTypeFamily(c.type);
+    c.nullable = !SP_TRY(Bool(kStmt, slot[3], "not_null"));
+    c.default_value = OptText(slot[4]);
+    c.comment = OptText(slot[5]);
+    t.columns.push_back(std::move(c));
+    ++columns_;
+  }
   return Status::Ok();
 }
 
@@ -196,6 +243,8 @@ Status CatalogBuilder::AddExternal(std::string_view kStmt, RowView row, bool wit
   std::string table = SP_TRY(Text(kStmt, row[1], "tablename"));
   if (!Keep(schema, table)) return Status::Ok();
   TableEntry* e = FindByName(schema, table);
+  // A local relation of the same name is another object: never merge its columns.
+  if (e != nullptr && e->schema_kind != SchemaKind::kExternal) return Status::Ok();
   if (e == nullptr) {
     Table t;
     t.name = table;
@@ -224,55 +273,47 @@ Status CatalogBuilder::AddRedshiftTable(RowView row) {
   SP_TRY(Width(kStmt, row, 4));
   std::string schema = SP_TRY(Text(kStmt, row[0], "schema_name"));
   std::string table = SP_TRY(Text(kStmt, row[1], "table_name"));
-  if (FindByName(schema, table) != nullptr) return Status::Ok();  // a local table
-  if (external_schemas_.count(schema) > 0) return Status::Ok();   // an external table
   if (!Keep(schema, table)) return Status::Ok();
   Table t;
   t.name = std::move(table);
   const std::string_view type = row[2].text;
-  t.kind = (type == "VIEW" || type == "view") ? TableKind::kView : TableKind::kTable;
+  if (type == "VIEW" || type == "view") {
+    t.kind = TableKind::kView;
+  } else if (type == "MATERIALIZED VIEW" || type == "materialized view") {
+    t.kind = TableKind::kMaterializedView;
+  } else {
+    t.kind = TableKind::kTable;
+  }
   t.comment = OptText(row[3]);
   t.can_select = true;  // svv_redshift_tables lists only what the user has access to
   t.columns_loaded = depth_ == FetchDepth::kColumns;
-  datashare_schemas_.insert(schema);
   AddEntry(std::move(schema), SchemaKind::kDatashare, std::move(t));
   return Status::Ok();
 }
 
-Status CatalogBuilder::AddRedshiftColumn(std::string_view schema, RowView row) {
+Status CatalogBuilder::AddRedshiftColumn(RowView row) {
   constexpr std::string_view kStmt = "datashare columns";
-  SP_TRY(Width(kStmt, row, 9));
-  const std::string table = SP_TRY(Text(kStmt, row[0], "table_name"));
+  SP_TRY(Width(kStmt, row, 10));
+  const std::string schema = SP_TRY(Text(kStmt, row[0], "schema_name"));
+  const std::string table = SP_TRY(Text(kStmt, row[1], "table_name"));
   TableEntry* e = FindByName(schema, table);
   if (e == nullptr || e->schema_kind != SchemaKind::kDatashare) return Status::Ok();
   Column c;
-  c.name = SP_TRY(Text(kStmt, row[1], "column_name"));
-  c.position = static_cast<int>(SP_TRY(Int(kStmt, row[2], "ordinal_position")));
-  c.type = SP_TRY(Text(kStmt, row[3], "data_type"));
+  c.name = SP_TRY(Text(kStmt, row[2], "column_name"));
+  c.position = static_cast<int>(SP_TRY(Int(kStmt, row[3], "ordinal_position")));
+  c.type = SP_TRY(Text(kStmt, row[4], "data_type"));
   c.family = RedshiftTypeFamily(c.type);
-  c.default_value = OptText(row[4]);
-  const std::string_view nullable = row[5].text;
+  c.default_value = OptText(row[5]);
+  const std::string_view nullable = row[6].text;
   c.nullable = !(nullable == "NO" || nullable == "no");
-  c.dist_key = !row[6].is_null && SP_TRY(Bool(kStmt, row[6], "distkey"));
-  if (!row[7].is_null) {
-    const std::int64_t sk = SP_TRY(Int(kStmt, row[7], "sortkey"));
+  c.dist_key = !row[7].is_null && SP_TRY(Bool(kStmt, row[7], "distkey"));
+  if (!row[8].is_null) {
+    const std::int64_t sk = SP_TRY(Int(kStmt, row[8], "sortkey"));
     if (sk != 0) c.sort_key_position = static_cast<int>(sk < 0 ? -sk : sk);
   }
-  c.comment = OptText(row[8]);
+  c.comment = OptText(row[9]);
   e->table.columns.push_back(std::move(c));
   ++columns_;
-  return Status::Ok();
-}
-
-Status CatalogBuilder::AddTableInfo(RowView row) {
-  constexpr std::string_view kStmt = "table info";
-  SP_TRY(Width(kStmt, row, 4));
-  const std::int64_t id = SP_TRY(Int(kStmt, row[0], "table_id"));
-  auto it = by_id_.find(id);
-  if (it == by_id_.end()) return Status::Ok();
-  TableEntry& e = tables_[it->second];
-  e.dist_key = DistKeyColumn(row[1].text);
-  e.first_sort_key = row[2].is_null ? "" : std::string(row[2].text);
   return Status::Ok();
 }
 
@@ -304,20 +345,33 @@ std::vector<std::vector<std::int64_t>> CatalogBuilder::KeptTableIdChunks(std::in
   return chunks;
 }
 
-std::vector<std::string> CatalogBuilder::DatashareSchemas() const {
-  return {datashare_schemas_.begin(), datashare_schemas_.end()};
-}
-
 Database CatalogBuilder::Finish() {
   Database db;
   db.name = database_;
   std::unordered_map<std::string, std::size_t> schema_index;
+  // A materialized view is a view with a backing table mv_tbl__<name>__0 (listed by
+  // svv_mv_info when the user may see it there); the backing table is never a user table.
+  std::vector<bool> dropped(tables_.size(), false);
+  for (const auto& [key, index] : mv_backing_) {
+    if (views_.count(key) == 0) continue;  // a table that only looks like one
+    materialized_views_.insert(key);
+    if (index != std::string::npos) dropped[index] = true;
+  }
   // Schemas that exist but hold no kept table are not listed: the catalog is about tables.
-  for (auto& e : tables_) {
-    if (!e.dist_key.empty() || !e.first_sort_key.empty()) {
-      for (auto& c : e.table.columns) {
-        if (c.name == e.dist_key) c.dist_key = true;
-        if (c.name == e.first_sort_key) c.sort_key_position = 1;
+  for (std::size_t i = 0; i < tables_.size(); ++i) {
+    TableEntry& e = tables_[i];
+    if (dropped[i]) {
+      columns_ -= static_cast<std::int64_t>(e.table.columns.size());
+      continue;
+    }
+    if (e.table.kind == TableKind::kView &&
+        materialized_views_.count(Key(e.schema, e.table.name)) > 0) {
+      e.table.kind = TableKind::kMaterializedView;
+    }
+    for (auto& c : e.table.columns) {
+      if (auto k = e.keys.find(c.name); k != e.keys.end()) {
+        c.dist_key = k->second.first;
+        if (k->second.second != 0) c.sort_key_position = k->second.second;
       }
     }
     auto [it, inserted] = schema_index.emplace(e.schema, db.schemas.size());
@@ -325,6 +379,7 @@ Database CatalogBuilder::Finish() {
       Schema s;
       s.name = e.schema;
       s.kind = e.schema_kind;
+      if (s.kind == SchemaKind::kDatashare && !producer_.empty()) s.source = producer_;
       if (auto ext = external_schemas_.find(e.schema); ext != external_schemas_.end()) {
         s.kind = SchemaKind::kExternal;
         if (!ext->second.empty()) s.source = ext->second;
@@ -336,6 +391,7 @@ Database CatalogBuilder::Finish() {
   tables_.clear();
   by_id_.clear();
   by_name_.clear();
+  mv_backing_.clear();
   Catalog wrapper;
   wrapper.databases.push_back(std::move(db));
   wrapper.Normalize();

@@ -34,15 +34,21 @@ class CatalogBuilder {
   CatalogBuilder(std::string database, FetchDepth depth, const TableFilter* filter,
                  const std::set<TableRef>* selection);
 
+  // A local database (connected to) is built from these:
   Status AddTable(RowView row);                // kTablesSql
   Status AddColumn(RowView row);               // kColumnsSql*
   Status AddLateBindingColumn(RowView row);    // kLateBindingColumnsSql
+  Status AddMaterializedView(RowView row);     // kMaterializedViewsSql
+  Status AddColumnGrant(RowView row);          // kColumnGrantsSql
   Status AddExternalSchema(RowView row);       // kExternalSchemasSql
   Status AddExternalTable(RowView row);        // kExternalTablesSql
   Status AddExternalColumn(RowView row);       // kExternalColumnsSql
+  Status AddTableKey(RowView row);             // kTableKeysSql
+  // A datashare (consumer) database, read from the connected one, from these; `producer` (may
+  // be empty) becomes every schema's source.
+  void SetDatashareProducer(std::string producer) { producer_ = std::move(producer); }
   Status AddRedshiftTable(RowView row);        // kRedshiftTablesSql
-  Status AddRedshiftColumn(std::string_view schema, RowView row);  // kRedshiftColumnsSql
-  Status AddTableInfo(RowView row);            // kTableInfoSql
+  Status AddRedshiftColumn(RowView row);       // kRedshiftColumnsSql
 
   // Ids of the kept local tables, for restricting the columns statement.
   std::vector<std::int64_t> KeptTableIds() const;
@@ -50,8 +56,6 @@ class CatalogBuilder {
   // with more is a run of its own) and that hold at most `max_ids` ids each.
   std::vector<std::vector<std::int64_t>> KeptTableIdChunks(std::int64_t max_columns,
                                                            std::size_t max_ids) const;
-  // Schemas holding datashare tables that are kept (their columns need kRedshiftColumnsSql).
-  std::vector<std::string> DatashareSchemas() const;
   std::int64_t tables() const { return static_cast<std::int64_t>(tables_.size()); }
   std::int64_t columns() const { return columns_; }
 
@@ -64,8 +68,9 @@ class CatalogBuilder {
     SchemaKind schema_kind = SchemaKind::kLocal;
     Table table;
     std::int64_t column_count = 0;  // pg_class.relnatts
-    std::string dist_key;       // from svv_table_info
-    std::string first_sort_key;
+    bool schema_usage = false;      // the caller has USAGE on the schema
+    // Key columns from svv_redshift_columns: column name -> (distkey, sort key position).
+    std::unordered_map<std::string, std::pair<bool, int>> keys;
   };
   bool Keep(std::string_view schema, std::string_view table) const;
   TableEntry* FindByName(std::string_view schema, std::string_view table);
@@ -80,11 +85,17 @@ class CatalogBuilder {
   std::unordered_map<std::int64_t, std::size_t> by_id_;
   std::unordered_map<std::string, std::size_t> by_name_;  // schema + '\0' + table
   std::unordered_map<std::string, std::string> external_schemas_;  // schema -> external db
-  std::set<std::string> datashare_schemas_;
+  std::set<std::string> views_;               // every view seen (schema + '\0' + name), kept or not
+  std::set<std::string> materialized_views_;  // from svv_mv_info
+  // Tables named mv_tbl__<name>__0, by schema + '\0' + <name>: a materialized view's backing
+  // table when <name> is a view of the same schema (then never listed); index into tables_ or
+  // npos when the table was not kept.
+  std::unordered_map<std::string, std::size_t> mv_backing_;
+  std::string producer_;
   std::int64_t columns_ = 0;
 };
 
-// "KEY(col)", "AUTO(KEY(col))" -> "col"; anything else -> "".
-std::string DistKeyColumn(std::string_view diststyle);
+// "mv_tbl__sales__0" -> "sales"; nullopt for any other name.
+std::optional<std::string> MaterializedViewOfBackingTable(std::string_view table);
 
 }  // namespace schemaport::warehouse::redshift

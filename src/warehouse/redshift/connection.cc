@@ -11,14 +11,35 @@ Result<std::unique_ptr<Connection>> Connection::Open(const Settings& settings, c
   credentials.access_key_id = settings.access_key_id;
   credentials.secret_access_key = settings.secret_access_key;
   credentials.session_token = settings.session_token;
-  auto provider = std::make_shared<aws::StaticCredentialsProvider>(std::move(credentials));
+  std::shared_ptr<aws::CredentialsProvider> provider =
+      std::make_shared<aws::StaticCredentialsProvider>(std::move(credentials));
   aws::ClientConfig config;
   config.region = settings.region;
   config.endpoints = deps.endpoints;
   config.retry = deps.retry;
+  if (!settings.role_arn.empty()) {
+    // AssumeRole mode: the pasted key only assumes the role; every other call runs with the
+    // role's temporary credentials (refreshed before they expire).
+    std::shared_ptr<aws::StsClient> base_sts =
+        SP_TRY(aws::StsClient::Create(config, deps.http, provider, *deps.clock, *deps.random));
+    aws::AssumeRoleParams params;
+    params.role_arn = settings.role_arn;
+    params.external_id = settings.external_id;
+    provider = std::make_shared<aws::AssumeRoleCredentialsProvider>(std::move(base_sts), params,
+                                                                    *deps.clock);
+  }
   aws::ClientConfig data_config = config;
   data_config.rates_per_second = aws::DefaultDataApiRates();
   c->sts_ = SP_TRY(aws::StsClient::Create(config, deps.http, provider, *deps.clock, *deps.random));
+  if (deps.rate_budgets) {  // the account's budget, shared with every other connection using it
+    data_config.shared_rate_limiter = [budgets = deps.rate_budgets, sts = c->sts_.get(),
+                                       key = settings.access_key_id, region = settings.region] {
+      return budgets->ForAccessKey(key, region, [sts]() -> Result<std::string> {
+        auto identity = SP_TRY(sts->GetCallerIdentity());
+        return identity.account;
+      });
+    };
+  }
   c->data_ = SP_TRY(aws::RedshiftDataClient::Create(data_config, deps.http, provider, *deps.clock, *deps.random));
   c->serverless_ =
       SP_TRY(aws::RedshiftServerlessClient::Create(config, deps.http, provider, *deps.clock, *deps.random));

@@ -1,6 +1,8 @@
 // The Redshift connector: connection test, database listing and catalog fetch.
 #include <algorithm>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "warehouse/redshift/catalog_builder.h"
@@ -74,15 +76,25 @@ class RedshiftConnector final : public Connector {
   }
 
   Result<Catalog> Fetch(const FetchRequest& request) override {
-    const TableFilter filter = SP_TRY(TableFilter::Make(request.include, request.exclude));
-    std::vector<std::string> databases = SP_TRY(DatabasesToFetch(request, filter));
-    Progress progress(request, static_cast<int>(databases.size()));
-    progress.Phase("reading " + std::to_string(databases.size()) + " databases");
-
+    // What the connected database tells about the whole warehouse: whether names compare with
+    // their case, and which databases are datashare (consumer) databases, read from here.
+    const std::string& home = connection_->settings().database;
     std::atomic<bool> failed{false};
     auto cancelled = [&] {
       return failed.load() || (request.cancel != nullptr && request.cancel->cancelled());
     };
+    Session home_session(*connection_, home, cancelled);
+    const Warehouse warehouse = SP_TRY(ReadWarehouse(home_session));
+    const TableFilter filter = SP_TRY(
+        TableFilter::Make(request.include, request.exclude,
+                          warehouse.case_sensitive ? MatchCase::kExact : MatchCase::kIgnoreAscii));
+    auto to_fetch = SP_TRY(DatabasesToFetch(request, filter, warehouse));
+    const std::vector<std::string>& databases = to_fetch.first;    // connected to, in parallel
+    const std::vector<std::string>& datashares = to_fetch.second;  // read from the home session
+    Progress progress(request, static_cast<int>(databases.size() + datashares.size()));
+    progress.Phase("reading " + std::to_string(databases.size() + datashares.size()) +
+                   " databases");
+
     std::vector<Result<Database>> results(databases.size(), Result<Database>(Status(Code::kCancelled, "not run")));
     std::atomic<std::size_t> next{0};
     auto worker = [&] {
@@ -99,6 +111,16 @@ class RedshiftConnector final : public Connector {
     for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
     worker();
     for (auto& t : pool) t.join();
+    // Datashare databases cannot be connected to: their objects are read from the home session.
+    for (const std::string& db : datashares) {
+      if (cancelled()) break;
+      auto it = warehouse.producers.find(db);
+      results.push_back(FetchDatashareDatabase(home_session, db,
+                                               it == warehouse.producers.end() ? "" : it->second,
+                                               request, filter, progress));
+      if (!results.back().ok()) break;
+      progress.DatabaseDone(db);
+    }
 
     if (request.cancel != nullptr && request.cancel->cancelled()) {
       return Status(Code::kCancelled, "the fetch was cancelled");
@@ -117,7 +139,51 @@ class RedshiftConnector final : public Connector {
   }
 
  private:
-  Result<std::vector<std::string>> DatabasesToFetch(const FetchRequest& request, const TableFilter& filter) {
+  struct Warehouse {
+    bool case_sensitive = false;                   // enable_case_sensitive_identifier
+    std::set<std::string> shared;                  // datashare (consumer) databases
+    std::map<std::string, std::string> producers;  // consumer database -> "account/namespace"
+  };
+
+  Result<Warehouse> ReadWarehouse(Session& session) {
+    Warehouse w;
+    SP_TRY(session.Run("reading the settings of " + connection_->settings().database,
+                       std::string(kCaseSensitivitySql), {}, [&](RowView row) -> Status {
+                         if (row.size() != 1 || row[0].is_null) {
+                           return Internal(
+                               "unexpected result from SHOW enable_case_sensitive_identifier");
+                         }
+                         const std::string_view v = row[0].text;
+                         w.case_sensitive = v == "on" || v == "true" || v == "t";
+                         return Status::Ok();
+                       }));
+    SP_TRY(session.Run("reading the databases", std::string(kRedshiftDatabasesSql), {},
+                       [&](RowView row) -> Status {
+                         if (row.size() != 2 || row[0].is_null)
+                           return Internal("unexpected result from svv_redshift_databases");
+                         if (!row[1].is_null &&
+                             (row[1].text == "shared" || row[1].text == "SHARED"))
+                           w.shared.emplace(row[0].text);
+                         return Status::Ok();
+                       }));
+    if (w.shared.empty()) return w;
+    SP_TRY(session.Run("reading inbound datashares", std::string(kInboundDatasharesSql), {},
+                       [&](RowView row) -> Status {
+                         if (row.size() != 3 || row[0].is_null)
+                           return Internal("unexpected result from svv_datashares");
+                         std::string producer(row[1].is_null ? "" : row[1].text);
+                         if (!row[2].is_null && !row[2].text.empty()) {
+                           producer += (producer.empty() ? "" : "/") + std::string(row[2].text);
+                         }
+                         w.producers[std::string(row[0].text)] = std::move(producer);
+                         return Status::Ok();
+                       }));
+    return w;
+  }
+
+  // Local databases (each fetched in its own session) and datashare databases.
+  Result<std::pair<std::vector<std::string>, std::vector<std::string>>> DatabasesToFetch(
+      const FetchRequest& request, const TableFilter& filter, const Warehouse& warehouse) {
     std::vector<std::string> databases;
     if (request.selection) {
       for (const auto& ref : *request.selection) {
@@ -125,17 +191,44 @@ class RedshiftConnector final : public Connector {
           databases.push_back(ref.database);
         }
       }
-      return databases;
-    }
-    if (!request.databases.empty()) {
-      databases = request.databases;
     } else {
-      databases = SP_TRY(ListDatabases(request.cancel));
+      if (!request.databases.empty()) {
+        databases = request.databases;
+      } else {
+        databases = SP_TRY(ListDatabases(request.cancel));
+        // Datashare databases are listed by the catalog, whether or not the Data API lists them.
+        for (const std::string& d : warehouse.shared) {
+          if (std::find(databases.begin(), databases.end(), d) == databases.end())
+            databases.push_back(d);
+        }
+      }
+      databases.erase(
+          std::remove_if(databases.begin(), databases.end(),
+                         [&](const std::string& d) { return filter.ExcludesDatabase(d); }),
+          databases.end());
     }
-    databases.erase(std::remove_if(databases.begin(), databases.end(),
-                                   [&](const std::string& d) { return filter.ExcludesDatabase(d); }),
-                    databases.end());
-    return databases;
+    std::vector<std::string> local, shared;
+    for (auto& d : databases) (warehouse.shared.count(d) ? shared : local).push_back(std::move(d));
+    return std::make_pair(std::move(local), std::move(shared));
+  }
+
+  Result<Database> FetchDatashareDatabase(Session& session, const std::string& db,
+                                          std::string producer, const FetchRequest& request,
+                                          const TableFilter& filter, Progress& progress) {
+    CatalogBuilder builder(db, request.depth, filter.empty() ? nullptr : &filter,
+                           request.selection ? &*request.selection : nullptr);
+    builder.SetDatashareProducer(std::move(producer));
+    progress.Phase("reading datashare database " + db);
+    SP_TRY(session.Run("reading the tables of datashare database " + db,
+                       std::string(kRedshiftTablesSql), {{"database", db}},
+                       [&](RowView row) { return builder.AddRedshiftTable(row); }));
+    if (request.depth == FetchDepth::kColumns && builder.tables() > 0) {
+      SP_TRY(session.Run("reading the columns of datashare database " + db,
+                         std::string(kRedshiftColumnsSql), {{"database", db}},
+                         [&](RowView row) { return builder.AddRedshiftColumn(row); }));
+    }
+    progress.Counts(builder.tables(), builder.columns());
+    return builder.Finish();
   }
 
   Result<Database> FetchDatabase(const std::string& db, const FetchRequest& request, const TableFilter& filter,
@@ -156,45 +249,43 @@ class RedshiftConnector final : public Connector {
     if (columns) {
       const auto chunks = builder.KeptTableIdChunks(deps.max_columns_per_statement, kMaxIdsPerStatement);
       const bool everything = filter.empty() && !request.selection && chunks.size() == 1;
+      const int per_row = std::max(1, deps.columns_per_row);
       if (everything) {
         // No filter and a catalog that fits one result: no id list needed.
-        SP_TRY(run("reading the columns of " + db,
-                   std::string(kColumnsSqlHead) + std::string(kColumnsSqlTail), {}, &CatalogBuilder::AddColumn));
+        SP_TRY(run("reading the columns of " + db, ColumnsSql(per_row, ""), {},
+                   &CatalogBuilder::AddColumn));
       } else {
         for (std::size_t i = 0; i < chunks.size(); ++i) {
-          std::string sql = std::string(kColumnsSqlHead) + "\n  AND a.attrelid IN (" + IdList(chunks[i]) + ")" +
-                            std::string(kColumnsSqlTail);
+          std::string sql =
+              ColumnsSql(per_row, "\n  AND a.attrelid IN (" + IdList(chunks[i]) + ")");
           SP_TRY(run("reading the columns of " + db + " (part " + std::to_string(i + 1) + " of " +
                          std::to_string(chunks.size()) + ")",
                      sql, {}, &CatalogBuilder::AddColumn));
         }
       }
     }
-    // Also at tables depth: only this function tells a late-binding view from a view.
+    // Also at tables depth: only these tell a late-binding or materialized view from a view,
+    // and column grants from no SELECT at all.
     SP_TRY(run("reading late-binding views of " + db, kLateBindingColumnsSql, {},
                &CatalogBuilder::AddLateBindingColumn));
+    SP_TRY(run("reading materialized views of " + db, kMaterializedViewsSql, {},
+               &CatalogBuilder::AddMaterializedView));
+    SP_TRY(run("reading column grants of " + db, kColumnGrantsSql, {},
+               &CatalogBuilder::AddColumnGrant));
     SP_TRY(run("reading external schemas of " + db, kExternalSchemasSql, {}, &CatalogBuilder::AddExternalSchema));
     if (columns) {
       SP_TRY(run("reading external tables of " + db, kExternalColumnsSql, {}, &CatalogBuilder::AddExternalColumn));
+      // Distribution and sort keys: svv_redshift_columns is readable by every user; only a
+      // permission error (a locked-down catalog) is tolerated, and logged.
+      Status keys = run("reading distribution and sort keys of " + db, kTableKeysSql, {},
+                        &CatalogBuilder::AddTableKey);
+      if (!keys.ok() && keys.code() != Code::kPermissionDenied) return keys;
+      if (!keys.ok() && deps.logger) {
+        deps.logger->Info("distribution and sort keys not readable",
+                          {{"database", db}, {"error", keys}});
+      }
     } else {
       SP_TRY(run("reading external tables of " + db, kExternalTablesSql, {}, &CatalogBuilder::AddExternalTable));
-    }
-    SP_TRY(run("reading datashare tables of " + db, kRedshiftTablesSql, {}, &CatalogBuilder::AddRedshiftTable));
-    if (columns) {
-      for (const std::string& schema : builder.DatashareSchemas()) {
-        progress.Phase("reading datashare columns of " + db);
-        SP_TRY(session
-                   .Run("reading datashare columns of " + db, std::string(kRedshiftColumnsSql),
-                        {{"schema", schema}},
-                        [&](RowView row) { return builder.AddRedshiftColumn(schema, row); })
-                   );
-      }
-      // Distribution and sort keys: only where the user may read svv_table_info.
-      Status info = run("reading table properties of " + db, kTableInfoSql, {}, &CatalogBuilder::AddTableInfo);
-      if (!info.ok() && info.code() == Code::kCancelled) return info;
-      if (!info.ok() && deps.logger) {
-        deps.logger->Info("distribution and sort keys not readable", {{"database", db}, {"error", info}});
-      }
     }
     progress.Counts(builder.tables(), builder.columns());
     return builder.Finish();
@@ -206,6 +297,8 @@ class RedshiftConnector final : public Connector {
 }  // namespace
 
 ConnectorType MakeConnectorType(Dependencies deps) {
+  if (!deps.rate_budgets && deps.clock != nullptr)
+    deps.rate_budgets = std::make_shared<aws::RateBudgets>(*deps.clock);
   ConnectorType type;
   type.name = "redshift";
   type.label = "Amazon Redshift";

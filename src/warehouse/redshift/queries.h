@@ -5,6 +5,7 @@
 // SQL is a list of table ids, which are integers this connector parsed itself.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace schemaport::warehouse::redshift {
@@ -14,54 +15,76 @@ namespace schemaport::warehouse::redshift {
   "'pg_catalog', 'information_schema', 'pg_toast', 'pg_internal', 'pg_automv', 'pg_mv', " \
   "'pg_s3', 'catalog_history'"
 
-// Tables, views and materialized views with owner, comment and the caller's SELECT privilege
-// (schema USAGE and table SELECT: both are needed to read it).
-// Columns: table_id, schema_name, table_name, relkind, owner, comment, can_select, column_count
+// Tables and views (a materialized view is a view here; kMaterializedViewsSql tells them apart)
+// with owner, comment and the caller's privileges, in the documented forms of the leader-node
+// privilege functions (names, not oids). Redshift has no relkind 'm' or 'p'.
+// Columns: table_id, schema_name, table_name, relkind, owner, comment, schema_usage,
+//          table_select, column_count
 // (column_count sizes the columns statements so that no result nears the Data API's limit).
 inline constexpr std::string_view kTablesSql = R"sql(
 SELECT c.oid::bigint AS table_id,
        n.nspname::varchar AS schema_name,
        c.relname::varchar AS table_name,
-       c.relkind::varchar AS relkind,
+       c.relkind AS relkind,
        pg_catalog.pg_get_userbyid(c.relowner)::varchar AS owner,
        d.description::varchar AS comment,
-       (pg_catalog.has_schema_privilege(n.oid, 'USAGE')
-        AND pg_catalog.has_table_privilege(c.oid, 'SELECT')) AS can_select,
+       pg_catalog.has_schema_privilege(n.nspname, 'USAGE') AS schema_usage,
+       -- A table name in a schema without USAGE cannot even be looked up: ask only with USAGE.
+       CASE WHEN pg_catalog.has_schema_privilege(n.nspname, 'USAGE')
+            THEN pg_catalog.has_table_privilege(pg_catalog.quote_ident(n.nspname) || '.' ||
+                                                pg_catalog.quote_ident(c.relname), 'SELECT')
+            ELSE false END AS table_select,
        c.relnatts::integer AS column_count
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid AND d.objsubid = 0
-WHERE c.relkind IN ('r', 'p', 'v', 'm')
+WHERE c.relkind IN ('r', 'v')
   AND n.nspname NOT IN ()sql" SP_REDSHIFT_SYSTEM_SCHEMAS R"sql()
   AND substring(n.nspname, 1, 8) <> 'pg_temp_'
   AND substring(n.nspname, 1, 14) <> 'pg_toast_temp_'
 ORDER BY 2, 3
 )sql";
 
-// Columns of ordinary tables, views and materialized views, with the type exactly as the
-// warehouse formats it, nullability, default and comment. Late-binding views have no rows here.
-// Columns: table_id, position, column_name, type, not_null, default_value, comment.
-// kColumnsSqlForTables appends "AND a.attrelid IN (<ids>)" and the ORDER BY.
-inline constexpr std::string_view kColumnsSqlHead = R"sql(
-SELECT a.attrelid::bigint AS table_id,
-       a.attnum::integer AS position,
-       a.attname::varchar AS column_name,
-       pg_catalog.format_type(a.atttypid, a.atttypmod)::varchar AS type,
-       a.attnotnull AS not_null,
-       pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)::varchar AS default_value,
-       d.description::varchar AS comment
+// Columns of ordinary tables and views, with the type exactly as the warehouse formats it,
+// nullability, default and comment; `per_row` columns of a table to a row (slots j = 0..per_row-1
+// hold attnums base+j; a slot is all NULL past the last column or for a dropped one). Fewer rows
+// mean fewer result pages: AWS documents no page size for GetStatementResult, and each page is
+// a call under its 20-a-second quota. Rows stay far under the Data API's 64 KB: a slot holds at
+// most a 127-byte name, a type, a default and a comment (4,000 and 256 bytes in the SVV views).
+// Late-binding views have no rows here. `table_ids`, when not empty, is "AND a.attrelid IN (...)"
+// of integers the connector parsed itself (never user text).
+// Columns: table_id, then per slot: position, column_name, type, not_null, default_value, comment.
+inline constexpr int kColumnsPerRow = 8;
+inline std::string ColumnsSql(int per_row, std::string_view table_ids) {
+  std::string select = "SELECT a.attrelid::bigint AS table_id";
+  std::string joins;
+  for (int j = 0; j < per_row; ++j) {
+    const std::string n = std::to_string(j), s = "s" + n, ad = "ad" + n, d = "d" + n;
+    select += ",\n       " + s + ".attnum::integer, " + s +
+              ".attname::varchar, pg_catalog.format_type(" + s + ".atttypid, " + s +
+              ".atttypmod)::varchar, " + s + ".attnotnull, pg_catalog.pg_get_expr(" + ad +
+              ".adbin, " + ad + ".adrelid)::varchar, " + d + ".description::varchar";
+    joins += "\nLEFT JOIN pg_catalog.pg_attribute " + s + " ON " + s +
+             ".attrelid = a.attrelid AND " + s + ".attnum = a.attnum + " + n + " AND NOT " + s +
+             ".attisdropped" + "\nLEFT JOIN pg_catalog.pg_attrdef " + ad + " ON " + ad +
+             ".adrelid = " + s + ".attrelid AND " + ad + ".adnum = " + s + ".attnum" +
+             "\nLEFT JOIN pg_catalog.pg_description " + d + " ON " + d + ".objoid = " + s +
+             ".attrelid AND " + d + ".objsubid = " + s + ".attnum";
+  }
+  return select + R"sql(
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-LEFT JOIN pg_catalog.pg_description d ON d.objoid = a.attrelid AND d.objsubid = a.attnum
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace)sql" +
+         joins + R"sql(
 WHERE a.attnum > 0
-  AND NOT a.attisdropped
-  AND c.relkind IN ('r', 'p', 'v', 'm')
+  AND (a.attnum - 1) % )sql" +
+         std::to_string(per_row) + R"sql( = 0
+  AND c.relkind IN ('r', 'v')
   AND n.nspname NOT IN ()sql" SP_REDSHIFT_SYSTEM_SCHEMAS R"sql()
   AND substring(n.nspname, 1, 8) <> 'pg_temp_'
-  AND substring(n.nspname, 1, 14) <> 'pg_toast_temp_')sql";
-inline constexpr std::string_view kColumnsSqlTail = "\nORDER BY 1, 2\n";
+  AND substring(n.nspname, 1, 14) <> 'pg_toast_temp_')sql" +
+         std::string(table_ids) + "\nORDER BY 1, 2\n";
+}
 
 // Late-binding views' columns: only this leader-node function knows them.
 // Columns: schema_name, table_name, column_name, type, position.
@@ -74,6 +97,24 @@ FROM pg_catalog.pg_get_late_binding_view_cols()
 ORDER BY 1, 2, 5
 )sql";
 
+// Materialized views of the connected database (each is a view plus a backing table
+// mv_tbl__<name>__0). SVV_MV_INFO shows regular users only their own; the catalog builder also
+// recognises a view by its backing table. Columns: schema_name, name.
+inline constexpr std::string_view kMaterializedViewsSql = R"sql(
+SELECT trim(schema_name)::varchar, trim(name)::varchar
+FROM svv_mv_info
+WHERE trim(database_name) = current_database()
+)sql";
+
+// Tables with SELECT granted on some of their columns to the caller (directly, to a role or
+// group it holds, or to PUBLIC): readable although has_table_privilege says no.
+// Columns: schema_name, table_name.
+inline constexpr std::string_view kColumnGrantsSql = R"sql(
+SELECT DISTINCT namespace_name::varchar, relation_name::varchar
+FROM svv_column_privileges
+WHERE privilege_type = 'SELECT'
+)sql";
+
 // External (Spectrum) schemas and the external database each one maps.
 // Columns: schema_name, external_database.
 inline constexpr std::string_view kExternalSchemasSql = R"sql(
@@ -82,11 +123,13 @@ FROM svv_external_schemas
 ORDER BY 1
 )sql";
 
-// External tables, for a fetch of tables only.
+// External tables, for a fetch of tables only. SVV_EXTERNAL_* list every database's external
+// tables: only the connected database's are its own.
 // Columns: schema_name, table_name.
 inline constexpr std::string_view kExternalTablesSql = R"sql(
 SELECT schemaname::varchar, tablename::varchar
 FROM svv_external_tables
+WHERE redshift_database_name = current_database()
 ORDER BY 1, 2
 )sql";
 
@@ -96,36 +139,56 @@ inline constexpr std::string_view kExternalColumnsSql = R"sql(
 SELECT schemaname::varchar, tablename::varchar, columnname::varchar,
        external_type::varchar, columnnum::integer, is_nullable::varchar
 FROM svv_external_columns
+WHERE redshift_database_name = current_database()
 ORDER BY 1, 2, 5
 )sql";
 
-// Tables the connected database sees through datashares: rows whose schema and table are not
-// in the local catalog are datashare objects.
+// Distribution and sort key columns of the connected database's tables, from a view every
+// user may read (SVV_TABLE_INFO is superuser-only and skips empty tables).
+// Columns: schema_name, table_name, column_name, distkey, sortkey.
+inline constexpr std::string_view kTableKeysSql = R"sql(
+SELECT schema_name::varchar, table_name::varchar, column_name::varchar, distkey::boolean,
+       sortkey::integer
+FROM svv_redshift_columns
+WHERE database_name = current_database() AND (distkey OR sortkey <> 0)
+)sql";
+
+// Databases the connected one sees: 'local' ones and 'shared' ones created from datashares,
+// which cannot be connected to and are read through svv_redshift_* from the connected one.
+// Columns: database_name, database_type.
+inline constexpr std::string_view kRedshiftDatabasesSql = R"sql(
+SELECT database_name::varchar, database_type::varchar
+FROM svv_redshift_databases
+ORDER BY 1
+)sql";
+
+// The producer of each inbound datashare's consumer database (rows only for users who may see
+// the datashare). Columns: consumer_database, producer_account, producer_namespace.
+inline constexpr std::string_view kInboundDatasharesSql = R"sql(
+SELECT consumer_database::varchar, producer_account::varchar, producer_namespace::varchar
+FROM svv_datashares
+WHERE share_type = 'INBOUND' AND consumer_database IS NOT NULL
+)sql";
+
+// Tables of one datashare database (bound as :database).
 // Columns: schema_name, table_name, table_type, remarks.
 inline constexpr std::string_view kRedshiftTablesSql = R"sql(
 SELECT schema_name::varchar, table_name::varchar, table_type::varchar, remarks::varchar
 FROM svv_redshift_tables
-WHERE database_name = current_database()
+WHERE database_name = :database
 ORDER BY 1, 2
 )sql";
 
-// Columns of datashare tables in one schema (bound as :schema).
-// Columns: table_name, column_name, position, data_type, column_default, is_nullable,
-//          distkey, sortkey, remarks.
+// Columns of one datashare database's tables (bound as :database).
+// Columns: schema_name, table_name, column_name, position, data_type, column_default,
+//          is_nullable, distkey, sortkey, remarks.
 inline constexpr std::string_view kRedshiftColumnsSql = R"sql(
-SELECT table_name::varchar, column_name::varchar, ordinal_position::integer,
-       data_type::varchar, column_default::varchar, is_nullable::varchar,
-       distkey::boolean, sortkey::integer, remarks::varchar
+SELECT schema_name::varchar, table_name::varchar, column_name::varchar,
+       ordinal_position::integer, data_type::varchar, column_default::varchar,
+       is_nullable::varchar, distkey::boolean, sortkey::integer, remarks::varchar
 FROM svv_redshift_columns
-WHERE database_name = current_database() AND schema_name = :schema
-ORDER BY 1, 3
-)sql";
-
-// Distribution and first sort key per table, where the caller may read svv_table_info.
-// Columns: table_id, diststyle, sortkey1, sortkey_num.
-inline constexpr std::string_view kTableInfoSql = R"sql(
-SELECT table_id::bigint, diststyle::varchar, sortkey1::varchar, sortkey_num::integer
-FROM svv_table_info
+WHERE database_name = :database
+ORDER BY 1, 2, 4
 )sql";
 
 // Whether identifiers keep their case (Redshift's enable_case_sensitive_identifier).
@@ -141,15 +204,17 @@ inline constexpr std::string_view kWhoAmISql =
 // Columns: tables, selectable, schema_without_select.
 inline constexpr std::string_view kPrivilegeSummarySql = R"sql(
 SELECT count(*)::bigint AS tables,
-       sum(CASE WHEN pg_catalog.has_schema_privilege(n.oid, 'USAGE')
-                 AND pg_catalog.has_table_privilege(c.oid, 'SELECT') THEN 1 ELSE 0 END)::bigint
-         AS selectable,
-       min(CASE WHEN NOT (pg_catalog.has_schema_privilege(n.oid, 'USAGE')
-                          AND pg_catalog.has_table_privilege(c.oid, 'SELECT'))
+       sum(CASE WHEN NOT pg_catalog.has_schema_privilege(n.nspname, 'USAGE') THEN 0
+                WHEN pg_catalog.has_table_privilege(pg_catalog.quote_ident(n.nspname) || '.' ||
+                                                    pg_catalog.quote_ident(c.relname), 'SELECT')
+                THEN 1 ELSE 0 END)::bigint AS selectable,
+       min(CASE WHEN NOT pg_catalog.has_schema_privilege(n.nspname, 'USAGE') THEN n.nspname
+                WHEN NOT pg_catalog.has_table_privilege(pg_catalog.quote_ident(n.nspname) || '.' ||
+                                                        pg_catalog.quote_ident(c.relname), 'SELECT')
                 THEN n.nspname END)::varchar AS schema_without_select
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'v', 'm')
+WHERE c.relkind IN ('r', 'v')
   AND n.nspname NOT IN ()sql" SP_REDSHIFT_SYSTEM_SCHEMAS R"sql()
   AND substring(n.nspname, 1, 8) <> 'pg_temp_'
   AND substring(n.nspname, 1, 14) <> 'pg_toast_temp_'

@@ -22,6 +22,10 @@ struct Dependencies {
   Clock* clock = nullptr;
   Random* random = nullptr;
   std::shared_ptr<Logger> logger;    // may be null
+  // The Data API quotas' budgets, one per account and Region, shared by every connection and
+  // job of the process: the runtime wiring makes one and passes it to every connector type it
+  // registers. When null, MakeConnectorType makes one for the connectors it creates.
+  std::shared_ptr<aws::RateBudgets> rate_budgets;
   // More attempts than the SDKs' default 3: a fetch makes dozens of calls, and with a few
   // percent of throttles or 5xx replies three attempts lose a call too often. Every call is
   // safe to retry (ExecuteStatement carries a ClientToken).
@@ -37,6 +41,9 @@ struct Dependencies {
   // Column rows per catalog statement; larger catalogs are split by table so that no result
   // approaches the Data API's 100 MB limit.
   std::int64_t max_columns_per_statement = 400'000;
+  // Columns of a table packed into one result row (queries.h ColumnsSql): fewer rows, fewer
+  // result pages under the GetStatementResult quota whatever the service's page size.
+  int columns_per_row = 8;
 };
 
 // The "redshift" connector type: its form, its validation and its factory.

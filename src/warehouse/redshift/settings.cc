@@ -37,6 +37,13 @@ std::vector<FormField> FormFields() {
       {kSecretArn, "Secrets Manager secret ARN", "text", false,
        "Optional: authenticate with a database user and password stored in this secret instead.",
        "arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift-abc123", "", {}},
+      {kRoleArn, "Role ARN", "text", false,
+       "Optional: the access key assumes this IAM role (sts:AssumeRole) and everything runs with "
+       "the role's temporary credentials; the role needs the Redshift permissions.",
+       "arn:aws:iam::123456789012:role/schemaport-reader", "assume_role", {}},
+      {kExternalId, "External ID", "text", false,
+       "The external ID the role's trust policy requires (sts:ExternalId), if any.", "",
+       "assume_role", {}},
   };
 }
 
@@ -129,6 +136,18 @@ Result<Settings> ParseSettings(const ConnectionSettings& in) {
     s.mode = AuthMode::kServerless;
   } else {
     s.mode = s.database_user.empty() ? AuthMode::kClusterIam : AuthMode::kClusterDbUser;
+  }
+  s.role_arn = Trim(in.Get(kRoleArn));
+  s.external_id = Trim(in.Get(kExternalId));
+  if (!s.role_arn.empty() &&
+      !Matches(s.role_arn, "arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}")) {
+    return Bad("Role ARN", "is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
+  }
+  if (!s.external_id.empty()) {
+    if (s.role_arn.empty()) return Bad("External ID", "applies only with a Role ARN");
+    if (!Matches(s.external_id, "[A-Za-z0-9+=,.@:/_-]{2,1224}")) {
+      return Bad("External ID", "must be 2 to 1224 letters, digits or the characters +=,.@:/-_");
+    }
   }
   return s;
 }

@@ -28,6 +28,8 @@ struct Settings {
   std::string database_user;   // optional, cluster only
   std::string database;        // the database to connect to
   std::string secret_arn;      // optional
+  std::string role_arn;        // optional: the key assumes this role (sts:AssumeRole) first
+  std::string external_id;     // optional, with role_arn: the role's trust policy condition
   AuthMode mode = AuthMode::kServerless;
 };
 
@@ -41,6 +43,8 @@ inline constexpr char kClusterIdentifier[] = "cluster_identifier";
 inline constexpr char kDatabaseUser[] = "database_user";
 inline constexpr char kDatabase[] = "database";
 inline constexpr char kSecretArn[] = "secret_arn";
+inline constexpr char kRoleArn[] = "role_arn";
+inline constexpr char kExternalId[] = "external_id";
 
 std::vector<FormField> FormFields();
 

@@ -117,7 +117,22 @@ TEST(SettingsTest, FormHasTheDesignedLabels) {
   for (const auto& f : FormFields()) labels.push_back(f.label);
   EXPECT_EQ(labels, (std::vector<std::string>{"Access Key ID", "Secret Key", "Region", "Workgroup",
                                               "Cluster identifier", "Database user", "Database",
-                                              "Secrets Manager secret ARN"}));
+                                              "Secrets Manager secret ARN", "Role ARN", "External ID"}));
+}
+
+TEST(SettingsTest, RoleArnAndExternalIdSelectAssumeRole) {
+  auto c = Valid();
+  c.values[kRoleArn] = "arn:aws:iam::123456789012:role/schemaport-reader";
+  c.values[kExternalId] = "tenant-42";
+  auto s = ParseSettings(c);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->role_arn, "arn:aws:iam::123456789012:role/schemaport-reader");
+  EXPECT_EQ(s->external_id, "tenant-42");
+  c.values[kRoleArn] = "arn:aws:iam::123456789012:user/alice";
+  EXPECT_EQ(ParseSettings(c).status().message(),
+            "Role ARN: is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
+  c.values.erase(kRoleArn);
+  EXPECT_EQ(ParseSettings(c).status().message(), "External ID: applies only with a Role ARN");
 }
 
 }  // namespace

@@ -85,12 +85,19 @@ TestReport RunConnectionTest(Connection& connection) {
   auto identity = connection.sts().GetCallerIdentity();
   if (!identity.ok()) {
     const Code code = identity.status().code();
-    Fail(credentials, identity.status(),
-         code == Code::kUnauthenticated || code == Code::kPermissionDenied
-             ? "Check the Access Key ID and Secret Key: the key may be mistyped, inactive or deleted. "
-               "Create a new access key under IAM > Users > (user) > Security credentials."
-             : "AWS STS could not be reached: check the network, proxy and endpoint settings of the "
-               "schemaport server.");
+    const bool denied = code == Code::kUnauthenticated || code == Code::kPermissionDenied;
+    std::string fix =
+        denied ? "Check the Access Key ID and Secret Key: the key may be mistyped, inactive or deleted. "
+                 "Create a new access key under IAM > Users > (user) > Security credentials."
+               : "AWS STS could not be reached: check the network, proxy and endpoint settings of the "
+                 "schemaport server.";
+    if (denied && !settings.role_arn.empty()) {
+      fix += " With a Role ARN: allow sts:AssumeRole on " + settings.role_arn +
+             " for this IAM user, and make the role's trust policy trust the user" +
+             (settings.external_id.empty() ? std::string(".")
+                                           : " with the condition sts:ExternalId = the External ID.");
+    }
+    Fail(credentials, identity.status(), fix);
     SkipRest(steps, 1, "the credentials are not valid");
     return report;
   }
@@ -207,8 +214,13 @@ TestReport RunConnectionTest(Connection& connection) {
     } else if (m.find("does not exist") != std::string::npos) {
       fix = "Check the database name: the warehouse has no database '" + settings.database + "'.";
     } else if (who.code() == Code::kPermissionDenied) {
-      fix = "The database refused the connection: run GRANT CONNECT ON DATABASE " +
-            QuoteSqlIdentifier(settings.database) + " TO " + QuoteSqlIdentifier(db_user) + ";";
+      // Redshift has no CONNECT privilege (GRANT ... ON DATABASE takes CREATE, TEMP or ALL):
+      // a refused login is the user's own state, not a missing grant.
+      fix = "The database refused the connection of " + QuoteSqlIdentifier(db_user) +
+            ": check that this database user exists and is not locked out (ALTER USER " +
+            QuoteSqlIdentifier(db_user) +
+            " CONNECTION LIMIT UNLIMITED; an expired VALID UNTIL "
+            "date also refuses it).";
     } else {
       fix = "Check that the workgroup or cluster is available (not paused) and that the database exists.";
     }
@@ -245,7 +257,21 @@ TestReport RunConnectionTest(Connection& connection) {
   catalog.status = StepStatus::kOk;
   catalog.detail = std::to_string(tables) + " tables and views visible in " + settings.database;
 
-  if (selectable > 0) {
+  // Column-level grants: has_table_privilege says no, yet the granted columns are readable.
+  std::int64_t column_granted = 0;
+  if (selectable == 0 && tables > 0) {
+    Status grants = session.Run("reading column grants of " + settings.database,
+                                std::string(kColumnGrantsSql), {}, [&](RowView) -> Status {
+                                  ++column_granted;
+                                  return Status::Ok();
+                                });
+    if (!grants.ok()) column_granted = 0;  // the table-level answer stands
+  }
+  if (selectable == 0 && column_granted > 0) {
+    select.status = StepStatus::kOk;
+    select.detail = "SELECT granted on some columns of " + std::to_string(column_granted) + " of " +
+                    std::to_string(tables) + " tables and views";
+  } else if (selectable > 0) {
     select.status = StepStatus::kOk;
     select.detail = "SELECT granted on " + std::to_string(selectable) + " of " + std::to_string(tables) +
                     " tables and views";

@@ -21,8 +21,11 @@ export function creds(who) {
   return { accessKeyId: env[`EMU_${upper}_KEY`], secretAccessKey: env[`EMU_${upper}_SECRET`] };
 }
 
+// The Data API's request quotas are per account and Region, and the emulator enforces them:
+// clients retry throttles the way the SDK offers for it (adaptive mode: client-side rate limiting
+// after a throttle). A script that must see a throttle or a single attempt passes maxAttempts.
 function opts(credentials, extra = {}) {
-  return { region, endpoint, credentials, ...extra };
+  return { region, endpoint, credentials, retryMode: 'adaptive', maxAttempts: 10, ...extra };
 }
 
 export function clients(credentials, extra = {}) {

@@ -1,0 +1,284 @@
+// The CLI's API commands against a stand-in server speaking the REST API's shapes
+// (docs/api/openapi.yaml): exit codes for usage errors, missing and wrong tokens and a server that
+// is down; secrets read from stdin and sent only in the body; jobs waited for with progress lines;
+// `--json` output that parses back; completion scripts that a shell accepts.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "cli/api_client.h"
+#include "cli/cli.h"
+
+namespace schemaport::cli {
+namespace {
+
+using nlohmann::json;
+
+class FakeServer {
+ public:
+  FakeServer() {
+    auto authed = [this](const httplib::Request& req, httplib::Response& res) {
+      if (req.get_header_value("Authorization") == "Bearer good-token") return true;
+      res.status = 401;
+      res.set_content(
+          R"({"error":{"code":"unauthenticated","message":"invalid API token","request_id":"r1"}})",
+          "application/json");
+      return false;
+    };
+    server_.Get("/api/v1/connections",
+                [=, this](const httplib::Request& req, httplib::Response& res) {
+                  if (!authed(req, res)) return;
+                  res.set_content(json{{"connections", json::array({Connection()})}}.dump(),
+                                  "application/json");
+                });
+    server_.Post("/api/v1/connections",
+                 [=, this](const httplib::Request& req, httplib::Response& res) {
+                   if (!authed(req, res)) return;
+                   std::lock_guard lock(mu_);
+                   last_body_ = json::parse(req.body);
+                   res.status = 201;
+                   res.set_content(Connection().dump(), "application/json");
+                 });
+    server_.Post("/api/v1/connections/c1/metadata/fetch",
+                 [=](const httplib::Request& req, httplib::Response& res) {
+                   if (!authed(req, res)) return;
+                   res.status = 202;
+                   res.set_content(json{{"job", Job("queued", 0)}}.dump(), "application/json");
+                 });
+    server_.Get("/api/v1/jobs/j1", [=, this](const httplib::Request& req, httplib::Response& res) {
+      if (!authed(req, res)) return;
+      const int n = polls_++;
+      res.set_content((n < 2 ? Job("running", n + 1) : Job("succeeded", 2)).dump(),
+                      "application/json");
+    });
+    server_.Get("/api/v1/connections/c1/metadata/catalog",
+                [=](const httplib::Request& req, httplib::Response& res) {
+                  if (!authed(req, res)) return;
+                  res.set_content(Catalog().dump(), "application/json");
+                });
+    server_.Get("/api/v1/connections/nope", [=](const httplib::Request& req,
+                                                httplib::Response& res) {
+      if (!authed(req, res)) return;
+      res.status = 404;
+      res.set_content(R"({"error":{"code":"not_found","message":"connection nope: not found"}})",
+                      "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ~FakeServer() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  json last_body() {
+    std::lock_guard lock(mu_);
+    return last_body_;
+  }
+
+  static json Connection() {
+    return {
+        {"id", "c1"},
+        {"name", "warehouse"},
+        {"data_store", "redshift"},
+        {"settings", {{"region", "us-east-1"}, {"workgroup", "tickit-demo"}, {"database", "dev"}}},
+        {"secrets_set", {"secret_access_key"}},
+        {"created_at", "2026-12-02T00:00:00Z"},
+        {"updated_at", "2026-12-02T00:00:00Z"},
+        {"last_fetched_at", nullptr},
+        {"saved_table_count", 0}};
+  }
+  static json Job(const std::string& state, int done) {
+    return {{"id", "j1"},
+            {"kind", "fetch"},
+            {"state", state},
+            {"connection_id", "c1"},
+            {"progress", {{"done", done}, {"total", 2}, {"step", "dev"}}},
+            {"error", nullptr}};
+  }
+  static json Catalog() {
+    json table = {{"name", "sales"},    {"kind", "table"},        {"comment", nullptr},
+                  {"can_select", true}, {"selected", false},      {"saved", false},
+                  {"mark", nullptr},    {"column_count", nullptr}};
+    return {
+        {"fetched_at", "2026-12-02T00:00:00Z"},
+        {"table_count", 1},
+        {"saved_at", nullptr},
+        {"selection", {{"include", json::array()}, {"exclude", json::array()}}},
+        {"databases",
+         {{{"name", "dev"},
+           {"error", nullptr},
+           {"schemas",
+            {{{"name", "tickit"}, {"kind", "local"}, {"source", nullptr}, {"tables", {table}}}}}}}},
+        {"removed", json::array()}};
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  json last_body_;
+  std::atomic<int> polls_{0};
+};
+
+class CliRemoteTest : public ::testing::Test {
+ protected:
+  CliRemoteTest() {
+    char templ[] = "/tmp/schemaport-cli-XXXXXX";
+    home_ = ::mkdtemp(templ);
+    env_["HOME"] = home_;
+  }
+  ~CliRemoteTest() override { std::filesystem::remove_all(home_); }
+
+  int Run(std::vector<std::string> args, const std::string& stdin_text = "") {
+    std::istringstream in(stdin_text);
+    std::ostringstream out, err;
+    args.insert(args.begin(), "schemaport");
+    const int rc = cli::Run(args, env_, in, out, err);
+    out_ = out.str();
+    err_ = err.str();
+    return rc;
+  }
+
+  std::string home_;
+  Environment env_;
+  std::string out_, err_;
+};
+
+TEST_F(CliRemoteTest, UsageErrorsExitTwoAndSendNothing) {
+  EXPECT_EQ(Run({}), kExitUsage);
+  EXPECT_EQ(Run({"connections"}), kExitUsage);
+  EXPECT_EQ(Run({"metadata", "show", "c1"}), kExitUsage);  // TABLE missing
+  EXPECT_EQ(Run({"tokens", "create", "--name", "x", "--expires-in-days", "0"}), kExitUsage);
+  EXPECT_EQ(Run({"connections", "list"}), kExitUsage);
+  EXPECT_NE(err_.find("no server: pass --server"), std::string::npos) << err_;
+  EXPECT_EQ(Run({"connections", "list", "--server", "ftp://example.com"}), kExitUsage);
+  EXPECT_NE(err_.find("is not an https:// URL"), std::string::npos) << err_;
+  EXPECT_EQ(
+      Run({"connections", "list", "--server", "https://x", "--ca-file", home_ + "/missing.pem"}),
+      kExitUsage);
+
+  FakeServer server;
+  env_["SCHEMAPORT_TOKEN"] = "good-token";
+  // A secret is never an argument: without --secret-key-file nothing is sent.
+  EXPECT_EQ(Run({"connections", "create", "--server", server.url(), "--name", "w", "--region",
+                 "us-east-1"}),
+            kExitUsage);
+  EXPECT_NE(err_.find("--secret-key-file"), std::string::npos) << err_;
+  EXPECT_TRUE(server.last_body().is_null());
+  EXPECT_EQ(Run({"metadata", "select", "c1", "--server", server.url(), "--table", "no-dots"}),
+            kExitUsage);
+}
+
+TEST_F(CliRemoteTest, MissingOrWrongTokenExitsThree) {
+  FakeServer server;
+  EXPECT_EQ(Run({"connections", "list", "--server", server.url()}), kExitAuth);
+  EXPECT_NE(err_.find("no API token"), std::string::npos) << err_;
+  env_["SCHEMAPORT_TOKEN"] = "wrong-token";
+  EXPECT_EQ(Run({"connections", "list", "--server", server.url()}), kExitAuth);
+  EXPECT_NE(err_.find("invalid API token"), std::string::npos) << err_;
+  EXPECT_EQ(err_.find("wrong-token"), std::string::npos)
+      << "the token must never be printed: " << err_;
+}
+
+TEST_F(CliRemoteTest, ServerDownExitsFourWithTheReason) {
+  // A port that was free a moment ago: nothing listens there.
+  int port = 0;
+  {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port = ntohs(addr.sin_port);
+    ::close(fd);
+  }
+  env_["SCHEMAPORT_TOKEN"] = "good-token";
+  EXPECT_EQ(Run({"connections", "list", "--server", "https://127.0.0.1:" + std::to_string(port)}),
+            kExitUnavailable);
+  EXPECT_NE(err_.find("cannot reach the schemaport server at https://127.0.0.1:"),
+            std::string::npos)
+      << err_;
+}
+
+TEST_F(CliRemoteTest, JsonOutputParsesBackAndSecretsComeFromStdin) {
+  FakeServer server;
+  env_["SCHEMAPORT_TOKEN"] = "good-token";
+  env_["SCHEMAPORT_SERVER"] = server.url();
+  ASSERT_EQ(Run({"connections", "list", "--json"}), kExitOk) << err_;
+  EXPECT_EQ(json::parse(out_)["connections"][0], FakeServer::Connection());
+  ASSERT_EQ(Run({"connections", "list"}), kExitOk) << err_;
+  EXPECT_NE(out_.find("workgroup tickit-demo"), std::string::npos) << out_;
+
+  ASSERT_EQ(Run({"connections", "create", "--name", "warehouse", "--access-key-id",
+                 "AKIAEXAMPLE0000000000", "--region", "us-east-1", "--workgroup", "tickit-demo",
+                 "--database", "dev", "--secret-key-file", "-", "--json"},
+                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n"),
+            kExitOk)
+      << err_;
+  EXPECT_EQ(json::parse(out_)["id"], "c1");
+  const json body = server.last_body();
+  EXPECT_EQ(body["secrets"]["secret_access_key"], "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+  EXPECT_EQ(body["settings"]["workgroup"], "tickit-demo");
+  EXPECT_EQ(body["data_store"], "redshift");
+
+  // A job is waited for; without a terminal, progress is plain lines on stderr.
+  ASSERT_EQ(Run({"metadata", "fetch", "c1", "--json"}), kExitOk) << err_;
+  const json fetched = json::parse(out_);
+  EXPECT_EQ(fetched["job"]["state"], "succeeded");
+  EXPECT_EQ(fetched["table_count"], 1);
+  EXPECT_NE(err_.find("fetch: succeeded 2/2 dev"), std::string::npos) << err_;
+
+  ASSERT_EQ(Run({"metadata", "tree", "c1"}), kExitOk) << err_;
+  EXPECT_NE(out_.find("[ ] sales"), std::string::npos) << out_;
+  ASSERT_EQ(Run({"metadata", "tree", "c1", "--json"}), kExitOk) << err_;
+  EXPECT_EQ(json::parse(out_), FakeServer::Catalog());
+
+  EXPECT_EQ(Run({"connections", "show", "nope"}), kExitFailure);
+  EXPECT_NE(err_.find("connection nope: not found"), std::string::npos) << err_;
+  ASSERT_EQ(Run({"version", "--json"}), kExitOk);
+  EXPECT_EQ(json::parse(out_)["version"], "0.1.0");
+}
+
+TEST_F(CliRemoteTest, TokenAndServerComeFromTheConfigFile) {
+  FakeServer server;
+  const std::string config = home_ + "/cli.toml";
+  std::ofstream(config) << "server = \"" << server.url() << "\"\ntoken = \"good-token\"\n";
+  env_["SCHEMAPORT_CLI_CONFIG"] = config;
+  ASSERT_EQ(Run({"connections", "list", "--json"}), kExitOk) << err_;
+  env_["SCHEMAPORT_TOKEN"] = "wrong-token";  // the variable wins over the file
+  EXPECT_EQ(Run({"connections", "list"}), kExitAuth);
+}
+
+TEST_F(CliRemoteTest, CompletionScriptsAreValidShell) {
+  for (const std::string shell : {"bash", "zsh"}) {
+    ASSERT_EQ(Run({"completion", shell}), kExitOk);
+    EXPECT_NE(out_.find("connections"), std::string::npos);
+    EXPECT_NE(out_.find("--secret-key-file"), std::string::npos);
+    const std::string file = home_ + "/completion." + shell;
+    std::ofstream(file) << out_;
+    const std::string check =
+        "command -v " + shell + " >/dev/null 2>&1 || exit 0; " + shell + " -n " + file;
+    EXPECT_EQ(std::system(check.c_str()), 0) << shell;
+  }
+  EXPECT_EQ(Run({"completion", "fish"}), kExitUsage);
+}
+
+}  // namespace
+}  // namespace schemaport::cli
