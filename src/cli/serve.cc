@@ -7,16 +7,10 @@
 #include <charconv>
 #include <iostream>
 
+#include "portal/portal.h"
 #include "runtime/runtime.h"
 #include "server/server.h"
 #include "service/service.h"
-
-// The portal (web/, embedded by src/portal) when this tree has it; otherwise the server answers
-// non-API paths with 404.
-#if __has_include("portal/portal.h")
-#include "portal/portal.h"
-#define SCHEMAPORT_HAS_PORTAL 1
-#endif
 
 namespace schemaport::cli {
 
@@ -89,16 +83,15 @@ service::Options ServiceOptions(const runtime::Runtime& rt) {
   return o;
 }
 
+// The portal (web/, embedded by src/portal). A build with -DSCHEMAPORT_PORTAL=OFF has no files:
+// then the server answers non-API paths with 404.
 server::AssetLookup PortalAssets() {
-#ifdef SCHEMAPORT_HAS_PORTAL
+  if (portal::Index() == nullptr) return nullptr;
   return [](std::string_view path) -> std::optional<server::StaticAsset> {
     const portal::Asset* a = portal::Find(path);
     if (a == nullptr) return std::nullopt;
     return server::StaticAsset{a->content_type, a->body, a->etag, a->immutable};
   };
-#else
-  return nullptr;
-#endif
 }
 
 // Blocks SIGINT and SIGTERM in this thread (and so in every thread started after), for sigwait.

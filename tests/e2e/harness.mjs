@@ -53,7 +53,10 @@ function startChild(argv, { env = {}, logPath, user, cwd } = {}) {
     args = ['-u', user, '--', cmd, ...args];
     cmd = 'runuser';
   }
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  // SCHEMAPORT_* variables are settings to schemaport (unknown ones are errors): the test's own
+  // (SCHEMAPORT_BIN_DIR, ...) are not passed on.
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SCHEMAPORT_')));
+  const child = spawn(cmd, args, { env: { ...base, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: false });
   children.add(child);
   const log = fs.createWriteStream(logPath);
   let text = '';
