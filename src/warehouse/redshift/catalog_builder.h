@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <span>
@@ -34,13 +35,14 @@ class CatalogBuilder {
   CatalogBuilder(std::string database, FetchDepth depth, const TableFilter* filter,
                  const std::set<TableRef>* selection);
 
-  Status AddTable(RowView row);                // kTablesSql
-  Status AddColumn(RowView row);               // kColumnsSql*
-  Status AddLateBindingColumn(RowView row);    // kLateBindingColumnsSql
-  Status AddExternalSchema(RowView row);       // kExternalSchemasSql
-  Status AddExternalTable(RowView row);        // kExternalTablesSql
-  Status AddExternalColumn(RowView row);       // kExternalColumnsSql
-  Status AddRedshiftTable(RowView row);        // kRedshiftTablesSql
+  Status AddTable(RowView row);                                    // kTablesSql
+  Status AddColumn(RowView row);                                   // kColumnsSql*
+  Status AddConstraint(RowView row);                               // kConstraintsSql*
+  Status AddLateBindingColumn(RowView row);                        // kLateBindingColumnsSql
+  Status AddExternalSchema(RowView row);                           // kExternalSchemasSql
+  Status AddExternalTable(RowView row);                            // kExternalTablesSql
+  Status AddExternalColumn(RowView row);                           // kExternalColumnsSql
+  Status AddRedshiftTable(RowView row);                            // kRedshiftTablesSql
   Status AddRedshiftColumn(std::string_view schema, RowView row);  // kRedshiftColumnsSql
   Status AddTableInfo(RowView row);            // kTableInfoSql
 
@@ -80,6 +82,14 @@ class CatalogBuilder {
   std::unordered_map<std::int64_t, std::size_t> by_id_;
   std::unordered_map<std::string, std::size_t> by_name_;  // schema + '\0' + table
   std::unordered_map<std::string, std::string> external_schemas_;  // schema -> external db
+  // Keys as their rows arrive (by constraint id), turned into Constraints by Finish().
+  struct PendingConstraint {
+    std::int64_t table_id = 0;
+    Constraint constraint;
+    std::vector<std::int64_t> key, referenced_key;  // column numbers in key order
+    std::unordered_map<std::int64_t, std::string> names, referenced_names;  // by column number
+  };
+  std::map<std::int64_t, PendingConstraint> constraints_;
   std::set<std::string> datashare_schemas_;
   std::int64_t columns_ = 0;
 };

@@ -15,10 +15,22 @@ std::string Trimmed(std::string_view sql) {
 }
 
 TEST(QueriesTest, EveryStatementIsOneReadOnlyQuery) {
-  const std::string_view all[] = {kTablesSql, std::string_view(kColumnsSqlHead), kLateBindingColumnsSql,
-                                  kExternalSchemasSql, kExternalTablesSql, kExternalColumnsSql,
-                                  kRedshiftTablesSql, kRedshiftColumnsSql, kTableInfoSql,
-                                  kCaseSensitivitySql, kWhoAmISql, kPrivilegeSummarySql};
+  const std::string keys = std::string(kConstraintsSqlPart1) + "(1)" +
+                           std::string(kConstraintsSqlPart2) + "(1)" +
+                           std::string(kConstraintsSqlTail);
+  const std::string_view all[] = {kTablesSql,
+                                  std::string_view(kColumnsSqlHead),
+                                  keys,
+                                  kLateBindingColumnsSql,
+                                  kExternalSchemasSql,
+                                  kExternalTablesSql,
+                                  kExternalColumnsSql,
+                                  kRedshiftTablesSql,
+                                  kRedshiftColumnsSql,
+                                  kTableInfoSql,
+                                  kCaseSensitivitySql,
+                                  kWhoAmISql,
+                                  kPrivilegeSummarySql};
   for (std::string_view sql : all) {
     const std::string t = Trimmed(sql);
     EXPECT_TRUE(t.rfind("SELECT", 0) == 0 || t.rfind("SHOW", 0) == 0) << sql;
@@ -32,9 +44,20 @@ TEST(QueriesTest, EveryStatementIsOneReadOnlyQuery) {
 
 TEST(QueriesTest, CatalogQueriesReadOnlyCatalogObjects) {
   // Every FROM or JOIN names pg_catalog, a Redshift system view or the late-binding function.
-  const std::string_view catalog[] = {kTablesSql, std::string_view(kColumnsSqlHead), kLateBindingColumnsSql,
-                                      kExternalSchemasSql, kExternalTablesSql, kExternalColumnsSql,
-                                      kRedshiftTablesSql, kRedshiftColumnsSql, kTableInfoSql, kPrivilegeSummarySql};
+  const std::string keys = std::string(kConstraintsSqlPart1) + "(1)" +
+                           std::string(kConstraintsSqlPart2) + "(1)" +
+                           std::string(kConstraintsSqlTail);
+  const std::string_view catalog[] = {kTablesSql,
+                                      std::string_view(kColumnsSqlHead),
+                                      keys,
+                                      kLateBindingColumnsSql,
+                                      kExternalSchemasSql,
+                                      kExternalTablesSql,
+                                      kExternalColumnsSql,
+                                      kRedshiftTablesSql,
+                                      kRedshiftColumnsSql,
+                                      kTableInfoSql,
+                                      kPrivilegeSummarySql};
   for (std::string_view sql : catalog) {
     std::string s(sql);
     for (const std::string keyword : {"FROM ", "JOIN "}) {
