@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "aws/aws.h"
+#include "cli/mcp_command.h"
 #include "cli/wiring.h"
 #include "warehouse/redshift/redshift.h"
 #include "warehouse/warehouse.h"
@@ -178,7 +179,6 @@ int KeysRotate(const std::string& config, const std::string& data_dir, bool json
 
 int Run(const std::vector<std::string>& args, const Environment& env, std::istream& in,
         std::ostream& out, std::ostream& err) {
-  (void)in;
   CLI::App app{"schemaport: a sealed view of an Amazon Redshift warehouse's metadata"};
   app.name("schemaport");
   app.require_subcommand(1);
@@ -213,6 +213,14 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
   rotate->add_option("--data-dir", data_dir, "data directory (overrides data_dir)");
   rotate->add_flag("--json", rotate_json, "print the result as JSON");
 
+  std::string mcp_config, mcp_data_dir;
+  auto* mcp = app.add_subcommand(
+      "mcp",
+      "Serve the saved metadata of one org to an assistant over the Model Context Protocol (stdio, "
+      "read-only; authenticated by the API token in SCHEMAPORT_TOKEN; never calls the warehouse)");
+  mcp->add_option("--config", mcp_config, "server configuration file (TOML)");
+  mcp->add_option("--data-dir", mcp_data_dir, "data directory (overrides data_dir)");
+
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
   try {
@@ -221,6 +229,7 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
     return app.exit(e, out, err);
   }
   if (test->parsed()) return WarehouseTest(test_file, test_json, env, out, err);
+  if (mcp->parsed()) return RunMcp(mcp_config, mcp_data_dir, env, in, out, err);
   if (rotate->parsed()) return KeysRotate(config_file, data_dir, rotate_json, env, out, err);
   if (fetch->parsed()) {
     return WarehouseFetch(fetch_file, include, exclude, databases, depth, env, out, err);
