@@ -14,6 +14,7 @@
 #include "cli/serve.h"
 #include "demo/demo.h"
 #include "runtime/runtime.h"
+#include "cli/mcp_command.h"
 #include "warehouse/redshift/redshift.h"
 #include "warehouse/warehouse.h"
 
@@ -223,6 +224,14 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
 
   RemoteCommands remote(app);
 
+  std::string mcp_config, mcp_data_dir;
+  auto* mcp = app.add_subcommand(
+      "mcp",
+      "Serve the saved metadata of one org to an assistant over the Model Context Protocol (stdio, "
+      "read-only; authenticated by the API token in SCHEMAPORT_TOKEN; never calls the warehouse)");
+  mcp->add_option("--config", mcp_config, "server configuration file (TOML)");
+  mcp->add_option("--data-dir", mcp_data_dir, "data directory (overrides data_dir)");
+
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
   try {
@@ -239,6 +248,7 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
   }
   if (int rc = RunServerCommands(*server_commands, env, in, out, err); rc >= 0) return rc;
   if (test->parsed()) return WarehouseTest(test_file, test_json, env, out, err);
+  if (mcp->parsed()) return RunMcp(mcp_config, mcp_data_dir, env, in, out, err);
   if (rotate->parsed()) return KeysRotate(config_file, data_dir, rotate_json, env, out, err);
   if (fetch->parsed()) {
     return WarehouseFetch(fetch_file, include, exclude, databases, depth, env, out, err);

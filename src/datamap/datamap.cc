@@ -545,4 +545,28 @@ Result<Catalog> CatalogFromSavedTables(const std::vector<store::SavedTable>& tab
   return catalog;
 }
 
+store::SavedTable ToSavedTable(const TableRef& ref, const Table& table) {
+  store::SavedTable st;
+  st.database = ref.database;
+  st.schema = ref.schema;
+  st.name = ref.table;
+  st.kind = std::string(warehouse::TableKindName(table.kind));
+  st.comment = table.comment.value_or("");
+  if (!table.constraints.empty()) {
+    st.attributes[std::string(kConstraintsAttribute)] =
+        warehouse::ConstraintsToJson(table.constraints);
+  }
+  for (const Column& c : table.columns) {
+    store::SavedColumn sc;
+    sc.name = c.name;
+    sc.type = c.type;
+    sc.ordinal = c.position;
+    sc.nullable = c.nullable;
+    sc.comment = c.comment.value_or("");
+    sc.attributes[std::string(kFamilyAttribute)] = std::string(warehouse::TypeFamilyName(c.family));
+    st.columns.push_back(std::move(sc));
+  }
+  return st;
+}
+
 }  // namespace schemaport::datamap

@@ -176,6 +176,11 @@ void WriteDdl(const DataMap& map, std::ostream& out);
 void WriteMarkdown(const DataMap& map, std::ostream& out);
 std::string Export(const DataMap& map, ExportFormat format);
 
+// Text helpers the exports and the MCP server share: invalid UTF-8 replaced by U+FFFD (so JSON,
+// YAML and Markdown writers never fail on a name), and ASCII letters lower-cased.
+std::string ValidUtf8(std::string_view s);
+std::string AsciiLower(std::string_view s);
+
 // ---------------------------------------------------------------------------------------------
 // From the store
 // ---------------------------------------------------------------------------------------------
@@ -189,5 +194,8 @@ inline constexpr std::string_view kFamilyAttribute = "family";
 // warehouse::RedshiftTypeFamily of its type. kDataLoss when a constraints attribute does not
 // read (the store returned something it did not write).
 Result<warehouse::Catalog> CatalogFromSavedTables(const std::vector<store::SavedTable>& tables);
+// The other way: a fetched table as a row to save (ids, connection and org left for the caller),
+// with its constraints and column families in the attributes above.
+store::SavedTable ToSavedTable(const TableRef& ref, const warehouse::Table& table);
 
 }  // namespace schemaport::datamap

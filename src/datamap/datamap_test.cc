@@ -345,6 +345,13 @@ TEST(DataMapTest, SavedTablesBecomeACatalogWithKeys) {
   ASSERT_EQ(got.constraints.size(), 1u);
   EXPECT_EQ(got.constraints[0].name, "orders_pkey");
 
+  // And back: a fetched table saved and read again is the same table.
+  const Table orders = Shop().databases[0].schemas[0].tables[1];
+  auto again = CatalogFromSavedTables({ToSavedTable(TableRef{"dev", "sales", "orders"}, orders)});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->databases[0].schemas[0].tables[0].constraints, orders.constraints);
+  EXPECT_EQ(again->databases[0].schemas[0].tables[0].columns, orders.columns);
+
   t.attributes[std::string(kConstraintsAttribute)] = "{not json";
   EXPECT_EQ(CatalogFromSavedTables({t}).status().code(), Code::kDataLoss);
 }

@@ -22,43 +22,6 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-// Replaces invalid UTF-8 with U+FFFD (YAML and Markdown need valid text).
-std::string ValidUtf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
-      continue;
-    }
-    const std::size_t len = c >= 0xF0 && c <= 0xF4   ? 4
-                            : c >= 0xE0              ? 3
-                            : c >= 0xC2 && c <= 0xDF ? 2
-                                                     : 0;
-    bool valid = len > 0 && i + len <= s.size();
-    for (std::size_t k = 1; valid && k < len; ++k)
-      valid = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (valid && len == 3) {
-      const auto c1 = static_cast<unsigned char>(s[i + 1]);
-      valid = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
-    } else if (valid && len == 4) {
-      const auto c1 = static_cast<unsigned char>(s[i + 1]);
-      valid = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
-    }
-    if (valid) {
-      out.append(s.substr(i, len));
-      i += len;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
-}
-
 // One line of text: control characters (newlines included) become spaces.
 std::string OneLine(std::string_view s) {
   std::string out = ValidUtf8(s);
@@ -124,6 +87,42 @@ std::set<std::string> PrimaryKeyColumns(const Table& t) {
 }
 
 }  // namespace
+
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    const std::size_t len = c >= 0xF0 && c <= 0xF4   ? 4
+                            : c >= 0xE0              ? 3
+                            : c >= 0xC2 && c <= 0xDF ? 2
+                                                     : 0;
+    bool valid = len > 0 && i + len <= s.size();
+    for (std::size_t k = 1; valid && k < len; ++k)
+      valid = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (valid && len == 3) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      valid = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+    } else if (valid && len == 4) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      valid = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+    }
+    if (valid) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
 
 std::string_view ExportFormatName(ExportFormat f) {
   switch (f) {

@@ -8,8 +8,6 @@
 
 namespace schemaport::datamap {
 
-// ASCII letters lower-cased; other bytes kept.
-std::string AsciiLower(std::string_view s);
 // "customer_id", "customerid", "customer_key", "customer_fk" -> "customer"; nullopt when the
 // name has no key suffix or nothing before it.
 std::optional<std::string> KeyStem(std::string_view lower_name);

@@ -21,46 +21,11 @@ constexpr int kInvalidRequest = -32600;
 constexpr int kMethodNotFound = -32601;
 constexpr int kInvalidParams = -32602;
 
-// ASCII lower case (names are compared case-insensitively by the search).
 std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
+  return datamap::AsciiLower(s);
 }
-
-// Text for JSON: invalid UTF-8 replaced, so a dump never throws.
 std::string Utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80                 ? 1
-                      : c >= 0xF0 && c <= 0xF4 ? 4
-                      : c >= 0xE0              ? 3
-                      : c >= 0xC2 && c <= 0xDF ? 2
-                                               : 0;
-    bool valid = len > 0 && i + len <= s.size();
-    for (std::size_t k = 1; valid && k < len; ++k)
-      valid = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (valid && len == 3) {
-      const auto c1 = static_cast<unsigned char>(s[i + 1]);
-      valid = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
-    } else if (valid && len == 4) {
-      const auto c1 = static_cast<unsigned char>(s[i + 1]);
-      valid = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
-    }
-    if (valid) {
-      out.append(s.substr(i, len));
-      i += len;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
+  return datamap::ValidUtf8(s);
 }
 
 // Long comments are cut in lists (describe_table shows them whole).

@@ -194,6 +194,45 @@ Status CatalogBuilder::AddColumn(RowView row) {
   return Status::Ok();
 }
 
+Status CatalogBuilder::AddConstraint(RowView row) {
+  constexpr std::string_view kStmt = "keys";
+  SP_TRY(Width(kStmt, row, 10));
+  const std::int64_t table_id = SP_TRY(Int(kStmt, row[0], "table_id"));
+  if (!by_id_.contains(table_id)) return Status::Ok();  // not kept
+  const std::int64_t id = SP_TRY(Int(kStmt, row[1], "constraint_id"));
+  const std::string kind = SP_TRY(Text(kStmt, row[3], "kind"));
+  const std::string side = SP_TRY(Text(kStmt, row[4], "side"));
+  const std::int64_t attnum = SP_TRY(Int(kStmt, row[5], "attnum"));
+  std::string column = SP_TRY(Text(kStmt, row[6], "column_name"));
+  const std::string key_text = SP_TRY(Text(kStmt, row[7], "key_attnums"));
+  std::vector<std::int64_t> key;
+  for (std::size_t start = 0; start <= key_text.size();) {
+    const std::size_t end = std::min(key_text.find(',', start), key_text.size());
+    std::int64_t n = 0;
+    auto [p, ec] = std::from_chars(key_text.data() + start, key_text.data() + end, n);
+    if (ec != std::errc() || p != key_text.data() + end)
+      return Shape(kStmt, "key_attnums is not a list of integers");
+    key.push_back(n);
+    start = end + 1;
+  }
+  PendingConstraint& k = constraints_[id];
+  k.table_id = table_id;
+  k.constraint.name = SP_TRY(Text(kStmt, row[2], "constraint_name"));
+  k.constraint.kind = kind == "p"   ? ConstraintKind::kPrimaryKey
+                      : kind == "u" ? ConstraintKind::kUnique
+                                    : ConstraintKind::kForeignKey;
+  if (side == "r") {
+    k.constraint.referenced_schema = SP_TRY(Text(kStmt, row[8], "ref_schema"));
+    k.constraint.referenced_table = SP_TRY(Text(kStmt, row[9], "ref_table"));
+    k.referenced_key = std::move(key);
+    k.referenced_names[attnum] = std::move(column);
+  } else {
+    k.key = std::move(key);
+    k.names[attnum] = std::move(column);
+  }
+  return Status::Ok();
+}
+
 Status CatalogBuilder::AddLateBindingColumn(RowView row) {
   constexpr std::string_view kStmt = "late-binding view columns";
   SP_TRY(Width(kStmt, row, 5));
@@ -357,6 +396,31 @@ Database CatalogBuilder::Finish() {
     materialized_views_.insert(key);
     if (index != std::string::npos) dropped[index] = true;
   }
+  // Keys whose every column was named; a foreign key also needs every referenced column.
+  for (auto& [_, k] : constraints_) {
+    const auto it = by_id_.find(k.table_id);
+    if (it == by_id_.end()) continue;
+    bool complete = !k.key.empty();
+    for (const std::int64_t n : k.key) {
+      const auto name = k.names.find(n);
+      if (name == k.names.end())
+        complete = false;
+      else
+        k.constraint.columns.push_back(name->second);
+    }
+    if (k.constraint.kind == ConstraintKind::kForeignKey) {
+      complete = complete && k.referenced_key.size() == k.key.size();
+      for (const std::int64_t n : k.referenced_key) {
+        const auto name = k.referenced_names.find(n);
+        if (name == k.referenced_names.end())
+          complete = false;
+        else
+          k.constraint.referenced_columns.push_back(name->second);
+      }
+    }
+    if (complete) tables_[it->second].table.constraints.push_back(std::move(k.constraint));
+  }
+  constraints_.clear();
   // Schemas that exist but hold no kept table are not listed: the catalog is about tables.
   for (std::size_t i = 0; i < tables_.size(); ++i) {
     TableEntry& e = tables_[i];

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <span>
@@ -37,6 +38,7 @@ class CatalogBuilder {
   // A local database (connected to) is built from these:
   Status AddTable(RowView row);                // kTablesSql
   Status AddColumn(RowView row);               // kColumnsSql*
+  Status AddConstraint(RowView row);           // kConstraintsSql*
   Status AddLateBindingColumn(RowView row);    // kLateBindingColumnsSql
   Status AddMaterializedView(RowView row);     // kMaterializedViewsSql
   Status AddColumnGrant(RowView row);          // kColumnGrantsSql
@@ -92,6 +94,14 @@ class CatalogBuilder {
   // npos when the table was not kept.
   std::unordered_map<std::string, std::size_t> mv_backing_;
   std::string producer_;
+  // Keys as their rows arrive (by constraint id), turned into Constraints by Finish().
+  struct PendingConstraint {
+    std::int64_t table_id = 0;
+    Constraint constraint;
+    std::vector<std::int64_t> key, referenced_key;  // column numbers in key order
+    std::unordered_map<std::int64_t, std::string> names, referenced_names;  // by column number
+  };
+  std::map<std::int64_t, PendingConstraint> constraints_;
   std::int64_t columns_ = 0;
 };
 

@@ -263,6 +263,20 @@ class RedshiftConnector final : public Connector {
                      sql, {}, &CatalogBuilder::AddColumn));
         }
       }
+      // Keys (primary, unique, foreign) of the kept tables, from the catalog only. The id list
+      // appears twice in the statement: half as many ids keep it under the SQL size limit.
+      const std::vector<std::int64_t> kept = builder.KeptTableIds();
+      for (std::size_t i = 0; i < kept.size(); i += kMaxIdsPerStatement / 2) {
+        const std::vector<std::int64_t> part(
+            kept.begin() + static_cast<std::ptrdiff_t>(i),
+            kept.begin() +
+                static_cast<std::ptrdiff_t>(std::min(kept.size(), i + kMaxIdsPerStatement / 2)));
+        const std::string ids = "(" + IdList(part) + ")";
+        const std::string sql = std::string(kConstraintsSqlPart1) + ids +
+                                std::string(kConstraintsSqlPart2) + ids +
+                                std::string(kConstraintsSqlTail);
+        SP_TRY(run("reading the keys of " + db, sql, {}, &CatalogBuilder::AddConstraint));
+      }
     }
     // Also at tables depth: only these tell a late-binding or materialized view from a view,
     // and column grants from no SELECT at all.

@@ -86,6 +86,42 @@ WHERE a.attnum > 0
          std::string(table_ids) + "\nORDER BY 1, 2\n";
 }
 
+// Keys: the primary key, unique and foreign key constraints Redshift keeps in pg_constraint
+// (informational only: it does not enforce them). One row per constrained column (side 'c') and,
+// for a foreign key, per referenced column (side 'r'); key_attnums lists the key's column
+// numbers in key order, so the columns pair up. Only the kept tables' constraints are read
+// (kConstraintsSqlPart1 + "(<ids>)" + kConstraintsSqlPart2 + "(<ids>)" + kConstraintsSqlTail);
+// of a referenced table only the referenced columns' names are read.
+// Columns: table_id, constraint_id, constraint_name, kind, side, attnum, column_name,
+//          key_attnums, ref_schema, ref_table.
+inline constexpr std::string_view kConstraintsSqlPart1 = R"sql(
+SELECT c.conrelid::bigint AS table_id,
+       c.oid::bigint AS constraint_id,
+       c.conname::varchar AS constraint_name,
+       c.contype::varchar AS kind,
+       'c'::varchar AS side,
+       a.attnum::integer AS attnum,
+       a.attname::varchar AS column_name,
+       pg_catalog.array_to_string(c.conkey, ',')::varchar AS key_attnums,
+       NULL::varchar AS ref_schema,
+       NULL::varchar AS ref_table
+FROM pg_catalog.pg_constraint c
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+WHERE c.contype IN ('p', 'u', 'f')
+  AND c.conrelid IN )sql";
+inline constexpr std::string_view kConstraintsSqlPart2 = R"sql(
+UNION ALL
+SELECT c.conrelid::bigint, c.oid::bigint, c.conname::varchar, c.contype::varchar, 'r'::varchar,
+       a.attnum::integer, a.attname::varchar, pg_catalog.array_to_string(c.confkey, ',')::varchar,
+       n.nspname::varchar, r.relname::varchar
+FROM pg_catalog.pg_constraint c
+JOIN pg_catalog.pg_class r ON r.oid = c.confrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = ANY (c.confkey)
+WHERE c.contype = 'f'
+  AND c.conrelid IN )sql";
+inline constexpr std::string_view kConstraintsSqlTail = "\nORDER BY 1, 2, 5, 6\n";
+
 // Late-binding views' columns: only this leader-node function knows them.
 // Columns: schema_name, table_name, column_name, type, position.
 inline constexpr std::string_view kLateBindingColumnsSql = R"sql(

@@ -17,11 +17,15 @@ std::string Trimmed(std::string_view sql) {
 }
 
 const std::string kPackedColumns = ColumnsSql(kColumnsPerRow, "");
+const std::string kKeys = std::string(kConstraintsSqlPart1) + "(1)" +
+                          std::string(kConstraintsSqlPart2) + "(1)" +
+                          std::string(kConstraintsSqlTail);
 
 // Every statement that reads the catalog (all but the connection test's identity probe).
 std::vector<std::string_view> CatalogQueries() {
   return {kTablesSql,
           kPackedColumns,
+          kKeys,
           kLateBindingColumnsSql,
           kExternalSchemasSql,
           kExternalTablesSql,
