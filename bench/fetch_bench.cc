@@ -187,7 +187,7 @@ int Main(int argc, char** argv) {
       o.argv = {(BinDir() / "schemaport").string(), "warehouse", "fetch",
                 (work / "warehouse.toml").string(), "--depth",   depth};
       o.env = env;
-      o.log_path = work / "schemaport.log";
+      o.log_path = work / fmt::format("schemaport-{}-{}-{}.log", depth, page_rows, page_bytes);
       Outcome out{"schemaport warehouse fetch"};
       std::string log;
       out.wall_s = Run(o, out.rss_mb, log);
@@ -202,7 +202,10 @@ int Main(int argc, char** argv) {
           std::size_t eol = log.find('\n', pos);
           if (eol == std::string::npos) eol = log.size();
           std::string_view line(log.data() + pos, eol - pos);
-          if (line.find("fetch:") == std::string_view::npos) json_only.append(line).push_back('\n');
+          // Progress lines and one-line JSON log records are not the catalog (pretty-printed).
+          if (line.find("fetch:") == std::string_view::npos && line.substr(0, 2) != "{\"") {
+            json_only.append(line).push_back('\n');
+          }
           pos = eol + 1;
         }
         log = std::move(json_only);
@@ -232,7 +235,7 @@ int Main(int argc, char** argv) {
       o.argv = {"/usr/bin/env", "node", (SourceDir() / "tests/js/bench" / script).string()};
       o.env = env;
       o.working_dir = SourceDir() / "tests/js";
-      o.log_path = work / (script + ".log");
+      o.log_path = work / fmt::format("{}-{}-{}-{}.log", script, depth, page_rows, page_bytes);
       Outcome out{name};
       std::string log;
       out.wall_s = Run(o, out.rss_mb, log);
@@ -294,7 +297,7 @@ int Main(int argc, char** argv) {
       std::cout << fmt::format("\n{}: {:.2f}x schemaport's wall time", outcomes[i].name,
                                outcomes[i].wall_s / ours);
     }
-    std::cout << "\n";
+    std::cout << std::endl;
   };
   if (opt.matrix) {
     // Page bounds AWS might use (it documents none): 1,000 rows; 1 MB; 50,000 rows.
