@@ -97,9 +97,12 @@ Result<std::string> PgConn::ParseTree(const std::string& sql, int params) {
   std::string tree;
   PQnoticeReceiver previous = PQsetNoticeReceiver(conn_, CollectParseTrees, &tree);
   PgResult r(PQprepare(conn_, "", sql.c_str(), params, nullptr));
-  PQsetNoticeReceiver(conn_, previous, nullptr);
+  // RESET is itself parsed while debug_print_parse is on: its tree goes to `scratch`.
+  std::string scratch;
+  PQsetNoticeReceiver(conn_, CollectParseTrees, &scratch);
   Status reset = Run("RESET debug_print_parse");
   if (reset.ok()) reset = Run("RESET client_min_messages");
+  PQsetNoticeReceiver(conn_, previous, nullptr);
   if (!r.get()) return Unavailable(PgErrorText(nullptr, conn_));
   if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
     const char* sqlstate = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
