@@ -8,7 +8,7 @@
 
 #include <iostream>
 
-#include "cli/wiring.h"
+#include "runtime/runtime.h"
 #include "datamap/datamap.h"
 #include "support/support.h"
 
@@ -140,7 +140,9 @@ TEST_F(DataMapIntegrationTest, McpServesSavedMetadataToTheOfficialSdk) {
   const std::string data = (dir / "data").string();
   std::string token, other_token;
   {
-    auto w = cli::OpenStoreFromConfig("", data, Environment{});
+    runtime::Options options;
+    options.data_dir_override = data;
+    auto w = runtime::Wire(options, Environment{});
     ASSERT_TRUE(w.ok()) << w.status();
     store::Store& s = *(*w)->store;
     auto org = s.CreateOrg("Acme");
