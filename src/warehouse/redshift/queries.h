@@ -98,7 +98,7 @@ inline constexpr std::string_view kConstraintsSqlPart1 = R"sql(
 SELECT c.conrelid::bigint AS table_id,
        c.oid::bigint AS constraint_id,
        c.conname::varchar AS constraint_name,
-       c.contype::varchar AS kind,
+       c.contype AS kind,
        'c'::varchar AS side,
        a.attnum::integer AS attnum,
        a.attname::varchar AS column_name,
@@ -111,7 +111,7 @@ WHERE c.contype IN ('p', 'u', 'f')
   AND c.conrelid IN )sql";
 inline constexpr std::string_view kConstraintsSqlPart2 = R"sql(
 UNION ALL
-SELECT c.conrelid::bigint, c.oid::bigint, c.conname::varchar, c.contype::varchar, 'r'::varchar,
+SELECT c.conrelid::bigint, c.oid::bigint, c.conname::varchar, c.contype, 'r'::varchar,
        a.attnum::integer, a.attname::varchar, pg_catalog.array_to_string(c.confkey, ',')::varchar,
        n.nspname::varchar, r.relname::varchar
 FROM pg_catalog.pg_constraint c
