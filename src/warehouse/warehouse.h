@@ -117,9 +117,6 @@ void WriteCatalogJson(const Catalog& catalog, std::ostream& out, int indent = -1
 std::string CatalogToJson(const Catalog& catalog, int indent = -1);
 Result<Catalog> CatalogFromJson(std::string_view json);
 
-// Redshift and Spectrum type text -> family ("character varying(256)" -> kString).
-TypeFamily RedshiftTypeFamily(std::string_view type);
-
 // ---------------------------------------------------------------------------------------------
 // Filters
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 #include "warehouse/redshift/catalog_builder.h"
+#include "warehouse/redshift/types.h"
 
 #include <algorithm>
 #include <charconv>
@@ -138,7 +139,7 @@ Status CatalogBuilder::AddColumn(RowView row) {
   c.position = static_cast<int>(SP_TRY(Int(kStmt, row[1], "position")));
   c.name = SP_TRY(Text(kStmt, row[2], "column_name"));
   c.type = SP_TRY(Text(kStmt, row[3], "type"));
-  c.family = RedshiftTypeFamily(c.type);
+  c.family = TypeFamilyOf(c.type);
   c.nullable = !SP_TRY(Bool(kStmt, row[4], "not_null"));
   c.default_value = OptText(row[5]);
   c.comment = OptText(row[6]);
@@ -166,7 +167,7 @@ Status CatalogBuilder::AddLateBindingColumn(RowView row) {
   Column c;
   c.name = SP_TRY(Text(kStmt, row[2], "column_name"));
   c.type = SP_TRY(Text(kStmt, row[3], "column_type"));
-  c.family = RedshiftTypeFamily(c.type);
+  c.family = TypeFamilyOf(c.type);
   c.position = static_cast<int>(SP_TRY(Int(kStmt, row[4], "column_index")));
   e->table.columns.push_back(std::move(c));
   ++columns_;
@@ -210,7 +211,7 @@ Status CatalogBuilder::AddExternal(std::string_view kStmt, RowView row, bool wit
   Column c;
   c.name = SP_TRY(Text(kStmt, row[2], "columnname"));
   c.type = SP_TRY(Text(kStmt, row[3], "external_type"));
-  c.family = RedshiftTypeFamily(c.type);
+  c.family = TypeFamilyOf(c.type);
   c.position = static_cast<int>(SP_TRY(Int(kStmt, row[4], "columnnum")));
   const std::string_view nullable = row[5].text;
   c.nullable = !(nullable == "false" || nullable == "NO" || nullable == "no" || nullable == "f");
@@ -249,7 +250,7 @@ Status CatalogBuilder::AddRedshiftColumn(std::string_view schema, RowView row) {
   c.name = SP_TRY(Text(kStmt, row[1], "column_name"));
   c.position = static_cast<int>(SP_TRY(Int(kStmt, row[2], "ordinal_position")));
   c.type = SP_TRY(Text(kStmt, row[3], "data_type"));
-  c.family = RedshiftTypeFamily(c.type);
+  c.family = TypeFamilyOf(c.type);
   c.default_value = OptText(row[4]);
   const std::string_view nullable = row[5].text;
   c.nullable = !(nullable == "NO" || nullable == "no");
