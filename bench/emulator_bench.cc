@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 #include "support/support.h"
 
 namespace {

@@ -1,7 +1,7 @@
 // AwsServiceClient: validation, serialisation, signing, retries, rate limits, error mapping.
 #include <nlohmann/json.hpp>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 
 namespace schemaport::aws {
 
@@ -60,12 +60,20 @@ Result<std::string> AwsServiceClient::CallRaw(std::string_view operation, const 
   } else {
     body = SP_TRY(QueryFormBody(model_, operation, input));
   }
-  HttpResponse response = SP_TRY(Send(operation, body));
-  return std::move(response.body);
+  Result<HttpResponse> response = Send(operation, body);
+  WipeString(body);  // a request may carry a SecretString
+  if (!response.ok()) return response.status();
+  return std::move(response->body);
 }
 
 Result<json> AwsServiceClient::Call(std::string_view operation, const json& input) {
-  const std::string raw = SP_TRY(CallRaw(operation, input));
+  std::string raw = SP_TRY(CallRaw(operation, input));
+  // Replies may carry secrets (passwords, session tokens, SecretString): the raw text is wiped
+  // once parsed; callers move secret members out with TakeSecret and wipe the rest.
+  struct Wipe {
+    std::string& text;
+    ~Wipe() { WipeString(text); }
+  } wipe_raw{raw};
   if (model_.metadata().protocol == "query") return QueryXmlToJson(model_, operation, raw);
   if (raw.empty()) return json::object();
   json parsed = json::parse(raw, nullptr, false);
@@ -128,6 +136,7 @@ Result<HttpResponse> AwsServiceClient::Send(std::string_view operation, const st
     HttpRequest http_request{"POST", endpoint_.url + endpoint_.path, std::move(req.headers),
                              std::move(req.body)};
     Result<HttpResponse> result = http_->Send(http_request);
+    WipeString(http_request.body);  // the signed copy of a body that may hold a secret
 
     bool retryable = false, throttling = false, timeout_like = false;
     Status failure;

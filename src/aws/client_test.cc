@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 #include "aws/testing/fake_http.h"
 
 namespace schemaport::aws {

@@ -1,7 +1,8 @@
 // STS, AssumeRole credentials, Secrets Manager, redshift-serverless and redshift clients.
+#include <openssl/crypto.h>
+
 #include <nlohmann/json.hpp>
 
-#include "aws/aws.h"
 #include "aws/internal.h"
 
 namespace schemaport::aws {
@@ -12,7 +13,10 @@ namespace internal {
 
 std::optional<Clock::TimePoint> ParseTimestamp(const json& value) {
   if (value.is_number()) {
+    // Epoch seconds. Outside years 1970..9999 (or NaN) the conversion to the clock's integer
+    // ticks would overflow: such a reply is not a timestamp.
     const double seconds = value.get<double>();
+    if (!(seconds >= 0 && seconds < 253402300800.0)) return std::nullopt;
     return Clock::TimePoint(std::chrono::duration_cast<Clock::TimePoint::duration>(
         std::chrono::duration<double>(seconds)));
   }
@@ -26,6 +30,20 @@ std::optional<Clock::TimePoint> ParseTimestamp(const json& value) {
 std::string String(const json& object, const char* key) {
   const auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Secret TakeSecret(json& object, const char* key) {
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return Secret();
+  return Secret(std::move(it->get_ref<std::string&>()));
+}
+
+void WipeJson(json& value) noexcept {
+  if (value.is_string()) {
+    WipeString(value.get_ref<std::string&>());
+  } else if (value.is_structured()) {
+    for (auto& child : value) WipeJson(child);
+  }
 }
 
 bool Bool(const json& object, const char* key, bool fallback) {
@@ -43,8 +61,22 @@ Result<std::unique_ptr<AwsServiceClient>> MakeServiceClient(
 
 }  // namespace internal
 
+using internal::JsonWiper;
 using internal::ParseTimestamp;
 using internal::String;
+using internal::TakeSecret;
+
+StsClient::StsClient(std::unique_ptr<AwsServiceClient> client) : client_(std::move(client)) {}
+StsClient::~StsClient() = default;
+SecretsManagerClient::SecretsManagerClient(std::unique_ptr<AwsServiceClient> client, Random& random)
+    : client_(std::move(client)), random_(random) {}
+SecretsManagerClient::~SecretsManagerClient() = default;
+RedshiftServerlessClient::RedshiftServerlessClient(std::unique_ptr<AwsServiceClient> client)
+    : client_(std::move(client)) {}
+RedshiftServerlessClient::~RedshiftServerlessClient() = default;
+RedshiftClient::RedshiftClient(std::unique_ptr<AwsServiceClient> client)
+    : client_(std::move(client)) {}
+RedshiftClient::~RedshiftClient() = default;
 
 // ---- STS ----------------------------------------------------------------------------------
 
@@ -67,15 +99,16 @@ Result<Credentials> StsClient::AssumeRole(const AssumeRoleParams& params) {
   json input = {{"RoleArn", params.role_arn}, {"RoleSessionName", params.role_session_name}};
   if (!params.external_id.empty()) input["ExternalId"] = params.external_id;
   if (params.duration_seconds) input["DurationSeconds"] = *params.duration_seconds;
-  const json out = SP_TRY(client_->Call("AssumeRole", input));
+  json out = SP_TRY(client_->Call("AssumeRole", input));
+  const JsonWiper wipe_out(out);
   if (!out.contains("Credentials") || !out["Credentials"].is_object()) {
     return Unavailable("sts AssumeRole returned no Credentials");
   }
-  const json& c = out["Credentials"];
+  json& c = out["Credentials"];
   Credentials creds;
   creds.access_key_id = String(c, "AccessKeyId");
-  creds.secret_access_key = Secret(String(c, "SecretAccessKey"));
-  creds.session_token = Secret(String(c, "SessionToken"));
+  creds.secret_access_key = TakeSecret(c, "SecretAccessKey");
+  creds.session_token = TakeSecret(c, "SessionToken");
   if (c.contains("Expiration")) creds.expiration = ParseTimestamp(c["Expiration"]);
   if (creds.access_key_id.empty() || creds.secret_access_key.empty() || !creds.expiration) {
     return Unavailable("sts AssumeRole returned incomplete credentials");
@@ -150,22 +183,21 @@ Result<SecretValue> SecretsManagerClient::GetSecretValue(std::string_view secret
   if (!version_id.empty()) input["VersionId"] = version_id;
   if (!version_stage.empty()) input["VersionStage"] = version_stage;
   json out = SP_TRY(client_->Call("GetSecretValue", input));
+  const JsonWiper wipe_out(out);
   const SecretVersionRef ref = VersionRef(out);
   SecretValue value;
   value.arn = ref.arn;
   value.name = ref.name;
   value.version_id = ref.version_id;
   value.version_stages = ref.version_stages;
-  value.secret_string = Secret(String(out, "SecretString"));
-  if (const std::string b64 = String(out, "SecretBinary"); !b64.empty()) {
-    auto bytes = Base64Decode(b64);
+  value.secret_string = TakeSecret(out, "SecretString");
+  if (const Secret b64 = TakeSecret(out, "SecretBinary"); !b64.empty()) {
+    auto bytes = Base64Decode(b64.Reveal());
     if (!bytes.ok())
       return Unavailable("secretsmanager GetSecretValue returned malformed SecretBinary");
-    value.secret_binary = Secret(std::string(bytes->begin(), bytes->end()));
-  }
-  if (out.contains("SecretString") && out["SecretString"].is_string()) {
-    std::string& text = out["SecretString"].get_ref<std::string&>();
-    std::fill(text.begin(), text.end(), '\0');
+    value.secret_binary =
+        Secret(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+    OPENSSL_cleanse(bytes->data(), bytes->size());
   }
   return value;
 }
@@ -181,6 +213,7 @@ Result<SecretVersionRef> SecretsManagerClient::CreateSecret(std::string_view nam
                 {"ClientRequestToken", client_request_token}};
   if (!description.empty()) input["Description"] = description;
   if (!kms_key_id.empty()) input["KmsKeyId"] = kms_key_id;
+  const JsonWiper wipe_input(input);  // it holds the SecretString
   const json out = SP_TRY(client_->Call("CreateSecret", input));
   return VersionRef(out);
 }
@@ -193,6 +226,7 @@ Result<SecretVersionRef> SecretsManagerClient::PutSecretValue(
                 {"SecretString", secret_string.Reveal()},
                 {"ClientRequestToken", client_request_token}};
   if (!version_stages.empty()) input["VersionStages"] = version_stages;
+  const JsonWiper wipe_input(input);  // it holds the SecretString
   const json out = SP_TRY(client_->Call("PutSecretValue", input));
   return VersionRef(out);
 }
@@ -200,12 +234,12 @@ Result<SecretVersionRef> SecretsManagerClient::PutSecretValue(
 // ---- redshift-serverless and redshift --------------------------------------------------------
 
 namespace {
-Result<DbCredentials> ToDbCredentials(const json& out, const char* user, const char* password,
+Result<DbCredentials> ToDbCredentials(json& out, const char* user, const char* password,
                                       const char* expiration, const char* next_refresh,
                                       std::string_view what) {
   DbCredentials c;
   c.db_user = String(out, user);
-  c.db_password = Secret(String(out, password));
+  c.db_password = TakeSecret(out, password);
   if (out.contains(expiration)) c.expiration = ParseTimestamp(out[expiration]);
   if (out.contains(next_refresh)) c.next_refresh_time = ParseTimestamp(out[next_refresh]);
   if (c.db_user.empty() || c.db_password.empty()) {
@@ -230,7 +264,8 @@ Result<DbCredentials> RedshiftServerlessClient::GetCredentials(
   json input = {{"workgroupName", workgroup_name}};
   if (!db_name.empty()) input["dbName"] = db_name;
   if (duration_seconds) input["durationSeconds"] = *duration_seconds;
-  const json out = SP_TRY(client_->Call("GetCredentials", input));
+  json out = SP_TRY(client_->Call("GetCredentials", input));
+  const JsonWiper wipe_out(out);
   return ToDbCredentials(out, "dbUser", "dbPassword", "expiration", "nextRefreshTime",
                          "redshift-serverless GetCredentials");
 }
@@ -252,7 +287,8 @@ Result<DbCredentials> RedshiftClient::GetClusterCredentials(
   if (duration_seconds) input["DurationSeconds"] = *duration_seconds;
   if (auto_create) input["AutoCreate"] = true;
   if (!db_groups.empty()) input["DbGroups"] = db_groups;
-  const json out = SP_TRY(client_->Call("GetClusterCredentials", input));
+  json out = SP_TRY(client_->Call("GetClusterCredentials", input));
+  const JsonWiper wipe_out(out);
   return ToDbCredentials(out, "DbUser", "DbPassword", "Expiration", "NextRefreshTime",
                          "redshift GetClusterCredentials");
 }
@@ -263,7 +299,8 @@ Result<DbCredentials> RedshiftClient::GetClusterCredentialsWithIAM(
   json input = {{"ClusterIdentifier", cluster_identifier}};
   if (!db_name.empty()) input["DbName"] = db_name;
   if (duration_seconds) input["DurationSeconds"] = *duration_seconds;
-  const json out = SP_TRY(client_->Call("GetClusterCredentialsWithIAM", input));
+  json out = SP_TRY(client_->Call("GetClusterCredentialsWithIAM", input));
+  const JsonWiper wipe_out(out);
   return ToDbCredentials(out, "DbUser", "DbPassword", "Expiration", "NextRefreshTime",
                          "redshift GetClusterCredentialsWithIAM");
 }

@@ -3,10 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
-#include "aws/aws.h"
 #include "aws/internal.h"
 
 namespace schemaport::aws {
@@ -44,9 +44,16 @@ Status CheckTarget(const DataApiTarget& t) {
   return Status::Ok();
 }
 
+// A signed 64-bit member; `fallback` when absent, not an integer or out of range (an unsigned
+// value above INT64_MAX would wrap).
 std::int64_t Int(const json& o, const char* key, std::int64_t fallback) {
   const auto it = o.find(key);
-  return it != o.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
+  if (it == o.end()) return fallback;
+  if (it->is_number_unsigned()) {
+    const auto u = it->get<std::uint64_t>();
+    return u <= static_cast<std::uint64_t>(INT64_MAX) ? static_cast<std::int64_t>(u) : fallback;
+  }
+  return it->is_number_integer() ? it->get<std::int64_t>() : fallback;
 }
 
 ColumnMetadata ColumnFromJson(const json& c) {
@@ -57,10 +64,10 @@ ColumnMetadata ColumnFromJson(const json& c) {
   m.schema_name = String(c, "schemaName");
   m.table_name = String(c, "tableName");
   m.column_default = String(c, "columnDefault");
-  m.nullable = static_cast<int>(Int(c, "nullable", 0));
-  m.precision = static_cast<int>(Int(c, "precision", 0));
-  m.scale = static_cast<int>(Int(c, "scale", 0));
-  m.length = static_cast<int>(Int(c, "length", 0));
+  m.nullable = Int(c, "nullable", 0);
+  m.precision = Int(c, "precision", 0);
+  m.scale = Int(c, "scale", 0);
+  m.length = Int(c, "length", 0);
   m.is_case_sensitive = Bool(c, "isCaseSensitive", false);
   m.is_signed = Bool(c, "isSigned", false);
   m.is_currency = Bool(c, "isCurrency", false);
@@ -89,18 +96,19 @@ namespace dom = simdjson::dom;
   } while (0)
 
 simdjson::error_code ReadColumn(dom::object object, ColumnMetadata& m) {
-  for (const auto [key, v] : object) {
+  for (const dom::key_value_pair field : object) {
+    // Named copies, not a structured binding: lambdas below capture them (clang 14, the fuzz
+    // build's compiler, cannot capture structured bindings).
+    const std::string_view key = field.key;
+    const dom::element v = field.value;
     auto str = [&](std::string& out) -> simdjson::error_code {
       std::string_view s;
       SP_SIMD(v.get_string().get(s));
       out.assign(s);
       return simdjson::SUCCESS;
     };
-    auto integer = [&](int& out) -> simdjson::error_code {
-      std::int64_t i = 0;
-      SP_SIMD(v.get_int64().get(i));
-      out = static_cast<int>(i);
-      return simdjson::SUCCESS;
+    auto integer = [&](std::int64_t& out) -> simdjson::error_code {
+      return v.get_int64().get(out);  // INCORRECT_TYPE / NUMBER_OUT_OF_RANGE, never cut
     };
     auto boolean = [&](bool& out) -> simdjson::error_code { return v.get_bool().get(out); };
     if (key == "name")
@@ -272,6 +280,15 @@ std::string_view StatementStatusName(StatementStatus status) {
   return "UNKNOWN";
 }
 
+RedshiftDataClient::RedshiftDataClient(std::unique_ptr<AwsServiceClient> client, Clock& clock,
+                                       Random& random)
+    : client_(std::move(client)), clock_(clock), random_(random) {}
+RedshiftDataClient::~RedshiftDataClient() = default;
+
+AwsServiceClient& RedshiftDataClient::service() {
+  return *client_;
+}
+
 Result<std::unique_ptr<RedshiftDataClient>> RedshiftDataClient::Create(
     ClientConfig config, std::shared_ptr<HttpClient> http,
     std::shared_ptr<CredentialsProvider> credentials, Clock& clock, Random& random) {
@@ -339,7 +356,8 @@ Result<StatementDescription> RedshiftDataClient::DescribeStatement(
 }
 
 Result<std::string> RedshiftDataClient::GetStatementResultRows(
-    std::string_view id, std::string_view next_token, const std::function<Status(std::span<const FieldView>)>& on_row) {
+    std::string_view id, std::string_view next_token,
+    const std::function<Status(std::span<const FieldView>)>& on_row) {
   nlohmann::json input = {{"Id", std::string(id)}};
   if (!next_token.empty()) input["NextToken"] = std::string(next_token);
   const std::string raw = SP_TRY(client_->CallRaw("GetStatementResult", input));
@@ -351,7 +369,8 @@ Result<std::string> RedshiftDataClient::GetStatementResultRows(
   });
   SP_TRY(row_status);
   if (error != simdjson::SUCCESS) {
-    return Unavailable("redshift-data GetStatementResult returned a malformed reply", simdjson::error_message(error));
+    return Unavailable("redshift-data GetStatementResult returned a malformed reply",
+                       simdjson::error_message(error));
   }
   return token;
 }
@@ -484,20 +503,33 @@ Result<DescribeTableResult> RedshiftDataClient::DescribeTable(const DataApiTarge
 }
 
 namespace {
+// The one check of every NextToken loop: a token the service already sent means the pages
+// would repeat forever; that is an error, not a reason to keep fetching.
+class NextTokenGuard {
+ public:
+  Status Check(const std::string& token, std::string_view operation) {
+    if (!token.empty() && !seen_.insert(token).second) {
+      return Unavailable("redshift-data " + std::string(operation) +
+                         " returned a NextToken it had already sent; stopped paging");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  std::unordered_set<std::string> seen_;
+};
+
 // Follows NextToken; stops with an error if the service repeats a token (a loop).
 template <typename T, typename Fetch>
-Result<std::vector<T>> AllPages(Fetch fetch) {
+Result<std::vector<T>> AllPages(std::string_view operation, Fetch fetch) {
   std::vector<T> all;
   std::string token;
-  std::vector<std::string> seen;
+  NextTokenGuard guard;
   do {
     auto page = SP_TRY(fetch(token));
     std::move(page.items.begin(), page.items.end(), std::back_inserter(all));
     token = std::move(page.next_token);
-    if (!token.empty() && std::find(seen.begin(), seen.end(), token) != seen.end()) {
-      return Unavailable("redshift-data returned a repeated NextToken");
-    }
-    if (!token.empty()) seen.push_back(token);
+    SP_TRY(guard.Check(token, operation));
   } while (!token.empty());
   return all;
 }
@@ -505,29 +537,31 @@ Result<std::vector<T>> AllPages(Fetch fetch) {
 
 Result<std::vector<std::string>> RedshiftDataClient::ListAllDatabases(const DataApiTarget& target) {
   return AllPages<std::string>(
-      [&](const std::string& token) { return ListDatabases(target, token); });
+      "ListDatabases", [&](const std::string& token) { return ListDatabases(target, token); });
 }
 
 Result<std::vector<std::string>> RedshiftDataClient::ListAllSchemas(
     const DataApiTarget& target, std::string_view schema_pattern) {
-  return AllPages<std::string>(
-      [&](const std::string& token) { return ListSchemas(target, schema_pattern, {}, token); });
+  return AllPages<std::string>("ListSchemas", [&](const std::string& token) {
+    return ListSchemas(target, schema_pattern, {}, token);
+  });
 }
 
 Result<std::vector<TableMember>> RedshiftDataClient::ListAllTables(const DataApiTarget& target,
                                                                    std::string_view schema_pattern,
                                                                    std::string_view table_pattern) {
-  return AllPages<TableMember>([&](const std::string& token) {
+  return AllPages<TableMember>("ListTables", [&](const std::string& token) {
     return ListTables(target, schema_pattern, table_pattern, {}, token);
   });
 }
 
 Result<std::vector<ColumnMetadata>> RedshiftDataClient::DescribeAllColumns(
     const DataApiTarget& target, std::string_view schema, std::string_view table) {
-  return AllPages<ColumnMetadata>([&](const std::string& token) -> Result<Page<ColumnMetadata>> {
-    auto r = SP_TRY(DescribeTable(target, schema, table, {}, token));
-    return Page<ColumnMetadata>{std::move(r.columns), std::move(r.next_token)};
-  });
+  return AllPages<ColumnMetadata>(
+      "DescribeTable", [&](const std::string& token) -> Result<Page<ColumnMetadata>> {
+        auto r = SP_TRY(DescribeTable(target, schema, table, {}, token));
+        return Page<ColumnMetadata>{std::move(r.columns), std::move(r.next_token)};
+      });
 }
 
 Result<StatementDescription> RedshiftDataClient::RunToCompletion(ExecuteStatementRequest request,
@@ -565,8 +599,9 @@ Result<StatementDescription> RedshiftDataClient::RunToCompletion(ExecuteStatemen
   auto backoff = options.poll_initial;
   auto cancel = [&]() -> Status {
     auto accepted = CancelStatement(id);
-    return Status(Code::kCancelled, "statement " + id + " was cancelled" +
-                                        (accepted.ok() ? "" : " (cancelling it on the service failed)"));
+    return Status(Code::kCancelled,
+                  "statement " + id + " was cancelled" +
+                      (accepted.ok() ? "" : " (cancelling it on the service failed)"));
   };
   while (!(described && IsTerminal(desc.status))) {
     if (cancellable && options.cancelled()) return cancel();
@@ -581,13 +616,15 @@ Result<StatementDescription> RedshiftDataClient::RunToCompletion(ExecuteStatemen
       }
       if (!long_poll) {
         auto sleep = std::min(backoff, remaining);
-        if (cancellable) sleep = std::min<std::chrono::milliseconds>(sleep, std::chrono::milliseconds(1000));
+        if (cancellable)
+          sleep = std::min<std::chrono::milliseconds>(sleep, std::chrono::milliseconds(1000));
         clock_.SleepFor(sleep);
         backoff = std::min(backoff * 2, options.poll_max);
       }
     }
-    Result<StatementDescription> d =
-        long_poll && !IsTerminal(desc.status) ? DescribeStatement(id, wait_for()) : DescribeStatement(id);
+    Result<StatementDescription> d = long_poll && !IsTerminal(desc.status)
+                                         ? DescribeStatement(id, wait_for())
+                                         : DescribeStatement(id);
     if (!d.ok() && long_poll && IsValidationError(d.status())) {
       long_poll = false;
       continue;
@@ -597,9 +634,15 @@ Result<StatementDescription> RedshiftDataClient::RunToCompletion(ExecuteStatemen
     described = true;
   }
   if (desc.status == StatementStatus::kFailed) {
-    const bool denied = desc.error.find("permission denied") != std::string::npos;
-    return Status(denied ? Code::kPermissionDenied : Code::kFailedPrecondition,
-                  "statement failed: " + desc.error.substr(0, 2000), "statement_id=" + id);
+    // The Data API gives a failed statement's SQL error as text only (no SQLSTATE): this adapter
+    // is the one place that reads it, so callers can go by the code.
+    Code code = Code::kFailedPrecondition;
+    if (desc.error.find("permission denied") != std::string::npos) {
+      code = Code::kPermissionDenied;
+    } else if (desc.error.find("does not exist") != std::string::npos) {
+      code = Code::kNotFound;  // database, schema or relation "..." does not exist
+    }
+    return Status(code, "statement failed: " + desc.error.substr(0, 2000), "statement_id=" + id);
   }
   if (desc.status == StatementStatus::kAborted) {
     return Status(Code::kCancelled, "statement " + id + " was aborted");
@@ -607,15 +650,24 @@ Result<StatementDescription> RedshiftDataClient::RunToCompletion(ExecuteStatemen
   return desc;
 }
 
-Status RedshiftDataClient::ReadPages(const StatementDescription& desc, const RunOptions& options,
-                                     const std::function<Result<std::string>(const std::string&)>& page) {
+Status RedshiftDataClient::ReadPages(
+    const StatementDescription& desc, const RunOptions& options,
+    const std::function<Result<std::string>(const std::string&)>& page) {
   if (!desc.has_result_set) return Status::Ok();
+  const auto deadline = clock_.Monotonic() + options.results_deadline;
+  NextTokenGuard guard;
   std::string token;
   do {
     if (options.cancelled && options.cancelled()) {
       return Status(Code::kCancelled, "cancelled while reading the results of " + desc.id);
     }
+    if (clock_.Monotonic() >= deadline) {
+      return Status(Code::kTimeout,
+                    "reading the results of statement " + desc.id + " took longer than " +
+                        std::to_string(options.results_deadline.count() / 1000) + " s");
+    }
     token = SP_TRY(page(token));
+    SP_TRY(guard.Check(token, "GetStatementResult"));
   } while (!token.empty());
   return Status::Ok();
 }

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 #include "aws/testing/fake_http.h"
 
 namespace schemaport::aws {
@@ -334,6 +334,49 @@ TEST_F(DataApiTest, PageCallbackErrorStopsTheFetch) {
   EXPECT_EQ(http_->pending(), 1u);  // the second page was never requested
 }
 
+// Regression: ReadPages followed a NextToken the service repeated, forever.
+TEST_F(DataApiTest, RepeatedNextTokenEndsTheResultReadWithAnError) {
+  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
+  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
+  for (int i = 0; i < 4; ++i)
+    ReplyJson({{"Records", {{{{"longValue", i}}}}}, {"NextToken", "same"}});
+  ExecuteStatementRequest req;
+  req.target = Serverless();
+  req.sql = "select 1";
+  int pages = 0;
+  auto desc = client_->RunStatement(req, RunOptions{}, [&](const ResultPage&) {
+    ++pages;
+    return Status::Ok();
+  });
+  ASSERT_FALSE(desc.ok());
+  EXPECT_EQ(desc.status().code(), Code::kUnavailable);
+  EXPECT_THAT(desc.status().message(), HasSubstr("NextToken it had already sent"));
+  EXPECT_EQ(pages, 2);
+}
+
+// Regression: result pages with ever new tokens were read without any time limit.
+TEST_F(DataApiTest, ResultReadStopsAtItsDeadline) {
+  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
+  ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
+  for (int i = 0; i < 5; ++i) {
+    ReplyJson({{"Records", json::array()}, {"NextToken", "t" + std::to_string(i)}});
+  }
+  ExecuteStatementRequest req;
+  req.target = Serverless();
+  req.sql = "select 1";
+  RunOptions options;
+  options.results_deadline = std::chrono::minutes(1);
+  int pages = 0;
+  auto desc = client_->RunStatement(req, options, [&](const ResultPage&) {
+    ++pages;
+    clock_.Advance(std::chrono::seconds(40));  // each page takes 40 s
+    return Status::Ok();
+  });
+  ASSERT_FALSE(desc.ok());
+  EXPECT_EQ(desc.status().code(), Code::kTimeout);
+  EXPECT_EQ(pages, 2);
+}
+
 TEST_F(DataApiTest, FinishedWithinTheExecuteWaitNeedsNoDescribe) {
   ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}, {"SessionId", "s-1"}});
   ReplyJson({{"Records", {{{{"longValue", 1}}}}}});
@@ -356,8 +399,9 @@ TEST_F(DataApiTest, FinishedWithinTheExecuteWaitNeedsNoDescribe) {
 
 TEST_F(DataApiTest, RowsStreamAsViewsAcrossPages) {
   ReplyJson({{"Id", kId}, {"Status", "FINISHED"}, {"HasResultSet", true}});
-  ReplyJson({{"Records", {{{{"longValue", 7}}, {{"stringValue", "a\u00e9"}}, {{"isNull", true}}},
-                          {{{"booleanValue", true}}, {{"doubleValue", 0.5}}, {{"blobValue", "AAE="}}}}},
+  ReplyJson({{"Records",
+              {{{{"longValue", 7}}, {{"stringValue", "a\u00e9"}}, {{"isNull", true}}},
+               {{{"booleanValue", true}}, {{"doubleValue", 0.5}}, {{"blobValue", "AAE="}}}}},
              {"NextToken", "n"}});
   ReplyJson({{"Records", {{{{"longValue", 8}}, {{"stringValue", "b"}}, {{"isNull", true}}}}}});
   ExecuteStatementRequest req;
@@ -369,12 +413,17 @@ TEST_F(DataApiTest, RowsStreamAsViewsAcrossPages) {
   auto desc = client_->RunStatementRows(req, options, [&](std::span<const FieldView> row) {
     std::string line;
     for (const auto& f : row) {
-      std::visit([&](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::monostate>) line += "null,";
-        else if constexpr (std::is_same_v<T, std::string_view>) line += std::string(x) + ",";
-        else line += fmt::format("{},", x);
-      }, f);
+      std::visit(
+          [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::monostate>)
+              line += "null,";
+            else if constexpr (std::is_same_v<T, std::string_view>)
+              line += std::string(x) + ",";
+            else
+              line += fmt::format("{},", x);
+          },
+          f);
     }
     seen.push_back(line);
     return Status::Ok();

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 #include "aws/testing/tls_test_util.h"
 
 namespace schemaport::aws {

@@ -1,5 +1,5 @@
 // Access to the models embedded by the generated embedded_models.cc.
-#include "aws/aws.h"
+#include "aws/internal.h"
 
 namespace schemaport::aws {
 namespace internal {

@@ -1,7 +1,7 @@
 // Endpoint resolution from the region and the AWS_ENDPOINT_URL* server settings.
 #include <cctype>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 
 namespace schemaport::aws {
 namespace {
@@ -10,7 +10,7 @@ constexpr std::string_view kEndpointPrefix = "AWS_ENDPOINT_URL_";
 
 Result<Endpoint> ParseEndpointUrl(std::string_view url) {
   const auto bad = [&] {
-    return InvalidArgument("AWS endpoint URL must be http(s)://host[:port][/path]");
+    return InvalidArgument("AWS endpoint URL must be https://host[:port][/path]");
   };
   std::string_view rest;
   if (url.starts_with("https://")) {
@@ -35,6 +35,7 @@ Result<Endpoint> ParseEndpointUrl(std::string_view url) {
     }
   }
   if (!path.ends_with('/')) path += '/';
+  SP_TRY(CheckTransportSecurity(url));
   Endpoint e;
   e.url = std::string(url.substr(0, url.find("://") + 3)) + std::string(authority);
   e.host = std::string(authority);
@@ -43,6 +44,50 @@ Result<Endpoint> ParseEndpointUrl(std::string_view url) {
 }
 
 }  // namespace
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host.starts_with('[')) {  // "[::1]" or "[::1]:port"
+    const size_t close = host.find(']');
+    return close != std::string_view::npos && host.substr(1, close - 1) == "::1";
+  }
+  host = host.substr(0, host.find(':'));
+  if (EqualsIgnoreCase(host, "localhost")) return true;
+  // 127.0.0.0/8, dotted quad only (no shorthand such as "127.1").
+  int parts = 0;
+  std::string_view rest = host;
+  while (true) {
+    const size_t dot = rest.find('.');
+    const std::string_view part = rest.substr(0, dot);
+    if (part.empty() || part.size() > 3 ||
+        !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return false;
+    }
+    int value = 0;
+    for (char c : part) value = value * 10 + (c - '0');
+    if (value > 255) return false;
+    if (parts == 0 && part != "127") return false;
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    rest = rest.substr(dot + 1);
+  }
+  return parts == 4;
+}
+
+Status CheckTransportSecurity(std::string_view url) {
+  if (url.starts_with("https://")) return Status();
+  if (url.starts_with("http://")) {
+    std::string_view authority = url.substr(7);
+    authority = authority.substr(0, authority.find_first_of("/?#"));
+    if (authority.find('@') == std::string_view::npos && IsLoopbackHost(authority)) {
+      return Status();
+    }
+    return InvalidArgument(
+        "refusing plain http:// for AWS endpoint " + std::string(authority.substr(0, 100)) +
+        ": credentials and secrets would travel in clear; use https:// (http:// is accepted only "
+        "for a loopback host such as 127.0.0.1 or localhost, e.g. the local emulator)");
+  }
+  return InvalidArgument("AWS endpoint URL must be https://host[:port][/path]");
+}
 
 EndpointSettings EndpointSettings::FromEnvironment(const Environment& env) {
   EndpointSettings s;

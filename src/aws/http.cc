@@ -5,17 +5,10 @@
 #include <cctype>
 #include <cstring>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 
 namespace schemaport::aws {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // Header lines whose values are credentials.
 bool IsSecretHeaderLine(std::string_view line) {
@@ -60,7 +53,17 @@ size_t WriteBody(char* data, size_t size, size_t n, void* user) {
     t->too_large = true;
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
-  t->response.body.append(data, len);
+  std::string& body = t->response.body;
+  if (body.size() + len > body.capacity()) {
+    // Grow by hand so that no buffer is freed with reply bytes in it: a reply may carry a
+    // secret (a database password, a session token, a master key).
+    std::string bigger;
+    bigger.reserve(std::max(body.capacity() * 2, body.size() + len));
+    bigger.append(body);
+    WipeString(body);
+    body.swap(bigger);
+  }
+  body.append(data, len);
   return len;
 }
 
@@ -137,11 +140,15 @@ std::string HostOf(std::string_view url) {
 
 }  // namespace
 
-std::optional<std::string> HttpResponse::Header(std::string_view name) const {
+std::optional<std::string> FindHeader(const Headers& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
     if (EqualsIgnoreCase(k, name)) return v;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> HttpResponse::Header(std::string_view name) const {
+  return FindHeader(headers, name);
 }
 
 struct CurlHttpClient::Handle {
@@ -181,6 +188,7 @@ void CurlHttpClient::Release(std::unique_ptr<Handle> handle) {
 }
 
 Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
+  SP_TRY(CheckTransportSecurity(request.url));
   auto handle = Acquire();
   CURL* c = handle->curl.get();
   if (c == nullptr) return Internal("could not create an HTTP handle");

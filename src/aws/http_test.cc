@@ -1,7 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 #include "aws/testing/tls_test_util.h"
 
 namespace schemaport::aws {
@@ -217,23 +217,63 @@ class ScopedEnv {
   std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
 };
 
-TEST_F(CurlHttpClientTest, ProxyEnvironmentVariablesAreHonoured) {
+// Regression: the transport sent http:// requests to any host. It now refuses before any
+// connection is made (nothing reaches the server or a proxy).
+TEST_F(CurlHttpClientTest, PlainHttpToANonLoopbackHostIsRefusedBeforeConnecting) {
   std::atomic<int> proxied{0};
-  std::string seen_host;
   auto proxy = std::make_unique<httplib::Server>();
-  proxy->Get(".*", [&](const httplib::Request& req, httplib::Response& res) {
+  proxy->Get(".*", [&](const httplib::Request&, httplib::Response& res) {
     ++proxied;
-    seen_host = req.get_header_value("Host");
     res.set_content("via proxy", "text/plain");
   });
   ServerThread proxy_thread(std::move(proxy));
   const std::string proxy_url = "http://127.0.0.1:" + std::to_string(proxy_thread.port());
   ScopedEnv env({{"http_proxy", proxy_url.c_str()}, {"no_proxy", ""}, {"NO_PROXY", ""}});
   auto res = Client({})->Send({"GET", "http://aws-endpoint.invalid/x", {}, ""});
-  ASSERT_TRUE(res.ok()) << res.status() << " " << res.status().detail();
-  EXPECT_EQ(res->body, "via proxy");
-  EXPECT_EQ(proxied.load(), 1);
-  EXPECT_EQ(seen_host, "aws-endpoint.invalid");
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(res.status().message(), HasSubstr("refusing plain http://"));
+  EXPECT_EQ(proxied.load(), 0);
+}
+
+// Proxies still come from the standard variables: an https request goes through the proxy as a
+// CONNECT tunnel (here refused by the proxy, which is enough to see that it was used).
+TEST_F(CurlHttpClientTest, ProxyEnvironmentVariablesAreHonoured) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  std::string first_line;
+  std::thread proxy([&] {
+    const int conn = ::accept(listener, nullptr, nullptr);
+    if (conn < 0) return;
+    std::string in;
+    char buf[1024];
+    while (in.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      in.append(buf, static_cast<size_t>(n));
+    }
+    first_line = in.substr(0, in.find("\r\n"));
+    const std::string reply = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
+    (void)::send(conn, reply.data(), reply.size(), MSG_NOSIGNAL);
+    ::close(conn);
+  });
+  const std::string proxy_url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  ScopedEnv env({{"https_proxy", proxy_url.c_str()},
+                 {"HTTPS_PROXY", proxy_url.c_str()},
+                 {"no_proxy", ""},
+                 {"NO_PROXY", ""}});
+  auto res = Client({})->Send({"GET", "https://aws-endpoint.invalid/x", {}, ""});
+  proxy.join();
+  ::close(listener);
+  EXPECT_FALSE(res.ok());
+  EXPECT_EQ(first_line, "CONNECT aws-endpoint.invalid:443 HTTP/1.1");
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 
 namespace schemaport::aws {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 
 namespace schemaport::aws {
 namespace {
@@ -214,6 +214,28 @@ TEST_F(EndpointTest, MalformedEndpointUrlsAreRejected) {
     EXPECT_EQ(ResolveEndpoint(s, Meta("sts"), "us-east-1").status().code(), Code::kInvalidArgument)
         << bad;
   }
+}
+
+// Regression: any endpoint could be http://, so session tokens, temporary passwords and master
+// keys could travel in clear. Only loopback hosts (the local emulator) may use http://.
+TEST_F(EndpointTest, PlainHttpIsRefusedExceptForLoopbackHosts) {
+  for (const char* bad : {"http://redshift-data.us-east-1.amazonaws.com", "http://10.0.0.5:4566",
+                          "http://127.0.0.1.example.com", "http://localhost.evil.com:80",
+                          "http://128.0.0.1", "http://[::2]:80", "http://127.0.0.256"}) {
+    EndpointSettings s;
+    s.endpoint_url = bad;
+    auto e = ResolveEndpoint(s, Meta("sts"), "us-east-1");
+    EXPECT_EQ(e.status().code(), Code::kInvalidArgument) << bad;
+    EXPECT_THAT(e.status().message(), ::testing::HasSubstr("refusing plain http://")) << bad;
+  }
+  for (const char* good : {"http://127.0.0.1:4566", "http://localhost:8080/base",
+                           "http://127.1.2.3", "http://[::1]:4566", "https://example.com"}) {
+    EndpointSettings s;
+    s.endpoint_url = good;
+    EXPECT_TRUE(ResolveEndpoint(s, Meta("sts"), "us-east-1").ok()) << good;
+  }
+  EXPECT_TRUE(IsLoopbackHost("LOCALHOST:1"));
+  EXPECT_FALSE(IsLoopbackHost("127.0.0"));
 }
 
 class QueryProtocolTest : public ::testing::Test {};

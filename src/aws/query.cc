@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 
 namespace schemaport::aws {
 namespace {
@@ -182,18 +182,12 @@ class XmlReader {
     const std::string text = Text(node);
     if (type == "boolean") return Trim(text) == "true";
     if (type == "integer" || type == "long") {
-      try {
-        return std::stoll(Trim(text));
-      } catch (...) {
-        return nullptr;
-      }
+      const std::optional<std::int64_t> n = ParseInt64(Trim(text));
+      return n ? json(*n) : json(nullptr);
     }
     if (type == "double" || type == "float") {
-      try {
-        return std::stod(Trim(text));
-      } catch (...) {
-        return nullptr;
-      }
+      const std::optional<double> d = ParseDouble(Trim(text));
+      return d ? json(*d) : json(nullptr);
     }
     if (type == "timestamp") return Trim(text);
     return text;

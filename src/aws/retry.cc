@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 
 namespace schemaport::aws {
 

@@ -8,7 +8,7 @@
 #include <array>
 #include <cctype>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 
 namespace schemaport::aws::sigv4 {
 namespace {
@@ -382,12 +382,7 @@ VerifyOutcome Verify(const Request& wire,
     out.message = std::move(message);
     return out;
   };
-  auto header = [&](std::string_view lower) -> std::optional<std::string> {
-    for (const auto& [k, v] : wire.headers) {
-      if (Lower(k) == lower) return v;
-    }
-    return std::nullopt;
-  };
+  auto header = [&](std::string_view name) { return FindHeader(wire.headers, name); };
   const auto authz = header("authorization");
   if (!authz) return fail(VerifyFailure::kMissingAuthentication, "Missing Authentication Token");
   auto parsed = ParseAuthorization(*authz);
@@ -397,23 +392,10 @@ VerifyOutcome Verify(const Request& wire,
                 "parameters in the AWS4-HMAC-SHA256 form");
   }
   const auto amz_date = header("x-amz-date");
-  Clock::TimePoint signed_at;
-  {
-    // 20150830T123600Z -> 2015-08-30T12:36:00Z
-    const std::string d = amz_date.value_or("");
-    bool shaped = d.size() == 16 && d[8] == 'T' && d[15] == 'Z';
-    for (size_t i = 0; shaped && i < 15; ++i) {
-      shaped = i == 8 || std::isdigit(static_cast<unsigned char>(d[i]));
-    }
-    auto t =
-        shaped ? ParseIso8601(d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) + "T" +
-                              d.substr(9, 2) + ":" + d.substr(11, 2) + ":" + d.substr(13, 2) + "Z")
-               : Result<Clock::TimePoint>(InvalidArgument("bad date"));
-    if (!t.ok()) {
-      return fail(VerifyFailure::kMalformed,
-                  "X-Amz-Date header is missing or not in the form YYYYMMDDTHHMMSSZ");
-    }
-    signed_at = *t;
+  const std::optional<Clock::TimePoint> signed_at = ParseAmzDate(amz_date.value_or(""));
+  if (!signed_at) {
+    return fail(VerifyFailure::kMalformed,
+                "X-Amz-Date header is missing or not in the form YYYYMMDDTHHMMSSZ");
   }
   const auto& sh = parsed->signed_headers;
   if (std::find(sh.begin(), sh.end(), "host") == sh.end() ||
@@ -432,7 +414,7 @@ VerifyOutcome Verify(const Request& wire,
   if (parsed->date != amz_date->substr(0, 8)) {
     return fail(VerifyFailure::kMalformed, "Credential date does not match X-Amz-Date");
   }
-  const auto skew = now > signed_at ? now - signed_at : signed_at - now;
+  const auto skew = now > *signed_at ? now - *signed_at : *signed_at - now;
   if (skew > max_skew) {
     return fail(VerifyFailure::kRequestExpired,
                 "Signature expired: " + *amz_date + " is not within " +
@@ -444,14 +426,12 @@ VerifyOutcome Verify(const Request& wire,
     return fail(VerifyFailure::kUnknownAccessKey,
                 "The security token included in the request is invalid.");
   }
-  std::string payload_hash = Sha256Hex(wire.body);
-  if (const auto claimed = header("x-amz-content-sha256");
-      claimed && std::find(sh.begin(), sh.end(), "x-amz-content-sha256") != sh.end()) {
-    if (*claimed != payload_hash && *claimed != "UNSIGNED-PAYLOAD") {
-      return fail(VerifyFailure::kSignatureMismatch,
-                  "The provided x-amz-content-sha256 header does not match what was computed.");
-    }
-    payload_hash = *claimed;
+  // The body is always hashed here: a claimed x-amz-content-sha256 (signed or not) must be that
+  // hash. UNSIGNED-PAYLOAD is an S3 feature; none of the services verified here accepts it.
+  const std::string payload_hash = Sha256Hex(wire.body);
+  if (const auto claimed = header("x-amz-content-sha256"); claimed && *claimed != payload_hash) {
+    return fail(VerifyFailure::kSignatureMismatch,
+                "The provided x-amz-content-sha256 header does not match what was computed.");
   }
   const std::string canonical = CanonicalRequest(wire, sh, normalize_path, payload_hash);
   const std::string scope =

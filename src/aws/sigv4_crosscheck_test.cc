@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 #include "support/support.h"
 
 namespace schemaport::aws::sigv4 {

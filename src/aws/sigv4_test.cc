@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 
 namespace schemaport::aws::sigv4 {
 namespace {

@@ -54,7 +54,7 @@ Result<ConnectionSettings> LoadWarehouseFile(const std::string& path, const Envi
     return it == env.end() ? std::string() : it->second;
   };
   const std::string key_id = get("AWS_ACCESS_KEY_ID");
-  const std::string secret = get("AWS_SECRET_ACCESS_KEY");
+  Secret secret(get("AWS_SECRET_ACCESS_KEY"));  // never held in a plain string
   if (key_id.empty() || secret.empty()) {
     return InvalidArgument(
         "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary "
@@ -62,9 +62,9 @@ Result<ConnectionSettings> LoadWarehouseFile(const std::string& path, const Envi
         "to the IAM user's access key");
   }
   settings.values["access_key_id"] = key_id;
-  settings.secrets["secret_access_key"] = Secret(secret);
-  if (std::string token = get("AWS_SESSION_TOKEN"); !token.empty()) {
-    settings.secrets["session_token"] = Secret(token);
+  settings.secrets["secret_access_key"] = std::move(secret);
+  if (Secret token(get("AWS_SESSION_TOKEN")); !token.empty()) {
+    settings.secrets["session_token"] = std::move(token);
   }
   return settings;
 }

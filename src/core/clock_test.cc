@@ -42,6 +42,13 @@ TEST(ClockTest, ParsesIso8601Forms) {
   EXPECT_EQ(*frac - expected, 250ms);
 }
 
+// Regression (sigv4 fuzzer): a year past 2261 overflowed the nanosecond TimePoint.
+TEST(ClockTest, RejectsYearsOutsideTheTimePointRange) {
+  EXPECT_FALSE(ParseIso8601("9999-12-31T23:59:59Z").ok());
+  EXPECT_FALSE(ParseIso8601("1200-01-01T00:00:00Z").ok());
+  EXPECT_TRUE(ParseIso8601("2261-12-31T23:59:59Z").ok());
+}
+
 TEST(ClockTest, RejectsMalformedTimestamps) {
   for (const char* bad : {"", "2015-08-30", "2015-13-30T12:36:00Z", "2015-02-30T12:36:00Z",
                           "2015-08-30T12:36:00Q", "2015-08-30T12:36:00."}) {

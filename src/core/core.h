@@ -179,13 +179,13 @@ T TakeValue(Result<T>&& r) {
 #define SP_TRY_CONCAT_INNER_(a, b) a##b
 #define SP_TRY_CONCAT_(a, b) SP_TRY_CONCAT_INNER_(a, b)
 // A unique variable per expansion, so SP_TRY may nest (a lambda using SP_TRY inside SP_TRY).
-#define SP_TRY_IMPL_(expr, var)                                        \
-  __extension__({                                                      \
-    auto&& var = (expr);                                               \
-    if (!var.ok()) {                                                   \
-      return ::schemaport::internal::TakeStatus(std::move(var));       \
-    }                                                                  \
-    ::schemaport::internal::TakeValue(std::move(var));                 \
+#define SP_TRY_IMPL_(expr, var)                                  \
+  __extension__({                                                \
+    auto&& var = (expr);                                         \
+    if (!var.ok()) {                                             \
+      return ::schemaport::internal::TakeStatus(std::move(var)); \
+    }                                                            \
+    ::schemaport::internal::TakeValue(std::move(var));           \
   })
 
 namespace schemaport {
@@ -201,10 +201,14 @@ namespace schemaport {
 class Secret {
  public:
   Secret() = default;
-  explicit Secret(std::string value) : value_(std::move(value)) {}
+  // Takes the bytes of `value` and wipes what the move leaves behind in it (a short string's
+  // bytes stay in its inline buffer after a move).
+  explicit Secret(std::string&& value);
+  explicit Secret(std::string_view value) : value_(value) {}
+  explicit Secret(const char* value) : value_(value) {}
   Secret(const Secret&) = default;
-  Secret& operator=(const Secret&) = default;
-  Secret(Secret&& other) noexcept : value_(std::move(other.value_)) { other.value_.clear(); }
+  Secret& operator=(const Secret& other);  // wipes the old value first
+  Secret(Secret&& other) noexcept;         // the moved-from Secret is empty and wiped
   Secret& operator=(Secret&& other) noexcept;
   ~Secret();
 
@@ -220,6 +224,11 @@ class Secret {
  private:
   std::string value_;
 };
+
+// Overwrites every byte `text` owns (its whole capacity, the inline buffer of a short string
+// included) with zeros, then clears it. For plain strings that briefly held secret material
+// (a reply body, a serialised request); Secret does this on every path itself.
+void WipeString(std::string& text) noexcept;
 
 static_assert(!std::is_convertible_v<Secret, std::string_view>);
 static_assert(!std::is_convertible_v<Secret, std::string>);
@@ -270,6 +279,8 @@ class FakeClock final : public Clock {
 // "2015-08-30T12:36:00Z" (Iso8601).
 std::string FormatAmzDate(Clock::TimePoint t);
 std::string FormatIso8601(Clock::TimePoint t);
+// Parses the SigV4 form "20150830T123600Z" (exactly 16 characters, a valid UTC date and time).
+std::optional<Clock::TimePoint> ParseAmzDate(std::string_view text);
 // Parses "2015-08-30T12:36:00Z" (optionally with fractional seconds or an offset).
 Result<Clock::TimePoint> ParseIso8601(std::string_view text);
 
@@ -316,12 +327,57 @@ Result<std::vector<std::uint8_t>> Base64Decode(std::string_view text);
 std::string HexEncode(std::span<const std::uint8_t> bytes);
 
 // ---------------------------------------------------------------------------------------------
+// Process hardening
+// ---------------------------------------------------------------------------------------------
+
+// Makes this process undumpable (prctl PR_SET_DUMPABLE 0: no core file, no ptrace attach by
+// other processes of the same user, /proc/<pid>/mem closed) and sets RLIMIT_CORE to 0. Every
+// binary that holds secrets calls it first thing in main(). Fails only if the kernel refuses.
+Status DisableCoreDumps();
+
+// An owned file descriptor (closed on destruction). Copy deleted.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd();
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+// The one way a file that holds secrets (master keys, the store) is opened: open(2) with
+// `flags | O_NOFOLLOW | O_CLOEXEC` (a symbolic link is refused), then fstat on the opened fd
+// (never a path checked earlier): it must be a regular file without any group or other access,
+// else kFailedPrecondition naming `what`, the path, the mode and the chmod that fixes it.
+// `create_mode` applies when flags hold O_CREAT. kNotFound when the file does not exist.
+Result<UniqueFd> OpenOwnerOnlyFile(const std::string& path, int flags, const char* what,
+                                   unsigned create_mode = 0600);
+
+// ---------------------------------------------------------------------------------------------
 // Text
 // ---------------------------------------------------------------------------------------------
 
 // Glob match of the whole `text`: '*' is any run of characters (none included), '?' is one.
 enum class MatchCase { kExact, kIgnoreAscii };
-bool GlobMatch(std::string_view pattern, std::string_view text, MatchCase match_case = MatchCase::kExact);
+bool GlobMatch(std::string_view pattern, std::string_view text,
+               MatchCase match_case = MatchCase::kExact);
+
+// The one way text from outside (network replies, warehouse output, form fields) becomes a
+// number: std::from_chars over the whole text, nullopt when anything is left over, the text is
+// empty or the value does not fit. Never throws. ParseDouble also refuses NaN and infinities.
+std::optional<std::int64_t> ParseInt64(std::string_view text);
+std::optional<std::uint64_t> ParseUint64(std::string_view text);
+std::optional<double> ParseDouble(std::string_view text);
+
+// ASCII case-insensitive equality (HTTP header names, AWS codes).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 // "name" with embedded double quotes doubled: the one way an identifier is written into SQL.
 std::string QuoteSqlIdentifier(std::string_view name);

@@ -4,17 +4,40 @@
 
 namespace schemaport {
 
+void WipeString(std::string& text) noexcept {
+  // resize() within the capacity never reallocates; it makes every owned byte addressable.
+  text.resize(text.capacity());
+  OPENSSL_cleanse(text.data(), text.size());
+  text.clear();
+}
+
+Secret::Secret(std::string&& value) : value_(std::move(value)) {
+  WipeString(value);
+}
+
+Secret::Secret(Secret&& other) noexcept : value_(std::move(other.value_)) {
+  WipeString(other.value_);
+}
+
+Secret& Secret::operator=(const Secret& other) {
+  if (this != &other) {
+    WipeString(value_);
+    value_ = other.value_;
+  }
+  return *this;
+}
+
 Secret& Secret::operator=(Secret&& other) noexcept {
   if (this != &other) {
-    OPENSSL_cleanse(value_.data(), value_.size());
+    WipeString(value_);
     value_ = std::move(other.value_);
-    other.value_.clear();
+    WipeString(other.value_);
   }
   return *this;
 }
 
 Secret::~Secret() {
-  OPENSSL_cleanse(value_.data(), value_.size());
+  WipeString(value_);
 }
 
 bool Secret::Equals(const Secret& other) const {

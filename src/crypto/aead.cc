@@ -1,5 +1,6 @@
 // AES-256-GCM sealing with the versioned blob format described in crypto.h.
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <cstring>
 #include <memory>
@@ -90,7 +91,7 @@ Result<ParsedBlob> Parse(std::span<const std::uint8_t> blob) {
 
 }  // namespace
 
-Result<Bytes> Seal(const Key& key, std::string_view plaintext, const Place& place, Random& random) {
+Result<Bytes> Seal(const Key& key, std::string_view plaintext, const Place& place) {
   SP_TRY(CheckKey(key));
   const Bytes header = Header(key.id);
   const Bytes ad = AssociatedData(header, place);
@@ -99,7 +100,11 @@ Result<Bytes> Seal(const Key& key, std::string_view plaintext, const Place& plac
   const std::size_t nonce_at = out.size();
   out.resize(nonce_at + kNonceBytes + plaintext.size() + kTagBytes);
   std::span<std::uint8_t> nonce(out.data() + nonce_at, kNonceBytes);
-  random.Fill(nonce);
+  // Nonces come from the system CSPRNG, never from an injected (possibly seeded) Random: a
+  // repeated nonce under one key breaks GCM's confidentiality and authenticity.
+  if (RAND_bytes(nonce.data(), static_cast<int>(nonce.size())) != 1) {
+    return Internal("encryption failed: the system random generator is unavailable", "RAND_bytes");
+  }
 
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return Internal("encryption failed", "EVP_CIPHER_CTX_new");

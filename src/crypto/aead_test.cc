@@ -10,24 +10,23 @@ class AeadTest : public ::testing::Test {
   Key MakeKey(std::string id, char fill) {
     return Key{std::move(id), Secret(std::string(32, fill))};
   }
-  SeededRandom random_{42};
   Key key_ = MakeKey("k1", 'a');
   Place place_{"org1", "connections", "row1", "credentials"};
 };
 
 TEST_F(AeadTest, RoundTripsPlaintext) {
-  const Bytes blob = Seal(key_, "AKIA secret value", place_, random_).value();
+  const Bytes blob = Seal(key_, "AKIA secret value", place_).value();
   EXPECT_EQ(Open(key_, blob, place_).value(), "AKIA secret value");
 }
 
 TEST_F(AeadTest, RoundTripsEmptyPlaintext) {
-  const Bytes blob = Seal(key_, "", place_, random_).value();
+  const Bytes blob = Seal(key_, "", place_).value();
   EXPECT_EQ(blob.size(), 2 + key_.id.size() + kNonceBytes + kTagBytes);
   EXPECT_EQ(Open(key_, blob, place_).value(), "");
 }
 
 TEST_F(AeadTest, BlobHasVersionKeyIdNonceCiphertextTag) {
-  const Bytes blob = Seal(key_, "hello", place_, random_).value();
+  const Bytes blob = Seal(key_, "hello", place_).value();
   ASSERT_EQ(blob.size(), 2 + 2 + kNonceBytes + 5 + kTagBytes);
   EXPECT_EQ(blob[0], kBlobVersion);
   EXPECT_EQ(blob[1], 2);
@@ -38,13 +37,13 @@ TEST_F(AeadTest, BlobHasVersionKeyIdNonceCiphertextTag) {
 }
 
 TEST_F(AeadTest, SealingTwiceUsesDifferentNonces) {
-  const Bytes a = Seal(key_, "same", place_, random_).value();
-  const Bytes b = Seal(key_, "same", place_, random_).value();
+  const Bytes a = Seal(key_, "same", place_).value();
+  const Bytes b = Seal(key_, "same", place_).value();
   EXPECT_NE(a, b);
 }
 
 TEST_F(AeadTest, OpenFailsWithDataLossWhenAnyByteIsFlipped) {
-  const Bytes blob = Seal(key_, "secret metadata", place_, random_).value();
+  const Bytes blob = Seal(key_, "secret metadata", place_).value();
   for (std::size_t i = 0; i < blob.size(); ++i) {
     Bytes tampered = blob;
     tampered[i] ^= 0x01;
@@ -55,7 +54,7 @@ TEST_F(AeadTest, OpenFailsWithDataLossWhenAnyByteIsFlipped) {
 }
 
 TEST_F(AeadTest, OpenFailsWithDataLossWhenMovedToAnotherPlace) {
-  const Bytes blob = Seal(key_, "v", place_, random_).value();
+  const Bytes blob = Seal(key_, "v", place_).value();
   const Place others[] = {
       {"org2", "connections", "row1", "credentials"},
       {"org1", "saved_tables", "row1", "credentials"},
@@ -72,13 +71,13 @@ TEST_F(AeadTest, OpenFailsWithDataLossWhenMovedToAnotherPlace) {
 }
 
 TEST_F(AeadTest, OpenFailsWithDataLossUnderAnotherKey) {
-  const Bytes blob = Seal(key_, "v", place_, random_).value();
+  const Bytes blob = Seal(key_, "v", place_).value();
   EXPECT_EQ(Open(MakeKey("k2", 'a'), blob, place_).status().code(), Code::kDataLoss);
   EXPECT_EQ(Open(MakeKey("k1", 'b'), blob, place_).status().code(), Code::kDataLoss);
 }
 
 TEST_F(AeadTest, OpenFailsWithDataLossWhenTruncatedOrUnknownVersion) {
-  const Bytes blob = Seal(key_, "value", place_, random_).value();
+  const Bytes blob = Seal(key_, "value", place_).value();
   for (std::size_t n = 0; n < blob.size(); ++n) {
     const Bytes cut(blob.begin(), blob.begin() + static_cast<std::ptrdiff_t>(n));
     EXPECT_EQ(Open(key_, cut, place_).status().code(), Code::kDataLoss) << n;
@@ -91,14 +90,13 @@ TEST_F(AeadTest, OpenFailsWithDataLossWhenTruncatedOrUnknownVersion) {
 }
 
 TEST_F(AeadTest, SealRejectsMalformedKeys) {
-  EXPECT_EQ(Seal(Key{"k", Secret("short")}, "v", place_, random_).status().code(),
-            Code::kInvalidArgument);
-  EXPECT_EQ(Seal(Key{"", Secret(std::string(32, 'a'))}, "v", place_, random_).status().code(),
+  EXPECT_EQ(Seal(Key{"k", Secret("short")}, "v", place_).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Seal(Key{"", Secret(std::string(32, 'a'))}, "v", place_).status().code(),
             Code::kInvalidArgument);
 }
 
 TEST_F(AeadTest, ErrorsNeverContainKeyMaterial) {
-  const Bytes blob = Seal(key_, "v", place_, random_).value();
+  const Bytes blob = Seal(key_, "v", place_).value();
   auto r = Open(MakeKey("k1", 'b'), blob, place_);
   EXPECT_EQ(r.status().message().find("bbbb"), std::string::npos);
   EXPECT_EQ(r.status().detail().find("bbbb"), std::string::npos);

@@ -73,8 +73,9 @@ struct Key {
 };
 
 // Low-level AEAD. REQUIRES: key.material holds kKeyBytes bytes and key.id is 1..255 bytes
-// (otherwise kInvalidArgument). `random` supplies the nonce.
-Result<Bytes> Seal(const Key& key, std::string_view plaintext, const Place& place, Random& random);
+// (otherwise kInvalidArgument). The nonce is drawn from the system CSPRNG (OpenSSL RAND_bytes)
+// on every call, never from an injected Random, so no seeded generator can repeat one.
+Result<Bytes> Seal(const Key& key, std::string_view plaintext, const Place& place);
 // Opens a blob sealed with `key` at `place`; kDataLoss on any mismatch (see above).
 Result<std::string> Open(const Key& key, std::span<const std::uint8_t> blob, const Place& place);
 // The key id named in a blob's header; kDataLoss when the header is malformed.
@@ -177,7 +178,8 @@ class LocalKeyFile final : public KeyProvider {
 
 // The versions of one AWS Secrets Manager secret: the slice of the service the Secrets Manager
 // key provider needs. SecretsManagerSource() adapts src/aws's client; tests may use a fake.
-// Errors: kNotFound when the secret or version does not exist; others as the client maps them.
+// Errors: kNotFound only when Secrets Manager says the secret or version does not exist
+// (ResourceNotFoundException); any other error keeps another code (never read as a lost key).
 // Thread safety: implementations are thread-safe.
 class SecretVersionSource {
  public:
@@ -269,7 +271,7 @@ class Crypto {
                               const Key& master);
 
   Result<Bytes> Seal(const Key& data_key, std::string_view plaintext, const Place& place) {
-    return crypto::Seal(data_key, plaintext, place, random_);
+    return crypto::Seal(data_key, plaintext, place);
   }
   Result<std::string> Open(const Key& data_key, std::span<const std::uint8_t> blob,
                            const Place& place) {

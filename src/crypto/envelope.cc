@@ -38,7 +38,7 @@ Result<WrappedKey> Crypto::NewDataKey(const Place& place) {
   out.key.id += Base64UrlEncode(id_bytes);
   std::string plain = out.key.id + ":" + material;
   out.key.material = Secret(std::move(material));
-  auto wrapped = crypto::Seal(master, plain, place, random_);
+  auto wrapped = crypto::Seal(master, plain, place);
   OPENSSL_cleanse(plain.data(), plain.size());
   if (!wrapped.ok()) return wrapped.status();
   out.wrapped = std::move(wrapped).value();
@@ -63,7 +63,7 @@ Result<Bytes> Crypto::RewrapDataKey(std::span<const std::uint8_t> wrapped, const
                                     const Key& master) {
   const Key data_key = SP_TRY(UnwrapDataKey(wrapped, place));
   std::string plain = data_key.id + ":" + data_key.material.Reveal();
-  auto out = crypto::Seal(master, plain, place, random_);
+  auto out = crypto::Seal(master, plain, place);
   OPENSSL_cleanse(plain.data(), plain.size());
   return out;
 }

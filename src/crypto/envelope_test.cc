@@ -36,6 +36,18 @@ TEST_F(EnvelopeTest, WrappedDataKeyUnwrapsToTheSameKey) {
   EXPECT_EQ(crypto_->Open(w.key, sealed, {"org", "saved_tables", "t1", "m"}).value(), "table_name");
 }
 
+// Regression: the nonce came from the injected Random, so two instances seeded alike sealed the
+// same plaintext under the same key with the same nonce.
+TEST_F(EnvelopeTest, NoncesDoNotRepeatUnderIdenticallySeededRandoms) {
+  const Key k = crypto_->NewDataKey(place_).value().key;
+  SeededRandom r1{5}, r2{5};
+  Crypto c1(*keys_, r1), c2(*keys_, r2);
+  const Place p{"org", "saved_tables", "t1", "m"};
+  const Bytes a = c1.Seal(k, "same", p).value();
+  const Bytes b = c2.Seal(k, "same", p).value();
+  EXPECT_NE(a, b);
+}
+
 TEST_F(EnvelopeTest, DataKeysAreDistinctPerOwner) {
   const WrappedKey a = crypto_->NewDataKey(place_).value();
   const WrappedKey b = crypto_->NewDataKey({"org", "connections", "c2", "data_key"}).value();

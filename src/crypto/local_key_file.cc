@@ -57,7 +57,7 @@ Status SyncDirectory(const std::filesystem::path& dir) {
 
 // Writes `text` to `path` with mode 0600 (exclusive create), fsynced.
 Status WriteNewFile(const std::filesystem::path& path, const std::string& text) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (fd.get() < 0) return IoError("creating key file", path, errno);
   // The umask could only remove bits; make the mode exact anyway.
   if (::fchmod(fd.get(), 0600) != 0) return IoError("setting mode of key file", path, errno);
@@ -133,24 +133,40 @@ LocalKeyFile::FileLock::~FileLock() {
 }
 
 Result<LocalKeyFile::Loaded> LocalKeyFile::Load(const std::filesystem::path& path) {
+  // O_NOFOLLOW, and the mode is checked on the opened file itself (no window between a check
+  // of the path and the read).
+  auto fd = OpenOwnerOnlyFile(path.string(), O_RDONLY, "master key file");
+  if (!fd.ok()) {
+    if (fd.status().code() == Code::kNotFound) return IoError("reading key file", path, ENOENT);
+    return fd.status();
+  }
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return IoError("reading key file", path, errno);
-  if (!S_ISREG(st.st_mode)) {
-    return FailedPrecondition("master key file " + path.string() + " is not a regular file");
+  if (::fstat(fd->get(), &st) != 0) return IoError("reading key file", path, errno);
+  std::string text;
+  text.reserve(static_cast<std::size_t>(st.st_size) + 1);
+  char buf[4096];
+  while (true) {
+    const ssize_t n = ::read(fd->get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      OPENSSL_cleanse(buf, sizeof buf);
+      WipeString(text);
+      return IoError("reading key file", path, err);
+    }
+    if (n == 0) break;
+    if (text.size() + static_cast<std::size_t>(n) > text.capacity()) {
+      std::string bigger;  // grow by hand so no freed buffer keeps key text
+      bigger.reserve(2 * (text.size() + static_cast<std::size_t>(n)));
+      bigger.append(text);
+      WipeString(text);
+      text.swap(bigger);
+    }
+    text.append(buf, static_cast<std::size_t>(n));
   }
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return FailedPrecondition("master key file " + path.string() + " has mode " + mode +
-                              " and is accessible by group or others; refusing to use it "
-                              "(run: chmod 600 " +
-                              path.string() + ")");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return IoError("reading key file", path, errno);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  OPENSSL_cleanse(buf, sizeof buf);
   auto keys = Parse(path, text);
-  OPENSSL_cleanse(text.data(), text.size());
+  WipeString(text);
   if (!keys.ok()) return keys.status();
   return Loaded{std::move(keys).value(), StampOf(st)};
 }
@@ -225,7 +241,7 @@ Result<LocalKeyFile::FileLock> LocalKeyFile::LockFile() const {
   // Serializes rotations across processes (a CLI `keys rotate` next to a running server).
   std::filesystem::path lock_path = path_;
   lock_path += ".lock";
-  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return IoError("opening lock file", lock_path, errno);
   FileLock lock(fd);
   while (::flock(fd, LOCK_EX) != 0) {

@@ -20,6 +20,17 @@ Secret NewKeyText(Random& random) {
   return text;
 }
 
+// Only Secrets Manager's ResourceNotFoundException means "no such secret or version". Any other
+// kNotFound (a 404 from a proxy or a wrong endpoint, another code) must not read as a lost key:
+// the provider would create a new master key or report data as unrecoverable.
+Status OnlyResourceNotFound(Status status) {
+  if (status.code() == Code::kNotFound &&
+      aws::AwsErrorCode(status) != "ResourceNotFoundException") {
+    return Status(Code::kUnavailable, status.message(), status.detail());
+  }
+  return status;
+}
+
 // The adapter over src/aws's client (which maps AWS errors to our codes once).
 class AwsSource final : public SecretVersionSource {
  public:
@@ -27,12 +38,21 @@ class AwsSource final : public SecretVersionSource {
       : client_(client), secret_id_(std::move(secret_id)) {}
 
   Result<Version> GetByStage(std::string_view stage) override {
-    aws::SecretValue v = SP_TRY(client_.GetSecretValue(secret_id_, {}, stage));
-    return Version{v.version_id, std::move(v.secret_string)};
+    auto v = client_.GetSecretValue(secret_id_, {}, stage);
+    if (!v.ok()) return OnlyResourceNotFound(v.status());
+    return Version{v->version_id, std::move(v->secret_string)};
   }
   Result<Version> GetById(std::string_view version_id) override {
-    aws::SecretValue v = SP_TRY(client_.GetSecretValue(secret_id_, version_id, {}));
-    return Version{v.version_id, std::move(v.secret_string)};
+    auto v = client_.GetSecretValue(secret_id_, version_id, {});
+    if (!v.ok()) {
+      // An id that cannot be a VersionId (e.g. a local key file's "1") is refused by the
+      // client's own input validation, before any request: that too means "no such version".
+      if (v.status().code() == Code::kInvalidArgument && aws::AwsErrorCode(v.status()).empty()) {
+        return NotFound("master key version is not in the secret");
+      }
+      return OnlyResourceNotFound(v.status());
+    }
+    return Version{v->version_id, std::move(v->secret_string)};
   }
   Result<std::string> Create(const Secret& value) override {
     const aws::SecretVersionRef ref =
@@ -123,9 +143,7 @@ Result<Key> SecretsManagerKeyProvider::Get(std::string_view id) {
   // Unknown id: rotated elsewhere (another instance, `keys rotate`). Fetch that version.
   auto v = source_->GetById(id);
   if (!v.ok()) {
-    // An id that cannot be a VersionId (e.g. a local key file's "1") is rejected by the
-    // client's input validation: for us both mean "no such version".
-    if (v.status().code() == Code::kNotFound || v.status().code() == Code::kInvalidArgument) {
+    if (v.status().code() == Code::kNotFound) {
       return NotFound("master key version is not in the secret", "version " + std::string(id));
     }
     return v.status();

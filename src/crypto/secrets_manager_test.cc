@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "aws/testing/fake_http.h"
 #include "crypto/crypto.h"
 
 namespace schemaport::crypto {
@@ -67,6 +68,35 @@ class SecretsManagerKeyProviderTest : public ::testing::Test {
   SystemRandom random_;
   Place place_{"org", "connections", "c1", "data_key"};
 };
+
+// Regression: any kNotFound (here a bare 404, as a proxy or a wrong endpoint gives) read as "the
+// secret does not exist", so the provider created a new master key.
+TEST(SecretsManagerSourceTest, OnlyResourceNotFoundMeansTheSecretIsMissing) {
+  auto http = std::make_shared<aws::testing::ScriptedHttpClient>();
+  FakeClock clock;
+  SeededRandom random(7);
+  aws::ClientConfig config;
+  config.region = "us-east-1";
+  auto client = aws::SecretsManagerClient::Create(
+      config, http,
+      std::make_shared<aws::StaticCredentialsProvider>(
+          aws::Credentials{"AKID", Secret("secret"), Secret(), std::nullopt}),
+      clock, random);
+  ASSERT_TRUE(client.ok()) << client.status();
+  http->Reply(404, "<html>Not Found</html>");
+  auto p = SecretsManagerKeyProvider::Open(SecretsManagerSource(**client, "schemaport/master"),
+                                           clock, random, {60s, /*create_if_missing=*/true});
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().code(), Code::kNotFound);
+  EXPECT_EQ(http->requests().size(), 1u);  // no CreateSecret
+
+  http->Reply(
+      400,
+      R"({"__type":"ResourceNotFoundException","message":"Secrets Manager can't find the specified secret."})");
+  auto missing = SecretsManagerKeyProvider::Open(
+      SecretsManagerSource(**client, "schemaport/master"), clock, random, {60s, false});
+  EXPECT_EQ(missing.status().code(), Code::kNotFound);
+}
 
 TEST_F(SecretsManagerKeyProviderTest, CreatesSecretOnFirstStartOnlyWhenAllowed) {
   auto refused = Open(/*create=*/false);

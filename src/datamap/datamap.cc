@@ -513,7 +513,7 @@ Result<Catalog> CatalogFromSavedTables(const std::vector<store::SavedTable>& tab
       const auto fam = sc.attributes.find(std::string(kFamilyAttribute));
       std::optional<warehouse::TypeFamily> family;
       if (fam != sc.attributes.end()) family = warehouse::ParseTypeFamily(fam->second);
-      c.family = family.value_or(warehouse::RedshiftTypeFamily(sc.type));
+      c.family = family.value_or(warehouse::TypeFamily::kOther);
       c.nullable = sc.nullable;
       if (!sc.comment.empty()) c.comment = sc.comment;
       t.columns.push_back(std::move(c));

@@ -331,7 +331,7 @@ TEST(DataMapTest, SavedTablesBecomeACatalogWithKeys) {
   t.name = "orders";
   t.kind = "table";
   t.comment = "all orders";
-  t.columns.push_back(store::SavedColumn{"id", "bigint", 1, false, "", {}});
+  t.columns.push_back(store::SavedColumn{"id", "bigint", 1, false, "", {{"family", "integer"}}});
   t.columns.push_back(store::SavedColumn{
       "note", "character varying(10)", 2, true, "free text", {{"family", "string"}}});
   t.attributes[std::string(kConstraintsAttribute)] =

@@ -1,6 +1,7 @@
 // The service over a real SQLite store, with a fake connector at the Connector interface (the
 // emulator-backed flow is in tests/integration/service_flow_test.cc).
 #include "service/service.h"
+#include "warehouse/redshift/types.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -41,7 +42,7 @@ struct FakeWarehouse {
       c.position = ++pos;
       c.name = n;
       c.type = type;
-      c.family = warehouse::RedshiftTypeFamily(type);
+      c.family = warehouse::redshift::TypeFamilyOf(type);
       t.columns.push_back(c);
     }
     return t;

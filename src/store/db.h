@@ -56,7 +56,8 @@ Result<std::unique_ptr<Database>> OpenSqliteDatabase(const SqliteConfig& config)
 
 struct PostgresConfig {
   std::string conninfo;
-  std::string sslmode;
+  std::string sslmode;  // empty: verify-full
+  bool insecure_allow_weak_sslmode = false;
   int pool_size = 4;
   int acquire_timeout_ms = 10000;
 };

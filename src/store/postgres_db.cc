@@ -258,26 +258,60 @@ class PostgresDatabase final : public Database {
   std::chrono::milliseconds acquire_timeout_;
 };
 
+// True when every host the conninfo names is local: a Unix socket directory (or none, which is
+// libpq's default socket), localhost, 127.x.y.z or ::1. Unparsable conninfo: false.
+bool OnlyLoopbackHosts(const std::string& conninfo) {
+  char* err = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &err);
+  if (err != nullptr) PQfreemem(err);
+  if (options == nullptr) return false;
+  std::string host, hostaddr;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    if (std::strcmp(o->keyword, "host") == 0) host = o->val;
+    if (std::strcmp(o->keyword, "hostaddr") == 0) hostaddr = o->val;
+  }
+  PQconninfoFree(options);
+  auto local = [](std::string_view list) {
+    while (true) {
+      const size_t comma = list.find(',');
+      const std::string_view h = list.substr(0, comma);
+      const bool ok = h.empty() || h.front() == '/' || h.front() == '@' || h == "localhost" ||
+                      h == "::1" || (h.starts_with("127.") && h.size() <= 15);
+      if (!ok) return false;
+      if (comma == std::string_view::npos) return true;
+      list.remove_prefix(comma + 1);
+    }
+  };
+  // With hostaddr, libpq connects to those addresses (host is then only the TLS name).
+  return hostaddr.empty() ? local(host) : local(hostaddr);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Database>> OpenPostgresDatabase(const PostgresConfig& config) {
   static constexpr std::array<std::string_view, 6> kSslModes = {
       "disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
-  if (!config.sslmode.empty() &&
-      std::find(kSslModes.begin(), kSslModes.end(), config.sslmode) == kSslModes.end()) {
+  const std::string sslmode = config.sslmode.empty() ? "verify-full" : config.sslmode;
+  if (std::find(kSslModes.begin(), kSslModes.end(), sslmode) == kSslModes.end()) {
     return InvalidArgument(
         "store sslmode must be one of disable, allow, prefer, require, "
         "verify-ca, verify-full");
+  }
+  if (sslmode != "verify-full" && !config.insecure_allow_weak_sslmode &&
+      !OnlyLoopbackHosts(config.conninfo)) {
+    return InvalidArgument("store sslmode " + sslmode +
+                           " does not verify the server's certificate and host name, and the "
+                           "store is not on this machine: use sslmode verify-full (the default) "
+                           "or set the insecure option explicitly");
   }
   if (config.pool_size < 1 || config.pool_size > 64) {
     return InvalidArgument("store pool size must be between 1 and 64");
   }
   std::vector<const char*> keys = {"dbname", "application_name"};
   std::vector<const char*> values = {config.conninfo.c_str(), "schemaport"};
-  if (!config.sslmode.empty()) {
-    keys.push_back("sslmode");
-    values.push_back(config.sslmode.c_str());
-  }
+  keys.push_back("sslmode");
+  values.push_back(sslmode.c_str());
   keys.push_back(nullptr);
   values.push_back(nullptr);
 

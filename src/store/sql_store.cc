@@ -1370,6 +1370,7 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options,
   internal::PostgresConfig config;
   config.conninfo = options.conninfo;
   config.sslmode = options.sslmode;
+  config.insecure_allow_weak_sslmode = options.insecure_allow_weak_sslmode;
   config.pool_size = options.pool_size;
   config.acquire_timeout_ms = static_cast<int>(options.acquire_timeout.count());
   auto db = SP_TRY(internal::OpenPostgresDatabase(config));

@@ -219,15 +219,25 @@ Result<std::unique_ptr<Database>> OpenSqliteDatabase(const SqliteConfig& config)
   }
   // Create the file 0600 first: SQLite gives the -wal and -shm files the database file's mode.
   // The store holds only sealed values, but ids and counts are nobody else's business either.
+  // Existing files (the database and its -wal, -shm and -journal companions) are opened with
+  // O_NOFOLLOW and refused when group or others may read or write them; SQLite itself is told
+  // not to follow symbolic links either. `held` keeps the checked database file open while
+  // SQLite opens it.
+  UniqueFd held;
   if (config.path != ":memory:") {
-    const int fd = ::open(config.path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return Unavailable("cannot create the store file", std::strerror(errno));
-    ::close(fd);
+    auto fd = OpenOwnerOnlyFile(config.path, O_RDWR | O_CREAT, "store file");
+    if (!fd.ok()) return fd.status();
+    held = std::move(fd).value();
+    for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+      auto side = OpenOwnerOnlyFile(config.path + suffix, O_RDONLY, "store file");
+      if (!side.ok() && side.status().code() != Code::kNotFound) return side.status();
+    }
   }
   sqlite3* raw = nullptr;
-  const int rc =
-      sqlite3_open_v2(config.path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc = sqlite3_open_v2(
+      config.path.c_str(), &raw,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+      nullptr);
   DbPtr db(raw);
   if (rc != SQLITE_OK) return SqliteError(db.get(), rc, "open");
   sqlite3_extended_result_codes(db.get(), 1);

@@ -344,10 +344,14 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options, Sto
 
 struct PostgresOptions {
   std::string conninfo;  // libpq keyword/value string or URI; never logged
-  std::string sslmode;   // when non-empty, overrides the conninfo's sslmode
-                         // (disable, allow, prefer, require, verify-ca, verify-full)
-  int pool_size = 4;     // 1..64
+  // Always overrides the conninfo's sslmode; empty means verify-full (TLS with the server's
+  // certificate and host name verified). The weaker modes (disable, allow, prefer, require,
+  // verify-ca) are accepted only when every host of the conninfo is a loopback address or a
+  // Unix socket, or when insecure_allow_weak_sslmode is set; otherwise kInvalidArgument.
+  std::string sslmode;
+  int pool_size = 4;  // 1..64
   std::chrono::milliseconds acquire_timeout{10000};
+  bool insecure_allow_weak_sslmode = false;  // see sslmode
 };
 
 // Connects (pool_size connections), then migrates under an advisory lock so that several

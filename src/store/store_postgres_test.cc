@@ -50,6 +50,31 @@ TEST_F(StorePostgresTest, SslModeOverridesConnInfo) {
   EXPECT_TRUE(Open(options).ok());
 }
 
+// Regression: the store defaulted to libpq's "prefer", which falls back to plain text and never
+// verifies the server. Now the default is verify-full and a weaker mode needs a loopback host or
+// the explicit insecure flag.
+TEST_F(StorePostgresTest, SslModeDefaultsToVerifyFullAndWeakModesNeedLoopbackOrTheFlag) {
+  // Default: verify-full, which the test server (no TLS) cannot satisfy.
+  PostgresOptions options{SharedPgCluster().ConnInfo(db_) + " sslmode=disable", "", 1};
+  auto store = Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kUnavailable);
+  // A weak mode towards a remote host is refused before any connection...
+  PostgresOptions remote{"host=db.example.com dbname=x", "require", 1};
+  auto refused = Open(remote);
+  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("verify-full"), std::string::npos);
+  PostgresOptions remote_uri{"postgresql://db.example.com/x", "disable", 1};
+  EXPECT_EQ(Open(remote_uri).status().code(), Code::kInvalidArgument);
+  // ...unless the insecure flag says so (then it fails only because the host does not exist).
+  remote.insecure_allow_weak_sslmode = true;
+  remote.conninfo = "host=db.invalid dbname=x connect_timeout=2";
+  EXPECT_EQ(Open(remote).status().code(), Code::kUnavailable);
+  // Loopback (the tests' own server): a weak mode is accepted.
+  options.sslmode = "disable";
+  EXPECT_TRUE(Open(options).ok());
+}
+
 TEST_F(StorePostgresTest, ConnectionErrorsNeverContainThePassword) {
   auto& pg = SharedPgCluster();
   PostgresOptions options{

@@ -154,9 +154,6 @@ Result<Catalog> CatalogFromJson(std::string_view json);
 std::string ConstraintsToJson(const std::vector<Constraint>& constraints);
 Result<std::vector<Constraint>> ConstraintsFromJson(std::string_view json);
 
-// Redshift and Spectrum type text -> family ("character varying(256)" -> kString).
-TypeFamily RedshiftTypeFamily(std::string_view type);
-
 // ---------------------------------------------------------------------------------------------
 // Filters
 // ---------------------------------------------------------------------------------------------

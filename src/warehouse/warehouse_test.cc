@@ -49,7 +49,8 @@ TEST(CatalogTest, JsonRoundTripsExactly) {
 
 TEST(CatalogTest, JsonEscapesAndRepairsStrings) {
   Catalog c = Sample();
-  c.databases[0].schemas[0].tables[0].comment = std::string("tab\there \"q\" back\\slash \x01 bad\xff utf8 ✓");
+  c.databases[0].schemas[0].tables[0].comment =
+      std::string("tab\there \"q\" back\\slash \x01 bad\xff utf8 ✓");
   const std::string json = CatalogToJson(c);
   auto back = CatalogFromJson(json);
   ASSERT_TRUE(back.ok()) << back.status();
@@ -150,51 +151,6 @@ TEST(CatalogTest, NormalizeSortsEverything) {
   EXPECT_EQ(c.databases[0].name, "a");
   EXPECT_EQ(c.databases[0].schemas[0].tables[0].name, "t1");
   EXPECT_EQ(c.databases[0].schemas[0].tables[0].columns[0].name, "x");
-}
-
-TEST(TypeFamilyTest, MapsEveryRedshiftType) {
-  const std::pair<const char*, TypeFamily> cases[] = {
-      {"smallint", TypeFamily::kInteger},
-      {"integer", TypeFamily::kInteger},
-      {"bigint", TypeFamily::kInteger},
-      {"numeric(38,10)", TypeFamily::kDecimal},
-      {"numeric(18,0)", TypeFamily::kDecimal},
-      {"real", TypeFamily::kFloat},
-      {"double precision", TypeFamily::kFloat},
-      {"boolean", TypeFamily::kBoolean},
-      {"character(1)", TypeFamily::kString},
-      {"character varying(65535)", TypeFamily::kString},
-      {"\"char\"", TypeFamily::kString},
-      {"text", TypeFamily::kString},
-      {"date", TypeFamily::kDate},
-      {"time without time zone", TypeFamily::kTime},
-      {"time with time zone", TypeFamily::kTime},
-      {"timestamp without time zone", TypeFamily::kTimestamp},
-      {"timestamp with time zone", TypeFamily::kTimestamp},
-      {"timestamp(6) with time zone", TypeFamily::kTimestamp},
-      {"interval year to month", TypeFamily::kInterval},
-      {"interval day to second", TypeFamily::kInterval},
-      {"super", TypeFamily::kSemiStructured},
-      {"geometry", TypeFamily::kSpatial},
-      {"geography", TypeFamily::kSpatial},
-      {"hllsketch", TypeFamily::kSketch},
-      {"varbyte(64000)", TypeFamily::kBinary},
-      {"binary varying(1024000)", TypeFamily::kBinary},
-      {"bytea", TypeFamily::kBinary},
-      // Spectrum
-      {"int", TypeFamily::kInteger},
-      {"string", TypeFamily::kString},
-      {"decimal(10,2)", TypeFamily::kDecimal},
-      {"double", TypeFamily::kFloat},
-      {"array<int>", TypeFamily::kSemiStructured},
-      {"struct<a:int,b:string>", TypeFamily::kSemiStructured},
-      {"map<string,int>", TypeFamily::kSemiStructured},
-      {"INTEGER", TypeFamily::kInteger},
-      {"mystery", TypeFamily::kOther},
-  };
-  for (const auto& [type, family] : cases) {
-    EXPECT_EQ(TypeFamilyName(RedshiftTypeFamily(type)), TypeFamilyName(family)) << type;
-  }
 }
 
 TEST(TableFilterTest, IncludeAndExclude) {

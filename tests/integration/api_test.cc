@@ -258,6 +258,7 @@ class ServeProcess {
 [store]
 backend = "postgres"
 postgres_url = "{url}"
+postgres_sslmode = "disable"  # the test cluster is on loopback, without TLS
 [jobs]
 workers = {workers}
 lease_seconds = 3

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "runtime/runtime.h"
+#include "warehouse/redshift/types.h"
 #include "datamap/datamap.h"
 #include "support/support.h"
 
@@ -39,7 +40,7 @@ Column Col(int pos, std::string name, std::string type, bool nullable = true,
   Column c;
   c.position = pos;
   c.name = std::move(name);
-  c.family = warehouse::RedshiftTypeFamily(type);
+  c.family = warehouse::redshift::TypeFamilyOf(type);
   c.type = std::move(type);
   c.nullable = nullable;
   c.comment = std::move(comment);

@@ -4,7 +4,7 @@
 #include <string>
 #include <variant>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 #include "iam.h"
 
 namespace schemaport::emulator {

@@ -65,6 +65,44 @@ TEST_F(AuthTest, TamperedBodyFailsSignature) {
   EXPECT_EQ(std::get<AuthFailure>(r).kind, AuthFailure::Kind::kBadSignature);
 }
 
+// Regression: the emulator used to trust a claimed x-amz-content-sha256 without hashing the body,
+// so a body changed after signing still verified.
+TEST_F(AuthTest, TamperedBodyWithSignedContentHashFails) {
+  Iam iam(config_, clock_, random_);
+  aws::sigv4::Request r;
+  r.method = "POST";
+  r.path = "/";
+  r.headers = {{"Host", "localhost"}, {"X-Amz-Target", "RedshiftData.ListStatements"}};
+  r.body = "{}";
+  aws::Credentials c{"AKIAALICE0000000000", Secret("alice-secret"), Secret(), std::nullopt};
+  aws::sigv4::SigningParams params{"us-east-1", "redshift-data", clock_.Now()};
+  params.sign_body = true;
+  aws::sigv4::SignHeaders(r, c, params);
+  ASSERT_TRUE(std::holds_alternative<VerifiedRequest>(
+      VerifySigV4(r, iam, clock_, std::chrono::minutes(5))));
+  r.body = "{\"Database\":\"prod\"}";
+  auto v = VerifySigV4(r, iam, clock_, std::chrono::minutes(5));
+  ASSERT_TRUE(std::holds_alternative<AuthFailure>(v));
+  EXPECT_EQ(std::get<AuthFailure>(v).kind, AuthFailure::Kind::kBadSignature);
+}
+
+// Regression: a signature that does not cover host (or x-amz-date) was accepted.
+TEST_F(AuthTest, HostAndDateMustBeSigned) {
+  Iam iam(config_, clock_, random_);
+  aws::sigv4::Request r = Signed(clock_.Now());
+  for (auto& [k, v] : r.headers) {
+    if (k == "Authorization") {
+      const std::string full = "SignedHeaders=content-type;host;x-amz-date;x-amz-target";
+      const size_t at = v.find(full);
+      ASSERT_NE(at, std::string::npos) << v;
+      v.replace(at, full.size(), "SignedHeaders=content-type;x-amz-date;x-amz-target");
+    }
+  }
+  auto v = VerifySigV4(r, iam, clock_, std::chrono::minutes(5));
+  ASSERT_TRUE(std::holds_alternative<AuthFailure>(v));
+  EXPECT_EQ(std::get<AuthFailure>(v).kind, AuthFailure::Kind::kMalformed);
+}
+
 TEST_F(AuthTest, ExpiredSessionTokenIsReported) {
   config_.users[0].allow = {"sts:AssumeRole"};
   RoleConfig role;

@@ -1,7 +1,8 @@
 // redshift-data (awsJson1_1, target prefix RedshiftData).
+#include <limits>
 #include <regex>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 #include "services.h"
 
 namespace schemaport::emulator {
@@ -73,9 +74,9 @@ std::variant<std::size_t, ApiError> DecodeToken(const std::string& token) {
   if (bytes.ok()) {
     std::string raw(bytes->begin(), bytes->end());
     if (raw.rfind("emu1:", 0) == 0) {
-      try {
-        return static_cast<std::size_t>(std::stoull(raw.substr(5)));
-      } catch (const std::exception&) {
+      if (const auto n = ParseUint64(std::string_view(raw).substr(5));
+          n && *n <= std::numeric_limits<std::size_t>::max()) {
+        return static_cast<std::size_t>(*n);
       }
     }
   }

@@ -19,6 +19,11 @@
 
 int main(int argc, char** argv) {
   using namespace schemaport;
+  // The emulator holds IAM secret keys, session tokens and Secrets Manager values.
+  if (const Status s = DisableCoreDumps(); !s.ok()) {
+    std::cerr << "aws-emulator: " << s.message() << "\n";
+    return 1;
+  }
   CLI::App app{
       "aws-emulator: local stand-in for Redshift Data API, STS, Secrets Manager, redshift and "
       "redshift-serverless, backed by PostgreSQL"};

@@ -12,7 +12,7 @@
 #include <iostream>
 
 #include "auth.h"
-#include "aws/aws.h"
+#include "aws/internal.h"
 #include "catalog_objects.h"
 #include "faults.h"
 #include "iam.h"
@@ -140,10 +140,10 @@ json QueryInputJson(const aws::ServiceModel& model, const std::string& op,
     if (it == form.end()) continue;
     std::string type = shapes.at(member.at("shape").get<std::string>()).value("type", "string");
     if (type == "integer" || type == "long") {
-      try {
-        in[name] = std::stoll(it->second);
-      } catch (const std::exception&) {
-        in[name] = it->second;
+      if (const auto n = ParseInt64(it->second)) {
+        in[name] = *n;
+      } else {
+        in[name] = it->second;  // the model validation then names the field
       }
     } else if (type == "boolean") {
       in[name] = it->second == "true";

@@ -4,7 +4,7 @@
 #include <regex>
 #include <utility>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 
 namespace schemaport::emulator {
 namespace {
@@ -344,11 +344,11 @@ XmlReply HandleSts(ServiceContext& ctx, const Identity& caller, const std::strin
     if (params.count("ExternalId")) external = Param(params, "ExternalId");
     std::optional<int> duration;
     if (params.count("DurationSeconds")) {
-      try {
-        duration = std::stoi(Param(params, "DurationSeconds"));
-      } catch (const std::exception&) {
+      const auto n = ParseInt64(Param(params, "DurationSeconds"));
+      if (!n || *n < INT32_MIN || *n > INT32_MAX) {
         return ApiError{400, "ValidationError", "DurationSeconds must be an integer."};
       }
+      duration = static_cast<int>(*n);
     }
     auto r = ctx.iam.AssumeRole(caller, role_arn, session, external, duration);
     if (auto* e = std::get_if<ApiError>(&r)) return *e;
@@ -379,11 +379,8 @@ XmlReply HandleRedshift(ServiceContext& ctx, const Identity& caller, const std::
   std::string db_name = Param(params, "DbName");
   int duration = 900;
   if (params.count("DurationSeconds")) {
-    try {
-      duration = std::stoi(Param(params, "DurationSeconds"));
-    } catch (const std::exception&) {
-      duration = -1;
-    }
+    const auto n = ParseInt64(Param(params, "DurationSeconds"));
+    duration = n && *n >= 0 && *n <= INT32_MAX ? static_cast<int>(*n) : -1;
     if (duration < 900 || duration > 3600) {
       return ApiError{400, "InvalidParameterValue",
                       "The duration must be between 900 and 3600 seconds."};

@@ -4,7 +4,7 @@
 #include <deque>
 #include <mutex>
 
-#include "aws/aws.h"
+#include "aws/internal.h"
 
 namespace schemaport::aws::testing {
 
@@ -49,14 +49,7 @@ class ScriptedHttpClient final : public HttpClient {
 };
 
 inline std::string HeaderOf(const HttpRequest& r, std::string_view name) {
-  for (const auto& [k, v] : r.headers) {
-    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-          return std::tolower(a) == std::tolower(b);
-        })) {
-      return v;
-    }
-  }
-  return {};
+  return FindHeader(r.headers, name).value_or("");
 }
 
 }  // namespace schemaport::aws::testing

@@ -1,4 +1,5 @@
 #include "warehouse/redshift/catalog_builder.h"
+#include "warehouse/redshift/types.h"
 
 #include <algorithm>
 #include <charconv>
@@ -184,7 +185,7 @@ Status CatalogBuilder::AddColumn(RowView row) {
     c.position = static_cast<int>(SP_TRY(Int(kStmt, slot[0], "position")));
     c.name = SP_TRY(Text(kStmt, slot[1], "column_name"));
     c.type = SP_TRY(Text(kStmt, slot[2], "type"));
-    c.family = RedshiftTypeFamily(c.type);
+    c.family = TypeFamilyOf(c.type);
     c.nullable = !SP_TRY(Bool(kStmt, slot[3], "not_null"));
     c.default_value = OptText(slot[4]);
     c.comment = OptText(slot[5]);
@@ -252,7 +253,7 @@ Status CatalogBuilder::AddLateBindingColumn(RowView row) {
   Column c;
   c.name = SP_TRY(Text(kStmt, row[2], "column_name"));
   c.type = SP_TRY(Text(kStmt, row[3], "column_type"));
-  c.family = RedshiftTypeFamily(c.type);
+  c.family = TypeFamilyOf(c.type);
   c.position = static_cast<int>(SP_TRY(Int(kStmt, row[4], "column_index")));
   e->table.columns.push_back(std::move(c));
   ++columns_;
@@ -298,7 +299,7 @@ Status CatalogBuilder::AddExternal(std::string_view kStmt, RowView row, bool wit
   Column c;
   c.name = SP_TRY(Text(kStmt, row[2], "columnname"));
   c.type = SP_TRY(Text(kStmt, row[3], "external_type"));
-  c.family = RedshiftTypeFamily(c.type);
+  c.family = TypeFamilyOf(c.type);
   c.position = static_cast<int>(SP_TRY(Int(kStmt, row[4], "columnnum")));
   const std::string_view nullable = row[5].text;
   c.nullable = !(nullable == "false" || nullable == "NO" || nullable == "no" || nullable == "f");
@@ -341,7 +342,7 @@ Status CatalogBuilder::AddRedshiftColumn(RowView row) {
   c.name = SP_TRY(Text(kStmt, row[2], "column_name"));
   c.position = static_cast<int>(SP_TRY(Int(kStmt, row[3], "ordinal_position")));
   c.type = SP_TRY(Text(kStmt, row[4], "data_type"));
-  c.family = RedshiftTypeFamily(c.type);
+  c.family = TypeFamilyOf(c.type);
   c.default_value = OptText(row[5]);
   const std::string_view nullable = row[6].text;
   c.nullable = !(nullable == "NO" || nullable == "no");

@@ -2,7 +2,8 @@
 
 namespace schemaport::warehouse::redshift {
 
-Result<std::unique_ptr<Connection>> Connection::Open(const Settings& settings, const Dependencies& deps) {
+Result<std::unique_ptr<Connection>> Connection::Open(const Settings& settings,
+                                                     const Dependencies& deps) {
   if (!deps.http || deps.clock == nullptr || deps.random == nullptr) {
     return Internal("redshift connector is missing its dependencies");
   }
@@ -85,10 +86,12 @@ Cell ToCell(const aws::FieldView& v, std::string& scratch) {
 }
 
 bool SessionGone(const Status& s) {
-  // The Data API rejects a statement for a session that has ended (keep-alive expired).
-  const std::string& m = s.message();
-  return (s.code() == Code::kInvalidArgument || s.code() == Code::kNotFound) &&
-         m.find("ession") != std::string::npos;
+  // The Data API rejects a statement for a session that has ended (keep-alive expired) or is
+  // busy with a ValidationException (ResourceNotFoundException in some Regions): decided by the
+  // AWS error code the adapter carries, never by the message text. The caller retries once in a
+  // new session, so a statement that is invalid for another reason fails the same way again.
+  const std::string code = aws::AwsErrorCode(s);
+  return code == "ValidationException" || code == "ResourceNotFoundException";
 }
 
 }  // namespace

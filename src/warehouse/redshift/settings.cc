@@ -1,5 +1,7 @@
 #include "warehouse/redshift/settings.h"
 
+#include "aws/aws.h"
+
 #include <algorithm>
 #include <cctype>
 #include <regex>
@@ -78,20 +80,21 @@ Result<Settings> ParseSettings(const ConnectionSettings& in) {
     return Bad("Access Key ID", "must be 16 to 128 upper-case letters and digits (it starts with AKIA)");
   }
   const Secret* secret = in.GetSecret(kSecretAccessKey);
-  if (secret == nullptr || Trim(secret->Reveal()).empty()) return Bad("Secret Key", "is required");
-  const std::string key = Trim(secret->Reveal());
-  if (key.size() < 16 || key.size() > 128 || HasControlChars(key) ||
-      key.find(' ') != std::string::npos) {
+  // The trimmed copy lives in a Secret at once, so it is wiped on every path.
+  Secret key(Trim(secret == nullptr ? std::string() : secret->Reveal()));
+  if (key.empty()) return Bad("Secret Key", "is required");
+  if (key.Reveal().size() < 16 || key.Reveal().size() > 128 || HasControlChars(key.Reveal()) ||
+      key.Reveal().find(' ') != std::string::npos) {
     return Bad("Secret Key", "does not look like an AWS secret access key (40 characters, no spaces)");
   }
-  s.secret_access_key = Secret(key);
+  s.secret_access_key = std::move(key);
   if (const Secret* token = in.GetSecret(kSessionToken); token != nullptr && !token->empty()) {
     s.session_token = *token;
   }
 
   s.region = Trim(in.Get(kRegion));
   if (s.region.empty()) return Bad("Region", "is required");
-  if (!Matches(s.region, "[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]{1,2}")) {
+  if (!aws::IsValidRegion(s.region)) {
     return Bad("Region", "is not an AWS Region name such as us-east-1");
   }
 

@@ -58,8 +58,10 @@ std::string ProbeStatementId(Random& random) {
 }
 
 std::string PolicyHint(const std::string& action, const std::string& resource) {
-  return "Allow " + action + " for this IAM user, e.g. a policy statement {\"Effect\": \"Allow\", "
-         "\"Action\": \"" + action + "\", \"Resource\": \"" + resource + "\"}.";
+  return "Allow " + action +
+         " for this IAM user, e.g. a policy statement {\"Effect\": \"Allow\", "
+         "\"Action\": \"" +
+         action + "\", \"Resource\": \"" + resource + "\"}.";
 }
 
 }  // namespace
@@ -123,9 +125,11 @@ TestReport RunConnectionTest(Connection& connection) {
     SkipRest(steps, 2, "the Data API is not allowed");
     return report;
   }
-  if (probe_code != Code::kOk && probe_code != Code::kNotFound && probe_code != Code::kInvalidArgument) {
-    Fail(data_api, probe.status(), "The Redshift Data API could not be reached in " + settings.region +
-                                       ": check the Region and the server's network and endpoint settings.");
+  if (probe_code != Code::kOk && probe_code != Code::kNotFound &&
+      probe_code != Code::kInvalidArgument) {
+    Fail(data_api, probe.status(),
+         "The Redshift Data API could not be reached in " + settings.region +
+             ": check the Region and the server's network and endpoint settings.");
     SkipRest(steps, 2, "the Data API could not be reached");
     return report;
   }
@@ -139,8 +143,8 @@ TestReport RunConnectionTest(Connection& connection) {
       creds = connection.serverless().GetCredentials(settings.workgroup, settings.database, 900);
       break;
     case AuthMode::kClusterDbUser:
-      creds = connection.redshift().GetClusterCredentials(settings.cluster_identifier, settings.database_user,
-                                                          settings.database, 900);
+      creds = connection.redshift().GetClusterCredentials(
+          settings.cluster_identifier, settings.database_user, settings.database, 900);
       break;
     case AuthMode::kClusterIam:
       creds = connection.redshift().GetClusterCredentialsWithIAM(settings.cluster_identifier,
@@ -157,13 +161,13 @@ TestReport RunConnectionTest(Connection& connection) {
       break;
     case AuthMode::kClusterDbUser:
       action = "redshift:GetClusterCredentials";
-      resource = "arn:aws:redshift:" + settings.region + ":" + account + ":dbuser:" +
-                 settings.cluster_identifier + "/" + settings.database_user;
+      resource = "arn:aws:redshift:" + settings.region + ":" + account +
+                 ":dbuser:" + settings.cluster_identifier + "/" + settings.database_user;
       break;
     case AuthMode::kClusterIam:
       action = "redshift:GetClusterCredentialsWithIAM";
-      resource = "arn:aws:redshift:" + settings.region + ":" + account + ":dbname:" +
-                 settings.cluster_identifier + "/" + settings.database;
+      resource = "arn:aws:redshift:" + settings.region + ":" + account +
+                 ":dbname:" + settings.cluster_identifier + "/" + settings.database;
       break;
     case AuthMode::kSecret:
       action = "secretsmanager:GetSecretValue";
@@ -172,16 +176,24 @@ TestReport RunConnectionTest(Connection& connection) {
   }
   if (settings.mode != AuthMode::kSecret) {
     if (!creds.ok()) {
-      const Code code = creds.status().code();
+      // Classified by the AWS error code the adapter carries, never by message text.
+      const std::string aws_code = aws::AwsErrorCode(creds.status());
       std::string fix = PolicyHint(action, resource);
-      if ((code == Code::kNotFound || code == Code::kInvalidArgument) &&
-          creds.status().message().find("atabase") != std::string::npos) {
-        fix = "Check the database name: AWS did not accept '" + settings.database + "'.";
-      } else if (code == Code::kNotFound || code == Code::kInvalidArgument) {
+      if (aws_code == "ResourceNotFoundException" || aws_code == "ClusterNotFound" ||
+          aws_code == "ClusterNotFoundFault") {
         fix = settings.mode == AuthMode::kServerless
-                  ? "Check the workgroup name and Region: no usable workgroup '" + settings.workgroup +
+                  ? "Check the workgroup name and Region: no workgroup '" + settings.workgroup +
                         "' in " + settings.region + "."
-                  : "Check the cluster identifier, Region and database user: AWS did not accept them.";
+                  : "Check the cluster identifier and Region: no cluster '" +
+                        settings.cluster_identifier + "' in " + settings.region + ".";
+      } else if (aws_code == "ValidationException" || aws_code == "InvalidParameterValue" ||
+                 aws_code == "InvalidParameterCombination" ||
+                 creds.status().code() == Code::kInvalidArgument) {
+        fix = settings.mode == AuthMode::kServerless
+                  ? "Check the workgroup name and the database name '" + settings.database +
+                        "': AWS did not accept them (see the message above)."
+                  : "Check the cluster identifier, the database user and the database name '" +
+                        settings.database + "': AWS did not accept them (see the message above).";
       }
       Fail(temporary, creds.status(), fix);
       SkipRest(steps, 3, "no temporary database credentials");
@@ -204,14 +216,17 @@ TestReport RunConnectionTest(Connection& connection) {
                              return Status::Ok();
                            });
   if (!who.ok()) {
-    const std::string& m = who.message();
     std::string fix;
-    if (settings.mode == AuthMode::kSecret &&
-        (who.code() == Code::kPermissionDenied || m.find("secretsmanager") != std::string::npos)) {
+    // An AWS error (it carries an AWS code) is about the secret or the service; a failed
+    // statement (no AWS code) is the warehouse's answer, classified by the adapter.
+    const bool aws_error = !aws::AwsErrorCode(who).empty();
+    if (settings.mode == AuthMode::kSecret && aws_error &&
+        (who.code() == Code::kPermissionDenied || who.code() == Code::kNotFound ||
+         who.code() == Code::kInvalidArgument)) {
       Fail(temporary, who, PolicyHint(action, resource));
       temporary.detail = who.message();
       fix = "Fix the step above first.";
-    } else if (m.find("does not exist") != std::string::npos) {
+    } else if (!aws_error && who.code() == Code::kNotFound) {
       fix = "Check the database name: the warehouse has no database '" + settings.database + "'.";
     } else if (who.code() == Code::kPermissionDenied) {
       // Redshift has no CONNECT privilege (GRANT ... ON DATABASE takes CREATE, TEMP or ALL):
@@ -222,7 +237,9 @@ TestReport RunConnectionTest(Connection& connection) {
             " CONNECTION LIMIT UNLIMITED; an expired VALID UNTIL "
             "date also refuses it).";
     } else {
-      fix = "Check that the workgroup or cluster is available (not paused) and that the database exists.";
+      fix =
+          "Check that the workgroup or cluster is available (not paused) and that the database "
+          "exists.";
     }
     Fail(database, who, fix);
     SkipRest(steps, 4, "the database could not be reached");
@@ -239,18 +256,27 @@ TestReport RunConnectionTest(Connection& connection) {
   // 5 and 6. What does the catalog show, and what may be read?
   std::int64_t tables = 0, selectable = 0;
   std::string schema_without_select;
-  Status summary = session.Run("reading the catalog of " + settings.database,
-                               std::string(kPrivilegeSummarySql), {}, [&](RowView row) -> Status {
-                                 if (row.size() != 3) return Internal("unexpected privilege summary");
-                                 tables = std::stoll(std::string(row[0].is_null ? "0" : row[0].text));
-                                 selectable = std::stoll(std::string(row[1].is_null ? "0" : row[1].text));
-                                 if (!row[2].is_null) schema_without_select = std::string(row[2].text);
-                                 return Status::Ok();
-                               });
+  Status summary =
+      session.Run("reading the catalog of " + settings.database, std::string(kPrivilegeSummarySql),
+                  {}, [&](RowView row) -> Status {
+                    if (row.size() != 3) return Internal("unexpected privilege summary");
+                    const auto count = [](const Cell& c) {
+                      return c.is_null ? std::optional<std::int64_t>(0) : ParseInt64(c.text);
+                    };
+                    const auto t = count(row[0]), sel = count(row[1]);
+                    if (!t || !sel || *t < 0 || *sel < 0) {
+                      return Internal("unexpected privilege summary: counts are not numbers");
+                    }
+                    tables = *t;
+                    selectable = *sel;
+                    if (!row[2].is_null) schema_without_select = std::string(row[2].text);
+                    return Status::Ok();
+                  });
   if (!summary.ok()) {
-    Fail(catalog, summary,
-         "The database user cannot read pg_catalog, which every Redshift user can by default: check "
-         "for REVOKE statements on the catalog.");
+    Fail(
+        catalog, summary,
+        "The database user cannot read pg_catalog, which every Redshift user can by default: check "
+        "for REVOKE statements on the catalog.");
     SkipRest(steps, 5, "the catalog could not be read");
     return report;
   }
@@ -273,8 +299,8 @@ TestReport RunConnectionTest(Connection& connection) {
                     std::to_string(tables) + " tables and views";
   } else if (selectable > 0) {
     select.status = StepStatus::kOk;
-    select.detail = "SELECT granted on " + std::to_string(selectable) + " of " + std::to_string(tables) +
-                    " tables and views";
+    select.detail = "SELECT granted on " + std::to_string(selectable) + " of " +
+                    std::to_string(tables) + " tables and views";
   } else {
     select.status = StepStatus::kFailed;
     const std::string user = QuoteSqlIdentifier(current_user.empty() ? db_user : current_user);
@@ -282,11 +308,12 @@ TestReport RunConnectionTest(Connection& connection) {
       select.detail = "no tables or views are visible in " + settings.database;
       select.fix = "Connect to the database that holds the tables, or create them.";
     } else {
-      const std::string schema = QuoteSqlIdentifier(schema_without_select.empty() ? "public" : schema_without_select);
+      const std::string schema =
+          QuoteSqlIdentifier(schema_without_select.empty() ? "public" : schema_without_select);
       select.detail = "the database user may not SELECT any of the " + std::to_string(tables) +
                       " tables and views it can see";
-      select.fix = "GRANT USAGE ON SCHEMA " + schema + " TO " + user + "; GRANT SELECT ON ALL TABLES IN SCHEMA " +
-                   schema + " TO " + user + ";";
+      select.fix = "GRANT USAGE ON SCHEMA " + schema + " TO " + user +
+                   "; GRANT SELECT ON ALL TABLES IN SCHEMA " + schema + " TO " + user + ";";
     }
   }
   return report;

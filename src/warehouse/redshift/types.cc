@@ -1,10 +1,10 @@
 // Redshift (and Spectrum) type names -> TypeFamily.
+#include "warehouse/redshift/types.h"
+
 #include <algorithm>
 #include <cctype>
 
-#include "warehouse/warehouse.h"
-
-namespace schemaport::warehouse {
+namespace schemaport::warehouse::redshift {
 
 namespace {
 std::string Lower(std::string_view s) {
@@ -43,43 +43,65 @@ std::string BaseName(std::string_view type) {
 }
 }  // namespace
 
-TypeFamily RedshiftTypeFamily(std::string_view type) {
+TypeFamily TypeFamilyOf(std::string_view type) {
   const std::string lower = Lower(type);
   std::string base = BaseName(lower);
-  if (StartsWith(base, "\"") && base.size() > 1 && base.back() == '"') base = base.substr(1, base.size() - 2);
+  if (StartsWith(base, "\"") && base.size() > 1 && base.back() == '"')
+    base = base.substr(1, base.size() - 2);
   if (!base.empty() && base.back() == ']') return TypeFamily::kSemiStructured;  // PostgreSQL arrays
 
   static const std::pair<std::string_view, TypeFamily> kExact[] = {
       // Redshift names as format_type prints them, their aliases, and Spectrum (Hive) names.
-      {"smallint", TypeFamily::kInteger},  {"integer", TypeFamily::kInteger},
-      {"bigint", TypeFamily::kInteger},    {"int", TypeFamily::kInteger},
-      {"int2", TypeFamily::kInteger},      {"int4", TypeFamily::kInteger},
-      {"int8", TypeFamily::kInteger},      {"tinyint", TypeFamily::kInteger},
-      {"numeric", TypeFamily::kDecimal},   {"decimal", TypeFamily::kDecimal},
-      {"real", TypeFamily::kFloat},        {"double precision", TypeFamily::kFloat},
-      {"float", TypeFamily::kFloat},       {"float4", TypeFamily::kFloat},
-      {"float8", TypeFamily::kFloat},      {"double", TypeFamily::kFloat},
-      {"boolean", TypeFamily::kBoolean},   {"bool", TypeFamily::kBoolean},
-      {"character varying", TypeFamily::kString}, {"varchar", TypeFamily::kString},
-      {"character", TypeFamily::kString},  {"char", TypeFamily::kString},
-      {"bpchar", TypeFamily::kString},     {"text", TypeFamily::kString},
-      {"name", TypeFamily::kString},       {"string", TypeFamily::kString},
-      {"nvarchar", TypeFamily::kString},   {"nchar", TypeFamily::kString},
+      {"smallint", TypeFamily::kInteger},
+      {"integer", TypeFamily::kInteger},
+      {"bigint", TypeFamily::kInteger},
+      {"int", TypeFamily::kInteger},
+      {"int2", TypeFamily::kInteger},
+      {"int4", TypeFamily::kInteger},
+      {"int8", TypeFamily::kInteger},
+      {"tinyint", TypeFamily::kInteger},
+      {"numeric", TypeFamily::kDecimal},
+      {"decimal", TypeFamily::kDecimal},
+      {"real", TypeFamily::kFloat},
+      {"double precision", TypeFamily::kFloat},
+      {"float", TypeFamily::kFloat},
+      {"float4", TypeFamily::kFloat},
+      {"float8", TypeFamily::kFloat},
+      {"double", TypeFamily::kFloat},
+      {"boolean", TypeFamily::kBoolean},
+      {"bool", TypeFamily::kBoolean},
+      {"character varying", TypeFamily::kString},
+      {"varchar", TypeFamily::kString},
+      {"character", TypeFamily::kString},
+      {"char", TypeFamily::kString},
+      {"bpchar", TypeFamily::kString},
+      {"text", TypeFamily::kString},
+      {"name", TypeFamily::kString},
+      {"string", TypeFamily::kString},
+      {"nvarchar", TypeFamily::kString},
+      {"nchar", TypeFamily::kString},
       {"date", TypeFamily::kDate},
-      {"time without time zone", TypeFamily::kTime}, {"time with time zone", TypeFamily::kTime},
-      {"time", TypeFamily::kTime},         {"timetz", TypeFamily::kTime},
+      {"time without time zone", TypeFamily::kTime},
+      {"time with time zone", TypeFamily::kTime},
+      {"time", TypeFamily::kTime},
+      {"timetz", TypeFamily::kTime},
       {"timestamp without time zone", TypeFamily::kTimestamp},
       {"timestamp with time zone", TypeFamily::kTimestamp},
-      {"timestamp", TypeFamily::kTimestamp}, {"timestamptz", TypeFamily::kTimestamp},
+      {"timestamp", TypeFamily::kTimestamp},
+      {"timestamptz", TypeFamily::kTimestamp},
       {"interval", TypeFamily::kInterval},
       {"interval year to month", TypeFamily::kInterval},
       {"interval day to second", TypeFamily::kInterval},
-      {"varbyte", TypeFamily::kBinary},    {"binary varying", TypeFamily::kBinary},
-      {"varbinary", TypeFamily::kBinary},  {"bytea", TypeFamily::kBinary},
+      {"varbyte", TypeFamily::kBinary},
+      {"binary varying", TypeFamily::kBinary},
+      {"varbinary", TypeFamily::kBinary},
+      {"bytea", TypeFamily::kBinary},
       {"binary", TypeFamily::kBinary},
-      {"super", TypeFamily::kSemiStructured}, {"json", TypeFamily::kSemiStructured},
+      {"super", TypeFamily::kSemiStructured},
+      {"json", TypeFamily::kSemiStructured},
       {"jsonb", TypeFamily::kSemiStructured},
-      {"geometry", TypeFamily::kSpatial},  {"geography", TypeFamily::kSpatial},
+      {"geometry", TypeFamily::kSpatial},
+      {"geography", TypeFamily::kSpatial},
       {"hllsketch", TypeFamily::kSketch},
   };
   for (const auto& [name, family] : kExact) {
@@ -93,4 +115,4 @@ TypeFamily RedshiftTypeFamily(std::string_view type) {
   return TypeFamily::kOther;
 }
 
-}  // namespace schemaport::warehouse
+}  // namespace schemaport::warehouse::redshift
