@@ -74,10 +74,12 @@ double Run(ChildProcess::Options o, long& rss_kb, std::string& output) {
   const auto start = std::chrono::steady_clock::now();
   auto child = Must(ChildProcess::Start(std::move(o)), "starting child");
   auto status = Must(child->Wait(std::chrono::hours(3)), "waiting for child");
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   rss_kb = child->max_rss_kb();
   output = child->Log();
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) Die("child failed:\n" + output.substr(0, 4000));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    Die("child failed:\n" + output.substr(0, 4000));
   return wall;
 }
 
@@ -89,12 +91,18 @@ int Main(int argc, char** argv) {
       if (i + 1 >= argc) Die("missing value for " + a);
       return std::stoi(argv[++i]);
     };
-    if (a == "--databases") opt.databases = next();
-    else if (a == "--tables") opt.tables = next();
-    else if (a == "--columns") opt.columns = next();
-    else if (a == "--schemas") opt.schemas = next();
-    else if (a == "--latency-ms") opt.latency_ms = next();
-    else if (a == "--page-rows") opt.page_rows = next();
+    if (a == "--databases")
+      opt.databases = next();
+    else if (a == "--tables")
+      opt.tables = next();
+    else if (a == "--columns")
+      opt.columns = next();
+    else if (a == "--schemas")
+      opt.schemas = next();
+    else if (a == "--latency-ms")
+      opt.latency_ms = next();
+    else if (a == "--page-rows")
+      opt.page_rows = next();
     else if (a == "--page-bytes")
       opt.page_bytes = next();
     else if (a == "--depth") {
@@ -105,22 +113,33 @@ int Main(int argc, char** argv) {
       opt.naive = false;
     else if (a == "--matrix")
       opt.matrix = true;
-    else if (a == "--skip-limit") opt.limit = false;
-    else Die("unknown argument " + a);
+    else if (a == "--skip-limit")
+      opt.limit = false;
+    else
+      Die("unknown argument " + a);
   }
   if (opt.tables % opt.databases != 0) Die("--tables must divide evenly over --databases");
 
   std::cerr << "starting PostgreSQL\n";
   auto pg = Must(PgCluster::Start(), "starting PostgreSQL");
-  const std::string conninfo = fmt::format("host=127.0.0.1 port={} user={}", pg->port(), pg->superuser());
-  std::cerr << "generating " << opt.tables << " tables x " << opt.columns << " columns in " << opt.databases
-            << " databases\n";
+  const std::string conninfo =
+      fmt::format("host=127.0.0.1 port={} user={}", pg->port(), pg->superuser());
+  std::cerr << "generating " << opt.tables << " tables x " << opt.columns << " columns in "
+            << opt.databases << " databases\n";
   TempDir work("schemaport-fetch-bench");
   {
     ChildProcess::Options gen;
-    gen.argv = {(SourceDir() / "bench/catalog-gen").string(), "--conninfo", conninfo, "--databases",
-                std::to_string(opt.databases), "--schemas", std::to_string(opt.schemas), "--tables",
-                std::to_string(opt.tables / opt.databases), "--columns", std::to_string(opt.columns)};
+    gen.argv = {(SourceDir() / "bench/catalog-gen").string(),
+                "--conninfo",
+                conninfo,
+                "--databases",
+                std::to_string(opt.databases),
+                "--schemas",
+                std::to_string(opt.schemas),
+                "--tables",
+                std::to_string(opt.tables / opt.databases),
+                "--columns",
+                std::to_string(opt.columns)};
     gen.env = {{"PATH", pg->BinDir() + ":/usr/bin:/bin"}};
     gen.log_path = work / "catalog-gen.log";
     long rss = 0;
@@ -314,4 +333,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace schemaport::testing
 
-int main(int argc, char** argv) { return schemaport::testing::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return schemaport::testing::Main(argc, argv);
+}

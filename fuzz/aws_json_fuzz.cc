@@ -47,9 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   c.http->Reply(200, body);
   (void)c.data->GetStatementResultV2(kId);
   c.http->Reply(200, body);
-  (void)c.data->GetStatementResultRows(kId, {}, [](std::span<const aws::FieldView>) {
-    return sp::Status::Ok();
-  });
+  (void)c.data->GetStatementResultRows(
+      kId, {}, [](std::span<const aws::FieldView>) { return sp::Status::Ok(); });
   c.http->Reply(200, body);
   (void)c.data->DescribeStatement(kId);
   c.http->Reply(200, body);

@@ -10,11 +10,11 @@
 
 #include "aws/aws.h"
 #include "cli/api_client.h"
+#include "cli/mcp_command.h"
 #include "cli/remote.h"
 #include "cli/serve.h"
 #include "demo/demo.h"
 #include "runtime/runtime.h"
-#include "cli/mcp_command.h"
 #include "warehouse/redshift/redshift.h"
 #include "warehouse/warehouse.h"
 
@@ -215,10 +215,14 @@ int Run(const std::vector<std::string>& args, const Environment& env, std::istre
   demo::Options demo_options;
   std::string demo_dir;
   auto* demo_cmd = app.add_subcommand(
-      "demo", "Start a private PostgreSQL, the aws-emulator with a sample warehouse, and the portal");
+      "demo",
+      "Start a private PostgreSQL, the aws-emulator with a sample warehouse, and the portal");
   demo_cmd->add_option("--data-dir", demo_dir, "demo state (default /var/tmp/schemaport-demo)");
-  demo_cmd->add_option("--host", demo_options.host, "the portal's listen address (default 127.0.0.1)");
-  demo_cmd->add_option("--port", demo_options.port, "the portal's port (default 8443; 0: any free port)")
+  demo_cmd->add_option("--host", demo_options.host,
+                       "the portal's listen address (default 127.0.0.1)");
+  demo_cmd
+      ->add_option("--port", demo_options.port,
+                   "the portal's port (default 8443; 0: any free port)")
       ->check(CLI::Range(0, 65535));
   demo_cmd->add_flag("--fresh", demo_options.fresh, "discard the saved demo state and start over");
 

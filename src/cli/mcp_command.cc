@@ -2,8 +2,8 @@
 
 #include <iostream>
 
-#include "runtime/runtime.h"
 #include "datamap/datamap.h"
+#include "runtime/runtime.h"
 
 namespace schemaport::cli {
 

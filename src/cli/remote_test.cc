@@ -2,9 +2,9 @@
 // (docs/api/openapi.yaml): exit codes for usage errors, missing and wrong tokens and a server that
 // is down; secrets read from stdin and sent only in the body; jobs waited for with progress lines;
 // `--json` output that parses back; completion scripts that a shell accepts.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>

@@ -154,8 +154,8 @@ class ConfigLoader {
     // The CLI client's own variables (docs/cli.md) may be set while the server is configured.
     return name.rfind("SCHEMAPORT_TEST_", 0) == 0 || name == "SCHEMAPORT_SOURCE_DIR" ||
            name == "SCHEMAPORT_BIN_DIR" || name == "SCHEMAPORT_KEEP_TMP" ||
-           name == "SCHEMAPORT_SERVER" || name == "SCHEMAPORT_TOKEN" || name == "SCHEMAPORT_CA_FILE" ||
-           name == "SCHEMAPORT_CLI_CONFIG";
+           name == "SCHEMAPORT_SERVER" || name == "SCHEMAPORT_TOKEN" ||
+           name == "SCHEMAPORT_CA_FILE" || name == "SCHEMAPORT_CLI_CONFIG";
   }
 
   static std::string Shown(const ConfigSchema::Key& key, std::string_view text) {

@@ -191,8 +191,8 @@ inline constexpr std::string_view kConstraintsAttribute = "constraints";
 inline constexpr std::string_view kFamilyAttribute = "family";
 
 // Saved tables -> a catalog of exactly those tables. A column without a family attribute gets
-// TypeFamily::kOther (the family is the connector's, saved with the column). kDataLoss when a constraints attribute does not
-// read (the store returned something it did not write).
+// TypeFamily::kOther (the family is the connector's, saved with the column). kDataLoss when a
+// constraints attribute does not read (the store returned something it did not write).
 Result<warehouse::Catalog> CatalogFromSavedTables(const std::vector<store::SavedTable>& tables);
 // The other way: a fetched table as a row to save (ids, connection and org left for the caller),
 // with its constraints and column families in the attributes above.

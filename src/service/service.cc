@@ -737,9 +737,10 @@ Result<SavedTableDetail> Service::GetSavedTable(const Principal& who,
     v.type = c.type;
     auto family = c.attributes.find("family");
     // The family is the connector's, saved beside the type (the service knows no type system).
-    v.family = family == c.attributes.end()
-                   ? warehouse::TypeFamily::kOther
-                   : warehouse::ParseTypeFamily(family->second).value_or(warehouse::TypeFamily::kOther);
+    v.family =
+        family == c.attributes.end()
+            ? warehouse::TypeFamily::kOther
+            : warehouse::ParseTypeFamily(family->second).value_or(warehouse::TypeFamily::kOther);
     v.position = c.ordinal;
     v.nullable = c.nullable;
     if (!c.comment.empty() || c.attributes.count("has_comment") != 0) v.comment = c.comment;

@@ -44,13 +44,20 @@ constexpr std::pair<ConstraintKind, std::string_view> kConstraintKinds[] = {
     {ConstraintKind::kForeignKey, "foreign_key"},
 };
 constexpr std::pair<TypeFamily, std::string_view> kFamilies[] = {
-    {TypeFamily::kInteger, "integer"},     {TypeFamily::kDecimal, "decimal"},
-    {TypeFamily::kFloat, "float"},         {TypeFamily::kBoolean, "boolean"},
-    {TypeFamily::kString, "string"},       {TypeFamily::kDate, "date"},
-    {TypeFamily::kTime, "time"},           {TypeFamily::kTimestamp, "timestamp"},
-    {TypeFamily::kInterval, "interval"},   {TypeFamily::kBinary, "binary"},
-    {TypeFamily::kSemiStructured, "semi_structured"}, {TypeFamily::kSpatial, "spatial"},
-    {TypeFamily::kSketch, "sketch"},       {TypeFamily::kOther, "other"},
+    {TypeFamily::kInteger, "integer"},
+    {TypeFamily::kDecimal, "decimal"},
+    {TypeFamily::kFloat, "float"},
+    {TypeFamily::kBoolean, "boolean"},
+    {TypeFamily::kString, "string"},
+    {TypeFamily::kDate, "date"},
+    {TypeFamily::kTime, "time"},
+    {TypeFamily::kTimestamp, "timestamp"},
+    {TypeFamily::kInterval, "interval"},
+    {TypeFamily::kBinary, "binary"},
+    {TypeFamily::kSemiStructured, "semi_structured"},
+    {TypeFamily::kSpatial, "spatial"},
+    {TypeFamily::kSketch, "sketch"},
+    {TypeFamily::kOther, "other"},
 };
 }  // namespace
 
@@ -307,7 +314,10 @@ class JsonWriter {
         ++i;
         continue;
       }
-      const std::size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+      const std::size_t len = c >= 0xF0 && c <= 0xF4   ? 4
+                              : c >= 0xE0              ? 3
+                              : c >= 0xC2 && c <= 0xDF ? 2
+                                                       : 0;
       bool valid = len > 0 && i + len <= s.size();
       for (std::size_t k = 1; valid && k < len; ++k) {
         valid = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
@@ -613,7 +623,8 @@ bool TestReport::ok() const {
 }
 
 Status ConnectorRegistry::Register(ConnectorType type) {
-  if (type.name.empty() || !type.create) return InvalidArgument("connector type needs a name and a factory");
+  if (type.name.empty() || !type.create)
+    return InvalidArgument("connector type needs a name and a factory");
   const std::string name = type.name;
   if (!types_.emplace(name, std::move(type)).second) {
     return Status(Code::kAlreadyExists, "connector '" + name + "' is already registered");
@@ -632,10 +643,11 @@ std::vector<const ConnectorType*> ConnectorRegistry::List() const {
   return out;
 }
 
-Result<std::unique_ptr<Connector>> ConnectorRegistry::Create(std::string_view name,
-                                                             const ConnectionSettings& settings) const {
+Result<std::unique_ptr<Connector>> ConnectorRegistry::Create(
+    std::string_view name, const ConnectionSettings& settings) const {
   const ConnectorType* type = Find(name);
-  if (type == nullptr) return NotFound("unknown data store '" + std::string(name.substr(0, 40)) + "'");
+  if (type == nullptr)
+    return NotFound("unknown data store '" + std::string(name.substr(0, 40)) + "'");
   if (type->validate) SP_TRY(type->validate(settings));
   return type->create(settings);
 }

@@ -37,27 +37,39 @@ enum class TableKind { kTable, kView, kLateBindingView, kMaterializedView, kExte
 
 // A normalised family for a warehouse type, for consumers that do not speak Redshift's types.
 enum class TypeFamily {
-  kInteger, kDecimal, kFloat, kBoolean, kString, kDate, kTime, kTimestamp, kInterval,
-  kBinary, kSemiStructured, kSpatial, kSketch, kOther,
+  kInteger,
+  kDecimal,
+  kFloat,
+  kBoolean,
+  kString,
+  kDate,
+  kTime,
+  kTimestamp,
+  kInterval,
+  kBinary,
+  kSemiStructured,
+  kSpatial,
+  kSketch,
+  kOther,
 };
 
-std::string_view SchemaKindName(SchemaKind k);    // "local", "external", "datashare"
-std::string_view TableKindName(TableKind k);      // "table", "view", "late_binding_view", ...
-std::string_view TypeFamilyName(TypeFamily f);    // "integer", "decimal", ...
+std::string_view SchemaKindName(SchemaKind k);  // "local", "external", "datashare"
+std::string_view TableKindName(TableKind k);    // "table", "view", "late_binding_view", ...
+std::string_view TypeFamilyName(TypeFamily f);  // "integer", "decimal", ...
 std::optional<SchemaKind> ParseSchemaKind(std::string_view s);
 std::optional<TableKind> ParseTableKind(std::string_view s);
 std::optional<TypeFamily> ParseTypeFamily(std::string_view s);
 
 struct Column {
-  int position = 0;                        // 1-based, as the warehouse numbers it
-  std::string name;                        // exactly as stored (case, quotes, unicode)
-  std::string type;                        // exactly as the warehouse formats it
+  int position = 0;  // 1-based, as the warehouse numbers it
+  std::string name;  // exactly as stored (case, quotes, unicode)
+  std::string type;  // exactly as the warehouse formats it
   TypeFamily family = TypeFamily::kOther;
   bool nullable = true;
   std::optional<std::string> default_value;
   std::optional<std::string> comment;
-  bool dist_key = false;                   // distribution key member, where readable
-  std::optional<int> sort_key_position;    // 1-based position in the sort key, where readable
+  bool dist_key = false;                 // distribution key member, where readable
+  std::optional<int> sort_key_position;  // 1-based position in the sort key, where readable
 
   friend bool operator==(const Column&, const Column&) = default;
 };
@@ -87,8 +99,8 @@ struct Table {
   TableKind kind = TableKind::kTable;
   std::optional<std::string> comment;
   std::string owner;
-  bool can_select = false;                 // the connecting user may SELECT it
-  bool columns_loaded = false;             // false at tables-only depth or when not selected
+  bool can_select = false;      // the connecting user may SELECT it
+  bool columns_loaded = false;  // false at tables-only depth or when not selected
   std::vector<Column> columns;
   std::vector<Constraint> constraints;  // read with the columns; sorted by kind, then name
 
@@ -98,7 +110,7 @@ struct Table {
 struct Schema {
   std::string name;
   SchemaKind kind = SchemaKind::kLocal;
-  std::optional<std::string> source;       // external: the external database; datashare: producer
+  std::optional<std::string> source;  // external: the external database; datashare: producer
   std::vector<Table> tables;
 
   friend bool operator==(const Schema&, const Schema&) = default;
@@ -197,13 +209,13 @@ class TableFilter {
 // One field of a data store's connection form. Fields of the same `group` are alternatives
 // (e.g. workgroup vs cluster): the portal shows them together.
 struct FormField {
-  std::string id;          // settings key, e.g. "access_key_id"
-  std::string label;       // e.g. "Access Key ID"
-  std::string kind;        // "text", "secret" or "select"
+  std::string id;     // settings key, e.g. "access_key_id"
+  std::string label;  // e.g. "Access Key ID"
+  std::string kind;   // "text", "secret" or "select"
   bool required = false;
   std::string help;
   std::string placeholder;
-  std::string group;       // "" or a group id such as "target"
+  std::string group;                 // "" or a group id such as "target"
   std::vector<std::string> options;  // for "select"
 };
 
@@ -220,11 +232,11 @@ enum class StepStatus { kOk, kFailed, kSkipped };
 std::string_view StepStatusName(StepStatus s);  // "ok", "failed", "skipped"
 
 struct TestStep {
-  std::string id;       // stable: "credentials", "data_api", "temporary_credentials", ...
-  std::string title;    // "Credentials valid"
+  std::string id;     // stable: "credentials", "data_api", "temporary_credentials", ...
+  std::string title;  // "Credentials valid"
   StepStatus status = StepStatus::kSkipped;
-  std::string detail;   // what was found: identity, database user, error text
-  std::string fix;      // how to fix a failure: the IAM action to allow, the GRANT to run
+  std::string detail;  // what was found: identity, database user, error text
+  std::string fix;     // how to fix a failure: the IAM action to allow, the GRANT to run
 };
 
 struct TestReport {
@@ -243,11 +255,11 @@ class CancelToken {
 };
 
 struct FetchProgress {
-  std::string phase;            // "listing databases", "reading catalog of <db>", ...
+  std::string phase;  // "listing databases", "reading catalog of <db>", ...
   int databases_done = 0;
   int databases_total = 0;
-  std::int64_t tables = 0;      // tables read so far
-  std::int64_t columns = 0;     // columns read so far
+  std::int64_t tables = 0;   // tables read so far
+  std::int64_t columns = 0;  // columns read so far
 };
 
 enum class FetchDepth { kTables, kColumns };
@@ -279,8 +291,8 @@ class Connector {
 // Validates settings against a connector's form (required fields, formats) without contacting
 // anything. Used by the API before saving a connection.
 struct ConnectorType {
-  std::string name;          // "redshift"
-  std::string label;         // "Amazon Redshift"
+  std::string name;   // "redshift"
+  std::string label;  // "Amazon Redshift"
   std::vector<FormField> fields;
   std::function<Status(const ConnectionSettings&)> validate;
   std::function<Result<std::unique_ptr<Connector>>(const ConnectionSettings&)> create;

@@ -8,10 +8,10 @@
 
 #include <iostream>
 
-#include "runtime/runtime.h"
-#include "warehouse/redshift/types.h"
 #include "datamap/datamap.h"
+#include "runtime/runtime.h"
 #include "support/support.h"
+#include "warehouse/redshift/types.h"
 
 namespace schemaport {
 namespace {

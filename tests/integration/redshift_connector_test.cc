@@ -133,8 +133,10 @@ class RedshiftConnectorTest : public ::testing::Test {
     ASSERT_TRUE(locked.ok()) << locked.status();
     locked_database_ = new std::string(*locked);
     // A database where nobody but the owner may read anything.
-    ASSERT_TRUE(pg.Exec(*locked_database_, "CREATE SCHEMA vault; CREATE TABLE vault.gold (bars int); "
-                                           "REVOKE ALL ON SCHEMA public FROM PUBLIC").ok());
+    ASSERT_TRUE(pg.Exec(*locked_database_,
+                        "CREATE SCHEMA vault; CREATE TABLE vault.gold (bars int); "
+                        "REVOKE ALL ON SCHEMA public FROM PUBLIC")
+                    .ok());
     // The emulator installs its catalog objects on start; start one once so fixtures can fill them.
     auto emu = Emulator::Start(Config(""));
     ASSERT_TRUE(emu.ok()) << emu.status();
@@ -204,7 +206,8 @@ secret_string = '{{"username":"app_user","password":"app-pass"}}'
     ASSERT_TRUE(registry_.Register(warehouse::redshift::MakeConnectorType(deps_)).ok());
   }
 
-  ConnectionSettings Settings(const std::string& key = kAliceKey, const std::string& secret = kAliceSecret) {
+  ConnectionSettings Settings(const std::string& key = kAliceKey,
+                              const std::string& secret = kAliceSecret) {
     ConnectionSettings s;
     s.values["access_key_id"] = key;
     s.secrets["secret_access_key"] = Secret(secret);
@@ -239,7 +242,8 @@ secret_string = '{{"username":"app_user","password":"app-pass"}}'
   static std::string Describe(const TestReport& r) {
     std::string out;
     for (const auto& s : r.steps) {
-      out += s.id + "=" + std::string(warehouse::StepStatusName(s.status)) + " [" + s.detail + "] fix: " + s.fix + "\n";
+      out += s.id + "=" + std::string(warehouse::StepStatusName(s.status)) + " [" + s.detail +
+             "] fix: " + s.fix + "\n";
     }
     return out;
   }
@@ -256,7 +260,8 @@ secret_string = '{{"username":"app_user","password":"app-pass"}}'
   // seq_scan + idx_scan of every user table, by name.
   std::map<std::string, std::int64_t> ScanCounters() {
     auto rows = SharedPgCluster().Query(*database_,
-        "SELECT schemaname || '.' || relname, seq_scan + coalesce(idx_scan, 0) FROM pg_stat_user_tables");
+                                        "SELECT schemaname || '.' || relname, seq_scan + "
+                                        "coalesce(idx_scan, 0) FROM pg_stat_user_tables");
     EXPECT_TRUE(rows.ok()) << rows.status();
     std::map<std::string, std::int64_t> out;
     if (rows.ok()) {
@@ -270,7 +275,8 @@ secret_string = '{{"username":"app_user","password":"app-pass"}}'
   void WaitForBackendsToEnd() {
     const bool ended = WaitUntil(
         [&] {
-          auto rows = SharedPgCluster().Query("postgres",
+          auto rows = SharedPgCluster().Query(
+              "postgres",
               "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + *database_ + "'");
           return rows.ok() && (*rows)[0][0] == "0";
         },
@@ -278,7 +284,8 @@ secret_string = '{{"username":"app_user","password":"app-pass"}}'
     EXPECT_TRUE(ended) << "sessions to the test database did not end";
   }
 
-  static const warehouse::Table* FindTable(const Catalog& c, std::string_view schema, std::string_view table) {
+  static const warehouse::Table* FindTable(const Catalog& c, std::string_view schema,
+                                           std::string_view table) {
     for (const auto& d : c.databases) {
       for (const auto& s : d.schemas) {
         if (s.name != schema) continue;
@@ -312,7 +319,8 @@ TEST_F(RedshiftConnectorTest, ServerlessConnectionTestPassesEveryStep) {
     EXPECT_EQ(s.status, StepStatus::kOk) << s.id << ": " << s.detail << " / " << s.fix;
   }
   EXPECT_EQ(report->steps.size(), 6u);
-  EXPECT_NE(report->steps[0].detail.find("IAM:alice"), std::string::npos) << report->steps[0].detail;
+  EXPECT_NE(report->steps[0].detail.find("IAM:alice"), std::string::npos)
+      << report->steps[0].detail;
 }
 
 TEST_F(RedshiftConnectorTest, FetchReadsTheCatalogExactlyAsStored) {
@@ -334,7 +342,8 @@ TEST_F(RedshiftConnectorTest, FetchReadsTheCatalogExactlyAsStored) {
   const auto* modern = FindTable(*catalog, "sales", "modern");
   ASSERT_NE(modern, nullptr);
   std::vector<std::pair<std::string, std::string>> types;
-  for (const auto& c : modern->columns) types.emplace_back(c.type, std::string(warehouse::TypeFamilyName(c.family)));
+  for (const auto& c : modern->columns)
+    types.emplace_back(c.type, std::string(warehouse::TypeFamilyName(c.family)));
   EXPECT_EQ(types, (std::vector<std::pair<std::string, std::string>>{
                        {"super", "semi_structured"},
                        {"geometry", "spatial"},
@@ -451,7 +460,8 @@ TEST_F(RedshiftConnectorTest, EveryAuthModePassesTheConnectionTest) {
   cluster_user.values["database_user"] = "analyst";
   TestReport r = RunTest(cluster_user);
   EXPECT_TRUE(r.ok()) << Describe(r);
-  EXPECT_NE(StepOf(r, "temporary_credentials").detail.find("redshift:GetClusterCredentials"), std::string::npos);
+  EXPECT_NE(StepOf(r, "temporary_credentials").detail.find("redshift:GetClusterCredentials"),
+            std::string::npos);
   EXPECT_NE(StepOf(r, "database").detail.find("analyst"), std::string::npos) << Describe(r);
 
   auto cluster_iam = cluster_user;
@@ -469,8 +479,9 @@ TEST_F(RedshiftConnectorTest, EveryAuthModePassesTheConnectionTest) {
   aws::Credentials creds;
   creds.access_key_id = kAliceKey;
   creds.secret_access_key = Secret(kAliceSecret);
-  auto sm = aws::SecretsManagerClient::Create(config, std::shared_ptr<aws::HttpClient>(std::move(http).value()),
-                                              std::make_shared<aws::StaticCredentialsProvider>(creds), clock_, random_);
+  auto sm = aws::SecretsManagerClient::Create(
+      config, std::shared_ptr<aws::HttpClient>(std::move(http).value()),
+      std::make_shared<aws::StaticCredentialsProvider>(creds), clock_, random_);
   ASSERT_TRUE(sm.ok()) << sm.status();
   auto secret = (*sm)->GetSecretValue("redshift/app");
   ASSERT_TRUE(secret.ok()) << secret.status();
@@ -491,7 +502,8 @@ TEST_F(RedshiftConnectorTest, WrongSecretKeyFailsTheCredentialsStepAndSkipsTheRe
 }
 
 TEST_F(RedshiftConnectorTest, MissingDataApiPermissionNamesTheActions) {
-  TestReport r = RunTest(Settings("AKIACAROL0000000000", "carol-secret-key-000000000000000000000000"));
+  TestReport r =
+      RunTest(Settings("AKIACAROL0000000000", "carol-secret-key-000000000000000000000000"));
   EXPECT_EQ(StepOf(r, "credentials").status, StepStatus::kOk) << Describe(r);
   const auto& step = StepOf(r, "data_api");
   EXPECT_EQ(step.status, StepStatus::kFailed) << Describe(r);
@@ -513,12 +525,14 @@ TEST_F(RedshiftConnectorTest, MissingTemporaryCredentialsPermissionNamesTheActio
   cluster_user.values["cluster_identifier"] = "prod-cluster";
   cluster_user.values["database_user"] = "analyst";
   r = RunTest(cluster_user);
-  EXPECT_NE(StepOf(r, "temporary_credentials").fix.find("\"redshift:GetClusterCredentials\""), std::string::npos)
+  EXPECT_NE(StepOf(r, "temporary_credentials").fix.find("\"redshift:GetClusterCredentials\""),
+            std::string::npos)
       << Describe(r);
   auto cluster_iam = cluster_user;
   cluster_iam.values.erase("database_user");
   r = RunTest(cluster_iam);
-  EXPECT_NE(StepOf(r, "temporary_credentials").fix.find("redshift:GetClusterCredentialsWithIAM"), std::string::npos)
+  EXPECT_NE(StepOf(r, "temporary_credentials").fix.find("redshift:GetClusterCredentialsWithIAM"),
+            std::string::npos)
       << Describe(r);
 }
 
@@ -532,8 +546,9 @@ TEST_F(RedshiftConnectorTest, NoSelectAnywherePrintsTheGrantThatFixesIt) {
   EXPECT_EQ(StepOf(r, "catalog").status, StepStatus::kOk) << Describe(r);
   const auto& step = StepOf(r, "select_privilege");
   EXPECT_EQ(step.status, StepStatus::kFailed) << Describe(r);
-  EXPECT_EQ(step.fix, "GRANT USAGE ON SCHEMA \"vault\" TO \"analyst\"; GRANT SELECT ON ALL TABLES IN SCHEMA "
-                      "\"vault\" TO \"analyst\";");
+  EXPECT_EQ(step.fix,
+            "GRANT USAGE ON SCHEMA \"vault\" TO \"analyst\"; GRANT SELECT ON ALL TABLES IN SCHEMA "
+            "\"vault\" TO \"analyst\";");
 }
 
 TEST_F(RedshiftConnectorTest, UnknownDatabaseFailsTheDatabaseStep) {
@@ -544,7 +559,8 @@ TEST_F(RedshiftConnectorTest, UnknownDatabaseFailsTheDatabaseStep) {
   // Whichever step meets the unknown database first fails, and its fix names the database.
   bool named = false;
   for (const auto& step : r.steps) {
-    if (step.status == StepStatus::kFailed) named = step.fix.find("database name") != std::string::npos;
+    if (step.status == StepStatus::kFailed)
+      named = step.fix.find("database name") != std::string::npos;
   }
   EXPECT_TRUE(named) << Describe(r);
   EXPECT_EQ(StepOf(r, "catalog").status, StepStatus::kSkipped);
@@ -604,7 +620,8 @@ TEST_F(RedshiftConnectorTest, NeverReadsTheData) {
   ASSERT_TRUE(SharedPgCluster().Exec(*database_, "SELECT count(*) FROM sales.orders").ok());
   WaitForBackendsToEnd();
   auto after_control = ScanCounters();
-  ASSERT_GT(after_control["sales.orders"], before_control["sales.orders"]) << "the counters do not move";
+  ASSERT_GT(after_control["sales.orders"], before_control["sales.orders"])
+      << "the counters do not move";
 
   ASSERT_TRUE(emu_->Admin("DELETE", "/statements").ok());
   auto before = ScanCounters();
@@ -640,9 +657,11 @@ TEST_F(RedshiftConnectorTest, NeverReadsTheData) {
 
 TEST_F(RedshiftConnectorTest, FaultsDoNotChangeTheCatalog) {
   Catalog clean = MustFetch(Settings(), {});
-  ASSERT_TRUE(emu_->Admin("PUT", "/faults",
-                          R"({"global": {"throttle": 0.10, "error_500": 0.025, "error_503": 0.025, "drop": 0.02}, "seed": 11})")
-                  .ok());
+  ASSERT_TRUE(
+      emu_->Admin(
+              "PUT", "/faults",
+              R"({"global": {"throttle": 0.10, "error_500": 0.025, "error_503": 0.025, "drop": 0.02}, "seed": 11})")
+          .ok());
   for (int round = 0; round < 3; ++round) {
     Catalog faulty = MustFetch(Settings(), {});
     EXPECT_EQ(faulty, clean) << "round " << round;
@@ -655,7 +674,8 @@ TEST_F(RedshiftConnectorTest, FaultsDoNotChangeTheCatalog) {
 
 TEST_F(RedshiftConnectorTest, PermanentFailureNamesTheStepAndTheAwsError) {
   // Bob may use the Data API but not get credentials for the workgroup.
-  auto connector = Connector(Settings("AKIABOB000000000000", "bob-secret-key-00000000000000000000000000"));
+  auto connector =
+      Connector(Settings("AKIABOB000000000000", "bob-secret-key-00000000000000000000000000"));
   FetchRequest request;
   request.databases = {*database_};
   auto catalog = connector->Fetch(request);
@@ -664,7 +684,8 @@ TEST_F(RedshiftConnectorTest, PermanentFailureNamesTheStepAndTheAwsError) {
   EXPECT_NE(catalog.status().message().find("reading the settings of " + *database_),
             std::string::npos)
       << catalog.status();
-  EXPECT_NE(catalog.status().message().find("redshift-serverless:GetCredentials"), std::string::npos)
+  EXPECT_NE(catalog.status().message().find("redshift-serverless:GetCredentials"),
+            std::string::npos)
       << catalog.status();
 }
 
@@ -673,23 +694,33 @@ TEST_F(RedshiftConnectorTest, CancellingStopsTheFetchAndCancelsTheRunningStateme
   // statement is running on the warehouse when the fetch is cancelled.
   PgCluster& pg = SharedPgCluster();
   ChildProcess::Options locker;
-  locker.argv = {pg.BinDir() + "/psql", "-X", "-q", pg.ConnInfo(*database_), "-c",
-                 "BEGIN; LOCK TABLE pg_catalog.emulator_late_binding_view_cols IN ACCESS EXCLUSIVE MODE; "
-                 "SELECT pg_sleep(120);"};
+  locker.argv = {
+      pg.BinDir() + "/psql",
+      "-X",
+      "-q",
+      pg.ConnInfo(*database_),
+      "-c",
+      "BEGIN; LOCK TABLE pg_catalog.emulator_late_binding_view_cols IN ACCESS EXCLUSIVE MODE; "
+      "SELECT pg_sleep(120);"};
   locker.log_path = emu_->dir() / "locker.log";
   auto lock = ChildProcess::Start(locker);
   ASSERT_TRUE(lock.ok()) << lock.status();
   auto waiting = [&] {
-    auto rows = pg.Query("postgres",
+    auto rows = pg.Query(
+        "postgres",
         "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + *database_ +
-        "' AND query LIKE '%pg_get_late_binding_view_cols%' AND wait_event_type = 'Lock'");
+            "' AND query LIKE '%pg_get_late_binding_view_cols%' AND wait_event_type = 'Lock'");
     return rows.ok() && (*rows)[0][0] != "0";
   };
-  ASSERT_TRUE(WaitUntil([&] {
-    auto rows = pg.Query(*database_, "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' "
-                                     "AND relation = 'pg_catalog.emulator_late_binding_view_cols'::regclass");
-    return rows.ok() && (*rows)[0][0] != "0";
-  }, 30s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto rows =
+            pg.Query(*database_,
+                     "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' "
+                     "AND relation = 'pg_catalog.emulator_late_binding_view_cols'::regclass");
+        return rows.ok() && (*rows)[0][0] != "0";
+      },
+      30s));
 
   auto connector = Connector(Settings());
   warehouse::CancelToken cancel;
@@ -707,8 +738,10 @@ TEST_F(RedshiftConnectorTest, CancellingStopsTheFetchAndCancelsTheRunningStateme
   cancel.Cancel();
   fetch.join();
   // End the lock holder: its backend would otherwise sleep on, holding the lock.
-  ASSERT_TRUE(pg.Exec("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                  "WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()").ok());
+  ASSERT_TRUE(pg.Exec("postgres",
+                      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()")
+                  .ok());
   (*lock)->Stop();
   ASSERT_TRUE(blocked) << "the statement never waited on the lock";
   EXPECT_EQ(result.status().code(), Code::kCancelled) << result.status();
@@ -726,7 +759,8 @@ TEST_F(RedshiftConnectorTest, CancellingStopsTheFetchAndCancelsTheRunningStateme
         const auto parsed = nlohmann::json::parse(log);
         for (const auto& st : parsed["statements"]) {
           const std::string sql = st["sql"];
-          if (sql.find("pg_get_late_binding_view_cols") != std::string::npos && st["outcome"] == "ABORTED") {
+          if (sql.find("pg_get_late_binding_view_cols") != std::string::npos &&
+              st["outcome"] == "ABORTED") {
             return true;
           }
         }
@@ -736,21 +770,25 @@ TEST_F(RedshiftConnectorTest, CancellingStopsTheFetchAndCancelsTheRunningStateme
   std::string summary;
   const auto parsed = nlohmann::json::parse(log);
   for (const auto& st : parsed["statements"]) {
-    summary += st["outcome"].get<std::string>() + " " + st["sql"].get<std::string>().substr(0, 80) + "\n";
+    summary +=
+        st["outcome"].get<std::string>() + " " + st["sql"].get<std::string>().substr(0, 80) + "\n";
   }
   EXPECT_TRUE(aborted) << summary;
 }
 
 TEST_F(RedshiftConnectorTest, CommandLinePrintsTheCatalogAndTheTest) {
   const auto file = emu_->dir() / "warehouse.toml";
-  WriteFile(file, "data_store = \"redshift\"\nregion = \"us-east-1\"\nworkgroup = \"analytics\"\ndatabase = \"" +
-                      *database_ + "\"\n");
+  WriteFile(file,
+            "data_store = \"redshift\"\nregion = \"us-east-1\"\nworkgroup = "
+            "\"analytics\"\ndatabase = \"" +
+                *database_ + "\"\n");
   Environment env = {{"AWS_ACCESS_KEY_ID", kAliceKey},
                      {"AWS_SECRET_ACCESS_KEY", kAliceSecret},
                      {"AWS_ENDPOINT_URL", emu_->EndpointUrl()}};
   std::istringstream in;
   std::ostringstream out, err;
-  int rc = cli::Run({"schemaport", "warehouse", "fetch", file.string(), "--database", *database_}, env, in, out, err);
+  int rc = cli::Run({"schemaport", "warehouse", "fetch", file.string(), "--database", *database_},
+                    env, in, out, err);
   ASSERT_EQ(rc, 0) << err.str();
   auto parsed = warehouse::CatalogFromJson(out.str());
   ASSERT_TRUE(parsed.ok()) << parsed.status();

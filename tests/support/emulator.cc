@@ -13,14 +13,23 @@ Result<std::unique_ptr<Emulator>> Emulator::Start(const std::string& config_toml
   e->dir_ = std::make_unique<TempDir>("schemaport-emu");
   WriteFile(*e->dir_ / "emulator.toml", config_toml);
   ChildProcess::Options o;
-  o.argv = {(BinDir() / "aws-emulator").string(), "--config", (*e->dir_ / "emulator.toml").string(),
-            "--port", "0", "--admin-port", "0", "--statement-log", (*e->dir_ / "statements.jsonl").string()};
+  o.argv = {(BinDir() / "aws-emulator").string(),
+            "--config",
+            (*e->dir_ / "emulator.toml").string(),
+            "--port",
+            "0",
+            "--admin-port",
+            "0",
+            "--statement-log",
+            (*e->dir_ / "statements.jsonl").string()};
   for (const auto& a : extra_args) o.argv.push_back(a);
   o.log_path = *e->dir_ / "emulator.log";
   e->process_ = SP_TRY(ChildProcess::Start(o));
-  const std::string log = SP_TRY(e->process_->WaitForLog("\"event\":\"listening\"", std::chrono::seconds(30)));
+  const std::string log =
+      SP_TRY(e->process_->WaitForLog("\"event\":\"listening\"", std::chrono::seconds(30)));
   std::smatch m;
-  if (!std::regex_search(log, m, std::regex(R"re("admin_port":(\d+).*"port":(\d+).*"tls":(true|false))re"))) {
+  if (!std::regex_search(
+          log, m, std::regex(R"re("admin_port":(\d+).*"port":(\d+).*"tls":(true|false))re"))) {
     return Internal("aws-emulator did not report its ports; log:\n" + log);
   }
   e->admin_port_ = std::stoi(m[1].str());

@@ -119,5 +119,4 @@ void PgConn::Cancel() {
   (void)PQcancel(cancel_, err, sizeof(err));
 }
 
-
 }  // namespace schemaport::emulator

@@ -88,5 +88,4 @@ class PgConn {
   PGcancel* cancel_ = nullptr;
 };
 
-
 }  // namespace schemaport::emulator

@@ -9,14 +9,14 @@ namespace schemaport::warehouse::redshift {
 namespace {
 
 Status Shape(std::string_view statement, std::string_view what) {
-  return Internal("unexpected result from the " + std::string(statement) + " query: " +
-                  std::string(what));
+  return Internal("unexpected result from the " + std::string(statement) +
+                  " query: " + std::string(what));
 }
 
 Status Width(std::string_view statement, RowView row, std::size_t want) {
   if (row.size() == want) return Status::Ok();
-  return Shape(statement, "expected " + std::to_string(want) + " fields, got " +
-                              std::to_string(row.size()));
+  return Shape(statement,
+               "expected " + std::to_string(want) + " fields, got " + std::to_string(row.size()));
 }
 
 Result<std::int64_t> Int(std::string_view statement, const Cell& cell, std::string_view field) {
@@ -365,8 +365,8 @@ std::vector<std::int64_t> CatalogBuilder::KeptTableIds() const {
   return ids;
 }
 
-std::vector<std::vector<std::int64_t>> CatalogBuilder::KeptTableIdChunks(std::int64_t max_columns,
-                                                                         std::size_t max_ids) const {
+std::vector<std::vector<std::int64_t>> CatalogBuilder::KeptTableIdChunks(
+    std::int64_t max_columns, std::size_t max_ids) const {
   std::vector<std::pair<std::int64_t, std::int64_t>> ids;  // id, column count
   ids.reserve(by_id_.size());
   for (const auto& [id, index] : by_id_) ids.emplace_back(id, tables_[index].column_count);

@@ -36,21 +36,21 @@ class CatalogBuilder {
                  const std::set<TableRef>* selection);
 
   // A local database (connected to) is built from these:
-  Status AddTable(RowView row);                // kTablesSql
-  Status AddColumn(RowView row);               // kColumnsSql*
-  Status AddConstraint(RowView row);           // kConstraintsSql*
-  Status AddLateBindingColumn(RowView row);    // kLateBindingColumnsSql
-  Status AddMaterializedView(RowView row);     // kMaterializedViewsSql
-  Status AddColumnGrant(RowView row);          // kColumnGrantsSql
-  Status AddExternalSchema(RowView row);       // kExternalSchemasSql
-  Status AddExternalTable(RowView row);        // kExternalTablesSql
-  Status AddExternalColumn(RowView row);       // kExternalColumnsSql
-  Status AddTableKey(RowView row);             // kTableKeysSql
+  Status AddTable(RowView row);              // kTablesSql
+  Status AddColumn(RowView row);             // kColumnsSql*
+  Status AddConstraint(RowView row);         // kConstraintsSql*
+  Status AddLateBindingColumn(RowView row);  // kLateBindingColumnsSql
+  Status AddMaterializedView(RowView row);   // kMaterializedViewsSql
+  Status AddColumnGrant(RowView row);        // kColumnGrantsSql
+  Status AddExternalSchema(RowView row);     // kExternalSchemasSql
+  Status AddExternalTable(RowView row);      // kExternalTablesSql
+  Status AddExternalColumn(RowView row);     // kExternalColumnsSql
+  Status AddTableKey(RowView row);           // kTableKeysSql
   // A datashare (consumer) database, read from the connected one, from these; `producer` (may
   // be empty) becomes every schema's source.
   void SetDatashareProducer(std::string producer) { producer_ = std::move(producer); }
-  Status AddRedshiftTable(RowView row);        // kRedshiftTablesSql
-  Status AddRedshiftColumn(RowView row);       // kRedshiftColumnsSql
+  Status AddRedshiftTable(RowView row);   // kRedshiftTablesSql
+  Status AddRedshiftColumn(RowView row);  // kRedshiftColumnsSql
 
   // Ids of the kept local tables, for restricting the columns statement.
   std::vector<std::int64_t> KeptTableIds() const;
@@ -85,7 +85,7 @@ class CatalogBuilder {
   const std::set<TableRef>* selection_;
   std::vector<TableEntry> tables_;
   std::unordered_map<std::int64_t, std::size_t> by_id_;
-  std::unordered_map<std::string, std::size_t> by_name_;  // schema + '\0' + table
+  std::unordered_map<std::string, std::size_t> by_name_;           // schema + '\0' + table
   std::unordered_map<std::string, std::string> external_schemas_;  // schema -> external db
   std::set<std::string> views_;               // every view seen (schema + '\0' + name), kept or not
   std::set<std::string> materialized_views_;  // from svv_mv_info

@@ -41,7 +41,9 @@ class CatalogBuilderTest : public ::testing::Test {
     ASSERT_TRUE(b.AddTable(Row{"106", "sales", "partial", "r", "bob", "\\N", "t", "f", "1"}).ok());
     ASSERT_TRUE(b.AddColumn(Row{"100", "2", "amount", "numeric(38,2)", "f", "0", "EUR"}).ok());
     ASSERT_TRUE(b.AddColumn(Row{"100", "1", "id", "bigint", "t", "\\N", "\\N"}).ok());
-    ASSERT_TRUE(b.AddColumn(Row{"101", "1", "Ünïcode", "character varying(65535)", "f", "\\N", "\\N"}).ok());
+    ASSERT_TRUE(
+        b.AddColumn(Row{"101", "1", "Ünïcode", "character varying(65535)", "f", "\\N", "\\N"})
+            .ok());
     ASSERT_TRUE(b.AddColumn(Row{"102", "1", "id", "bigint", "f", "\\N", "\\N"}).ok());
     ASSERT_TRUE(b.AddColumn(Row{"104", "1", "n", "integer", "f", "\\N", "\\N"}).ok());
     ASSERT_TRUE(b.AddColumn(Row{"105", "1", "n", "integer", "f", "\\N", "\\N"}).ok());
@@ -51,8 +53,11 @@ class CatalogBuilderTest : public ::testing::Test {
     ASSERT_TRUE(b.AddLateBindingColumn(Row{"sales", "lbv", "x", "super", "1"}).ok());
     ASSERT_TRUE(b.AddColumnGrant(Row{"sales", "partial"}).ok());
     ASSERT_TRUE(b.AddExternalSchema(Row{"spectrum", "ext_db"}).ok());
-    ASSERT_TRUE(b.AddExternalColumn(Row{"spectrum", "events", "ts", "timestamp", "1", "true"}).ok());
-    ASSERT_TRUE(b.AddExternalColumn(Row{"spectrum", "events", "payload", "struct<a:int>", "2", "true"}).ok());
+    ASSERT_TRUE(
+        b.AddExternalColumn(Row{"spectrum", "events", "ts", "timestamp", "1", "true"}).ok());
+    ASSERT_TRUE(
+        b.AddExternalColumn(Row{"spectrum", "events", "payload", "struct<a:int>", "2", "true"})
+            .ok());
     ASSERT_TRUE(b.AddTableKey(Row{"sales", "orders", "id", "true", "1"}).ok());
     ASSERT_TRUE(b.AddTableKey(Row{"sales", "orders", "amount", "false", "-2"}).ok());
   }

@@ -41,10 +41,12 @@ Result<std::unique_ptr<Connection>> Connection::Open(const Settings& settings,
       });
     };
   }
-  c->data_ = SP_TRY(aws::RedshiftDataClient::Create(data_config, deps.http, provider, *deps.clock, *deps.random));
-  c->serverless_ =
-      SP_TRY(aws::RedshiftServerlessClient::Create(config, deps.http, provider, *deps.clock, *deps.random));
-  c->redshift_ = SP_TRY(aws::RedshiftClient::Create(config, deps.http, provider, *deps.clock, *deps.random));
+  c->data_ = SP_TRY(
+      aws::RedshiftDataClient::Create(data_config, deps.http, provider, *deps.clock, *deps.random));
+  c->serverless_ = SP_TRY(aws::RedshiftServerlessClient::Create(config, deps.http, provider,
+                                                                *deps.clock, *deps.random));
+  c->redshift_ =
+      SP_TRY(aws::RedshiftClient::Create(config, deps.http, provider, *deps.clock, *deps.random));
   return c;
 }
 

@@ -16,7 +16,8 @@ namespace schemaport::warehouse::redshift {
 // The clients, made once per connector from its settings. Thread safety: thread-safe.
 class Connection {
  public:
-  static Result<std::unique_ptr<Connection>> Open(const Settings& settings, const Dependencies& deps);
+  static Result<std::unique_ptr<Connection>> Open(const Settings& settings,
+                                                  const Dependencies& deps);
 
   const Settings& settings() const { return settings_; }
   const Dependencies& deps() const { return deps_; }
@@ -28,7 +29,8 @@ class Connection {
   aws::DataApiTarget Target(const std::string& database) const;
 
  private:
-  Connection(Settings settings, Dependencies deps) : settings_(std::move(settings)), deps_(std::move(deps)) {}
+  Connection(Settings settings, Dependencies deps)
+      : settings_(std::move(settings)), deps_(std::move(deps)) {}
   Settings settings_;
   Dependencies deps_;
   std::unique_ptr<aws::StsClient> sts_;

@@ -70,7 +70,8 @@ class RedshiftConnector final : public Connector {
 
   Result<std::vector<std::string>> ListDatabases(const CancelToken* cancel) override {
     if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled");
-    auto dbs = connection_->data().ListAllDatabases(connection_->Target(connection_->settings().database));
+    auto dbs =
+        connection_->data().ListAllDatabases(connection_->Target(connection_->settings().database));
     if (!dbs.ok()) return dbs.status().WithContext("listing databases");
     return dbs;
   }
@@ -95,18 +96,21 @@ class RedshiftConnector final : public Connector {
     progress.Phase("reading " + std::to_string(databases.size() + datashares.size()) +
                    " databases");
 
-    std::vector<Result<Database>> results(databases.size(), Result<Database>(Status(Code::kCancelled, "not run")));
+    std::vector<Result<Database>> results(databases.size(),
+                                          Result<Database>(Status(Code::kCancelled, "not run")));
     std::atomic<std::size_t> next{0};
     auto worker = [&] {
       for (std::size_t i = next++; i < databases.size(); i = next++) {
         if (cancelled()) break;
         results[i] = FetchDatabase(databases[i], request, filter, cancelled, progress);
-        if (!results[i].ok()) failed = true;
-        else progress.DatabaseDone(databases[i]);
+        if (!results[i].ok())
+          failed = true;
+        else
+          progress.DatabaseDone(databases[i]);
       }
     };
-    const int threads =
-        std::max(1, std::min<int>(connection_->deps().parallel_databases, static_cast<int>(databases.size())));
+    const int threads = std::max(1, std::min<int>(connection_->deps().parallel_databases,
+                                                  static_cast<int>(databases.size())));
     std::vector<std::thread> pool;
     for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
     worker();
@@ -128,7 +132,8 @@ class RedshiftConnector final : public Connector {
     Catalog catalog;
     for (std::size_t i = 0; i < results.size(); ++i) {
       // The first real error wins over the cancellations it caused in the other workers.
-      if (!results[i].ok() && results[i].status().code() != Code::kCancelled) return results[i].status();
+      if (!results[i].ok() && results[i].status().code() != Code::kCancelled)
+        return results[i].status();
     }
     for (auto& r : results) {
       if (!r.ok()) return r.status();
@@ -231,8 +236,9 @@ class RedshiftConnector final : public Connector {
     return builder.Finish();
   }
 
-  Result<Database> FetchDatabase(const std::string& db, const FetchRequest& request, const TableFilter& filter,
-                                 const std::function<bool()>& cancelled, Progress& progress) {
+  Result<Database> FetchDatabase(const std::string& db, const FetchRequest& request,
+                                 const TableFilter& filter, const std::function<bool()>& cancelled,
+                                 Progress& progress) {
     const Dependencies& deps = connection_->deps();
     Session session(*connection_, db, cancelled);
     CatalogBuilder builder(db, request.depth, filter.empty() ? nullptr : &filter,
@@ -247,7 +253,8 @@ class RedshiftConnector final : public Connector {
 
     SP_TRY(run("reading the tables of " + db, kTablesSql, {}, &CatalogBuilder::AddTable));
     if (columns) {
-      const auto chunks = builder.KeptTableIdChunks(deps.max_columns_per_statement, kMaxIdsPerStatement);
+      const auto chunks =
+          builder.KeptTableIdChunks(deps.max_columns_per_statement, kMaxIdsPerStatement);
       const bool everything = filter.empty() && !request.selection && chunks.size() == 1;
       const int per_row = std::max(1, deps.columns_per_row);
       if (everything) {
@@ -286,9 +293,11 @@ class RedshiftConnector final : public Connector {
                &CatalogBuilder::AddMaterializedView));
     SP_TRY(run("reading column grants of " + db, kColumnGrantsSql, {},
                &CatalogBuilder::AddColumnGrant));
-    SP_TRY(run("reading external schemas of " + db, kExternalSchemasSql, {}, &CatalogBuilder::AddExternalSchema));
+    SP_TRY(run("reading external schemas of " + db, kExternalSchemasSql, {},
+               &CatalogBuilder::AddExternalSchema));
     if (columns) {
-      SP_TRY(run("reading external tables of " + db, kExternalColumnsSql, {}, &CatalogBuilder::AddExternalColumn));
+      SP_TRY(run("reading external tables of " + db, kExternalColumnsSql, {},
+                 &CatalogBuilder::AddExternalColumn));
       // Distribution and sort keys: svv_redshift_columns is readable by every user; only a
       // permission error (a locked-down catalog) is tolerated, and logged.
       Status keys = run("reading distribution and sort keys of " + db, kTableKeysSql, {},
@@ -299,7 +308,8 @@ class RedshiftConnector final : public Connector {
                           {{"database", db}, {"error", keys}});
       }
     } else {
-      SP_TRY(run("reading external tables of " + db, kExternalTablesSql, {}, &CatalogBuilder::AddExternalTable));
+      SP_TRY(run("reading external tables of " + db, kExternalTablesSql, {},
+                 &CatalogBuilder::AddExternalTable));
     }
     progress.Counts(builder.tables(), builder.columns());
     return builder.Finish();
@@ -317,8 +327,11 @@ ConnectorType MakeConnectorType(Dependencies deps) {
   type.name = "redshift";
   type.label = "Amazon Redshift";
   type.fields = FormFields();
-  type.validate = [](const ConnectionSettings& settings) { return ParseSettings(settings).status(); };
-  type.create = [deps = std::move(deps)](const ConnectionSettings& raw) -> Result<std::unique_ptr<Connector>> {
+  type.validate = [](const ConnectionSettings& settings) {
+    return ParseSettings(settings).status();
+  };
+  type.create = [deps = std::move(deps)](
+                    const ConnectionSettings& raw) -> Result<std::unique_ptr<Connector>> {
     Settings settings = SP_TRY(ParseSettings(raw));
     auto connection = SP_TRY(Connection::Open(settings, deps));
     return std::unique_ptr<Connector>(std::make_unique<RedshiftConnector>(std::move(connection)));

@@ -11,7 +11,7 @@
 namespace schemaport::warehouse::redshift {
 
 // Schemas that hold the system's own objects, never the user's.
-#define SP_REDSHIFT_SYSTEM_SCHEMAS                                                          \
+#define SP_REDSHIFT_SYSTEM_SCHEMAS                                                        \
   "'pg_catalog', 'information_schema', 'pg_toast', 'pg_internal', 'pg_automv', 'pg_mv', " \
   "'pg_s3', 'catalog_history'"
 

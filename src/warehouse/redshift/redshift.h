@@ -18,10 +18,10 @@ namespace schemaport::warehouse::redshift {
 // REQUIRES: clock and random outlive every connector made from this.
 struct Dependencies {
   std::shared_ptr<aws::HttpClient> http;
-  aws::EndpointSettings endpoints;   // server settings: AWS_ENDPOINT_URL*, AWS_CA_BUNDLE
+  aws::EndpointSettings endpoints;  // server settings: AWS_ENDPOINT_URL*, AWS_CA_BUNDLE
   Clock* clock = nullptr;
   Random* random = nullptr;
-  std::shared_ptr<Logger> logger;    // may be null
+  std::shared_ptr<Logger> logger;  // may be null
   // The Data API quotas' budgets, one per account and Region, shared by every connection and
   // job of the process: the runtime wiring makes one and passes it to every connector type it
   // registers. When null, MakeConnectorType makes one for the connectors it creates.
@@ -34,7 +34,7 @@ struct Dependencies {
     p.max_attempts = 8;
     return p;
   }();
-  int parallel_databases = 4;        // databases fetched at once
+  int parallel_databases = 4;                   // databases fetched at once
   std::chrono::seconds statement_timeout{600};  // per statement; then it is cancelled
   // How long the Data API keeps a fetch's session open after its last statement.
   int session_keep_alive_seconds = 60;

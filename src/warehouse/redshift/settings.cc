@@ -20,32 +20,83 @@ std::string_view AuthModeName(AuthMode mode) {
 
 std::vector<FormField> FormFields() {
   return {
-      {kAccessKeyId, "Access Key ID", "text", true,
-       "The IAM user's access key ID (starts with AKIA).", "AKIA...", "", {}},
-      {kSecretAccessKey, "Secret Key", "secret", true,
-       "The secret access key shown once when the key was created. Stored encrypted; never shown again.",
-       "", "", {}},
-      {kRegion, "Region", "text", true, "The AWS Region of the warehouse, e.g. us-east-1.",
-       "us-east-1", "", {}},
-      {kWorkgroup, "Workgroup", "text", false,
-       "Redshift Serverless workgroup name. Fill in either this or a cluster identifier.", "default-workgroup",
-       "target", {}},
-      {kClusterIdentifier, "Cluster identifier", "text", false,
-       "Provisioned cluster identifier. Fill in either this or a workgroup.", "my-cluster", "target", {}},
-      {kDatabaseUser, "Database user", "text", false,
-       "Cluster only: connect as this database user (redshift:GetClusterCredentials). Leave empty to "
-       "connect as your IAM identity (redshift:GetClusterCredentialsWithIAM).", "", "target", {}},
+      {kAccessKeyId,
+       "Access Key ID",
+       "text",
+       true,
+       "The IAM user's access key ID (starts with AKIA).",
+       "AKIA...",
+       "",
+       {}},
+      {kSecretAccessKey,
+       "Secret Key",
+       "secret",
+       true,
+       "The secret access key shown once when the key was created. Stored encrypted; never shown "
+       "again.",
+       "",
+       "",
+       {}},
+      {kRegion,
+       "Region",
+       "text",
+       true,
+       "The AWS Region of the warehouse, e.g. us-east-1.",
+       "us-east-1",
+       "",
+       {}},
+      {kWorkgroup,
+       "Workgroup",
+       "text",
+       false,
+       "Redshift Serverless workgroup name. Fill in either this or a cluster identifier.",
+       "default-workgroup",
+       "target",
+       {}},
+      {kClusterIdentifier,
+       "Cluster identifier",
+       "text",
+       false,
+       "Provisioned cluster identifier. Fill in either this or a workgroup.",
+       "my-cluster",
+       "target",
+       {}},
+      {kDatabaseUser,
+       "Database user",
+       "text",
+       false,
+       "Cluster only: connect as this database user (redshift:GetClusterCredentials). Leave empty "
+       "to "
+       "connect as your IAM identity (redshift:GetClusterCredentialsWithIAM).",
+       "",
+       "target",
+       {}},
       {kDatabase, "Database", "text", true, "The database to connect to.", "dev", "", {}},
-      {kSecretArn, "Secrets Manager secret ARN", "text", false,
+      {kSecretArn,
+       "Secrets Manager secret ARN",
+       "text",
+       false,
        "Optional: authenticate with a database user and password stored in this secret instead.",
-       "arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift-abc123", "", {}},
-      {kRoleArn, "Role ARN", "text", false,
+       "arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift-abc123",
+       "",
+       {}},
+      {kRoleArn,
+       "Role ARN",
+       "text",
+       false,
        "Optional: the access key assumes this IAM role (sts:AssumeRole) and everything runs with "
        "the role's temporary credentials; the role needs the Redshift permissions.",
-       "arn:aws:iam::123456789012:role/schemaport-reader", "assume_role", {}},
-      {kExternalId, "External ID", "text", false,
-       "The external ID the role's trust policy requires (sts:ExternalId), if any.", "",
-       "assume_role", {}},
+       "arn:aws:iam::123456789012:role/schemaport-reader",
+       "assume_role",
+       {}},
+      {kExternalId,
+       "External ID",
+       "text",
+       false,
+       "The external ID the role's trust policy requires (sts:ExternalId), if any.",
+       "",
+       "assume_role",
+       {}},
   };
 }
 
@@ -77,7 +128,8 @@ Result<Settings> ParseSettings(const ConnectionSettings& in) {
   s.access_key_id = Trim(in.Get(kAccessKeyId));
   if (s.access_key_id.empty()) return Bad("Access Key ID", "is required");
   if (!Matches(s.access_key_id, "[A-Z0-9]{16,128}")) {
-    return Bad("Access Key ID", "must be 16 to 128 upper-case letters and digits (it starts with AKIA)");
+    return Bad("Access Key ID",
+               "must be 16 to 128 upper-case letters and digits (it starts with AKIA)");
   }
   const Secret* secret = in.GetSecret(kSecretAccessKey);
   // The trimmed copy lives in a Secret at once, so it is wiped on every path.
@@ -85,7 +137,8 @@ Result<Settings> ParseSettings(const ConnectionSettings& in) {
   if (key.empty()) return Bad("Secret Key", "is required");
   if (key.Reveal().size() < 16 || key.Reveal().size() > 128 || HasControlChars(key.Reveal()) ||
       key.Reveal().find(' ') != std::string::npos) {
-    return Bad("Secret Key", "does not look like an AWS secret access key (40 characters, no spaces)");
+    return Bad("Secret Key",
+               "does not look like an AWS secret access key (40 characters, no spaces)");
   }
   s.secret_access_key = std::move(key);
   if (const Secret* token = in.GetSecret(kSessionToken); token != nullptr && !token->empty()) {
@@ -103,19 +156,22 @@ Result<Settings> ParseSettings(const ConnectionSettings& in) {
   s.database_user = Trim(in.Get(kDatabaseUser));
   s.secret_arn = Trim(in.Get(kSecretArn));
   if (s.workgroup.empty() == s.cluster_identifier.empty()) {
-    return Bad("Workgroup", "fill in either a serverless workgroup or a cluster identifier, not both");
+    return Bad("Workgroup",
+               "fill in either a serverless workgroup or a cluster identifier, not both");
   }
   if (!s.workgroup.empty() && !Matches(s.workgroup, "[a-z0-9-]{3,64}")) {
     return Bad("Workgroup", "use 3 to 64 lower-case letters, digits and hyphens");
   }
   if (!s.cluster_identifier.empty() &&
-      (!Matches(s.cluster_identifier, "[a-z]([a-z0-9]|-(?!-)){0,62}") || s.cluster_identifier.back() == '-')) {
+      (!Matches(s.cluster_identifier, "[a-z]([a-z0-9]|-(?!-)){0,62}") ||
+       s.cluster_identifier.back() == '-')) {
     return Bad("Cluster identifier",
                "use 1 to 63 lower-case letters, digits and single hyphens, starting with a letter");
   }
   if (!s.database_user.empty()) {
     if (!s.workgroup.empty()) {
-      return Bad("Database user", "applies to provisioned clusters only; a workgroup connects as IAM:<user>");
+      return Bad("Database user",
+                 "applies to provisioned clusters only; a workgroup connects as IAM:<user>");
     }
     if (s.database_user.size() > 128 || HasControlChars(s.database_user)) {
       return Bad("Database user", "must be 1 to 128 characters without control characters");
@@ -127,7 +183,9 @@ Result<Settings> ParseSettings(const ConnectionSettings& in) {
     return Bad("Database", "must be 1 to 127 bytes without control characters");
   }
   if (!s.secret_arn.empty()) {
-    if (!Matches(s.secret_arn, "arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+")) {
+    if (!Matches(
+            s.secret_arn,
+            "arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+")) {
       return Bad("Secrets Manager secret ARN",
                  "is not a secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)");
     }

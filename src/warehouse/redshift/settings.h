@@ -11,25 +11,25 @@ namespace schemaport::warehouse::redshift {
 
 // How the Data API obtains database credentials; each needs its own IAM action.
 enum class AuthMode {
-  kServerless,      // WorkgroupName: redshift-serverless:GetCredentials, runs as IAM:<user>
-  kClusterDbUser,   // ClusterIdentifier + DbUser: redshift:GetClusterCredentials, runs as DbUser
-  kClusterIam,      // ClusterIdentifier alone: redshift:GetClusterCredentialsWithIAM, IAM:<user>
-  kSecret,          // SecretArn (with a workgroup or a cluster): secretsmanager:GetSecretValue
+  kServerless,     // WorkgroupName: redshift-serverless:GetCredentials, runs as IAM:<user>
+  kClusterDbUser,  // ClusterIdentifier + DbUser: redshift:GetClusterCredentials, runs as DbUser
+  kClusterIam,     // ClusterIdentifier alone: redshift:GetClusterCredentialsWithIAM, IAM:<user>
+  kSecret,         // SecretArn (with a workgroup or a cluster): secretsmanager:GetSecretValue
 };
 std::string_view AuthModeName(AuthMode mode);
 
 struct Settings {
   std::string access_key_id;
   Secret secret_access_key;
-  Secret session_token;        // optional (temporary keys)
+  Secret session_token;  // optional (temporary keys)
   std::string region;
-  std::string workgroup;       // serverless target, or
+  std::string workgroup;           // serverless target, or
   std::string cluster_identifier;  // provisioned target
-  std::string database_user;   // optional, cluster only
-  std::string database;        // the database to connect to
-  std::string secret_arn;      // optional
-  std::string role_arn;        // optional: the key assumes this role (sts:AssumeRole) first
-  std::string external_id;     // optional, with role_arn: the role's trust policy condition
+  std::string database_user;       // optional, cluster only
+  std::string database;            // the database to connect to
+  std::string secret_arn;          // optional
+  std::string role_arn;            // optional: the key assumes this role (sts:AssumeRole) first
+  std::string external_id;         // optional, with role_arn: the role's trust policy condition
   AuthMode mode = AuthMode::kServerless;
 };
 

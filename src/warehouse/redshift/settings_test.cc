@@ -54,13 +54,17 @@ TEST(SettingsTest, EachBadFieldIsNamed) {
   };
   const Case cases[] = {
       {kAccessKeyId, "", "Access Key ID: is required"},
-      {kAccessKeyId, "akia-lower", "Access Key ID: must be 16 to 128 upper-case letters and digits (it starts with AKIA)"},
+      {kAccessKeyId, "akia-lower",
+       "Access Key ID: must be 16 to 128 upper-case letters and digits (it starts with AKIA)"},
       {kRegion, "", "Region: is required"},
       {kRegion, "moon-1", "Region: is not an AWS Region name such as us-east-1"},
       {kWorkgroup, "Bad_Name", "Workgroup: use 3 to 64 lower-case letters, digits and hyphens"},
       {kDatabase, "", "Database: is required"},
-      {kDatabaseUser, "bob", "Database user: applies to provisioned clusters only; a workgroup connects as IAM:<user>"},
-      {kSecretArn, "arn:aws:s3:::bucket", "Secrets Manager secret ARN: is not a secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)"},
+      {kDatabaseUser, "bob",
+       "Database user: applies to provisioned clusters only; a workgroup connects as IAM:<user>"},
+      {kSecretArn, "arn:aws:s3:::bucket",
+       "Secrets Manager secret ARN: is not a secret ARN "
+       "(arn:aws:secretsmanager:<region>:<account>:secret:<name>)"},
   };
   for (const auto& c : cases) {
     auto settings = Valid();
@@ -115,9 +119,10 @@ TEST(SettingsTest, UnicodeDatabaseNamesAreAccepted) {
 TEST(SettingsTest, FormHasTheDesignedLabels) {
   std::vector<std::string> labels;
   for (const auto& f : FormFields()) labels.push_back(f.label);
-  EXPECT_EQ(labels, (std::vector<std::string>{"Access Key ID", "Secret Key", "Region", "Workgroup",
-                                              "Cluster identifier", "Database user", "Database",
-                                              "Secrets Manager secret ARN", "Role ARN", "External ID"}));
+  EXPECT_EQ(labels,
+            (std::vector<std::string>{"Access Key ID", "Secret Key", "Region", "Workgroup",
+                                      "Cluster identifier", "Database user", "Database",
+                                      "Secrets Manager secret ARN", "Role ARN", "External ID"}));
 }
 
 TEST(SettingsTest, RoleArnAndExternalIdSelectAssumeRole) {

@@ -89,15 +89,18 @@ TestReport RunConnectionTest(Connection& connection) {
     const Code code = identity.status().code();
     const bool denied = code == Code::kUnauthenticated || code == Code::kPermissionDenied;
     std::string fix =
-        denied ? "Check the Access Key ID and Secret Key: the key may be mistyped, inactive or deleted. "
-                 "Create a new access key under IAM > Users > (user) > Security credentials."
-               : "AWS STS could not be reached: check the network, proxy and endpoint settings of the "
-                 "schemaport server.";
+        denied
+            ? "Check the Access Key ID and Secret Key: the key may be mistyped, inactive or "
+              "deleted. "
+              "Create a new access key under IAM > Users > (user) > Security credentials."
+            : "AWS STS could not be reached: check the network, proxy and endpoint settings of the "
+              "schemaport server.";
     if (denied && !settings.role_arn.empty()) {
-      fix += " With a Role ARN: allow sts:AssumeRole on " + settings.role_arn +
-             " for this IAM user, and make the role's trust policy trust the user" +
-             (settings.external_id.empty() ? std::string(".")
-                                           : " with the condition sts:ExternalId = the External ID.");
+      fix +=
+          " With a Role ARN: allow sts:AssumeRole on " + settings.role_arn +
+          " for this IAM user, and make the role's trust policy trust the user" +
+          (settings.external_id.empty() ? std::string(".")
+                                        : " with the condition sts:ExternalId = the External ID.");
     }
     Fail(credentials, identity.status(), fix);
     SkipRest(steps, 1, "the credentials are not valid");
