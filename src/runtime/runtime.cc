@@ -148,6 +148,8 @@ Status OpenStore(const Config& config, Runtime& w) {
     return InvalidArgument("store.backend = \"postgres\" needs store.postgres_url");
   }
   options.sslmode = config.GetString("store.postgres_sslmode");
+  options.insecure_allow_weak_sslmode =
+      config.GetBool("store.postgres_insecure_allow_weak_sslmode");
   options.pool_size = static_cast<int>(config.GetInt("store.postgres_pool_size"));
   w.store = SP_TRY(store::OpenPostgresStore(options, deps));
   w.describe = "PostgreSQL store, " + w.describe;
@@ -170,6 +172,9 @@ ConfigSchema ServerConfigSchema(const ConfigSchema& extra) {
       .SecretKey("store.postgres_url", "libpq connection string or URI of the PostgreSQL store")
       .String("store.postgres_sslmode", "", "overrides the URL's sslmode",
               {"", "disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+      .Bool("store.postgres_insecure_allow_weak_sslmode", false,
+            "INSECURE: accept a postgres_sslmode weaker than verify-full for a store that is not "
+            "on this machine (the connection can be read or changed on the way)")
       .Int("store.postgres_pool_size", 4, 1, 64, "connections in the PostgreSQL pool")
       .String("keys.provider", "local", "local (key file) or aws-secrets-manager",
               {"local", "aws-secrets-manager"})

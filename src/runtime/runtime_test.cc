@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
 #include <mutex>
 
 namespace schemaport::runtime {
@@ -109,6 +112,28 @@ TEST(RuntimeTest, PostgresStoreWithoutUrlIsAClearErrorNamingTheKey) {
   auto w = Wire({}, env);
   ASSERT_FALSE(w.ok());
   EXPECT_NE(w.status().message().find("keys.secret_id"), std::string::npos) << w.status();
+}
+
+// Regression: the store's insecure_allow_weak_sslmode existed but no setting reached it, so a
+// remote store without TLS verification could not be chosen even on purpose.
+TEST(RuntimeTest, WeakStoreSslModeToARemoteHostNeedsTheInsecureSetting) {
+  char dir_template[] = "/tmp/runtime-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  Options options;
+  options.data_dir_override = dir;
+  Environment env{{"SCHEMAPORT_STORE_BACKEND", "postgres"},
+                  {"SCHEMAPORT_STORE_POSTGRES_URL", "host=db.invalid dbname=x connect_timeout=2"},
+                  {"SCHEMAPORT_STORE_POSTGRES_SSLMODE", "require"}};
+  auto refused = Wire(options, env);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("verify-full"), std::string::npos) << refused.status();
+  env["SCHEMAPORT_STORE_POSTGRES_INSECURE_ALLOW_WEAK_SSLMODE"] = "true";
+  auto allowed = Wire(options, env);
+  ASSERT_FALSE(allowed.ok());  // the host does not exist: refused by the network, not the rule
+  EXPECT_EQ(allowed.status().code(), Code::kUnavailable) << allowed.status();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(RuntimeTest, RegistryEndpointsComeFromTheEnvironmentOnly) {
