@@ -195,11 +195,13 @@ struct RemoteCommands::Impl {
         meta->add_subcommand("refresh", "Fetch again and mark what changed (a job; waits for it)");
     m_tables = meta->add_subcommand("tables", "List the saved tables");
     m_show = meta->add_subcommand("show", "Show a saved table with its columns");
-    m_show->add_option("TABLE", table, "table id, or database.schema.table")->required();
+    // Positionals fill in the order they are added: CONNECTION first, as docs/cli.md writes
+    // `metadata show ID TABLE`.
     for (auto* c : {m_fetch, m_tree, m_select, m_save, m_refresh, m_tables, m_show}) {
       c->add_option("CONNECTION", id, "connection id")->required();
       Common(c);
     }
+    m_show->add_option("TABLE", table, "table id, or database.schema.table")->required();
     for (auto* c : {m_fetch, m_save, m_refresh}) {
       c->add_flag("--no-wait", no_wait, "print the job and return without waiting");
     }
