@@ -68,6 +68,19 @@ class FakeServer {
                   if (!authed(req, res)) return;
                   res.set_content(Catalog().dump(), "application/json");
                 });
+    server_.Post("/api/v1/connections/c1/metadata/selection/preview",
+                 [=](const httplib::Request& req, httplib::Response& res) {
+                   if (!authed(req, res)) return;
+                   res.set_content(R"({"selected":1,"matched_by_patterns":1})", "application/json");
+                 });
+    server_.Put("/api/v1/connections/c1/metadata/selection", [=, this](const httplib::Request& req,
+                                                                       httplib::Response& res) {
+      if (!authed(req, res)) return;
+      std::lock_guard lock(mu_);
+      last_body_ = json::parse(req.body);
+      res.status = 202;
+      res.set_content(json{{"job", Job("queued", 0)}, {"selected", 1}}.dump(), "application/json");
+    });
     server_.Get("/api/v1/connections/c1/metadata/tables", [=](const httplib::Request& req,
                                                               httplib::Response& res) {
       if (!authed(req, res)) return;
@@ -294,6 +307,36 @@ TEST_F(CliRemoteTest, MetadataShowTakesTheConnectionThenTheTable) {
   EXPECT_EQ(Run({"metadata", "show", "c1", "dev.tickit.nope"}), kExitFailure);
   EXPECT_NE(err_.find("no saved table dev.tickit.nope in connection c1"), std::string::npos)
       << err_;
+}
+
+// Regression: `metadata select` only previewed, so `select --include ...` then `save` (the flow
+// as the portal has it: select, then Save Metadata) saved the old, empty selection: exit 0,
+// "Saved the metadata of 0 tables", and `metadata tables` had no row for the tables selected.
+TEST_F(CliRemoteTest, SaveAfterSelectSavesWhatSelectChose) {
+  FakeServer server;
+  env_["SCHEMAPORT_TOKEN"] = "good-token";
+  env_["SCHEMAPORT_SERVER"] = server.url();
+  env_["SCHEMAPORT_CLI_CONFIG"] = home_ + "/cli.toml";
+  // Nothing selected yet, nothing given: a usage error, and nothing is saved.
+  EXPECT_EQ(Run({"metadata", "save", "c1"}), kExitUsage);
+  EXPECT_NE(err_.find("nothing is selected in connection c1"), std::string::npos) << err_;
+  EXPECT_TRUE(server.last_body().is_null());
+  EXPECT_EQ(Run({"metadata", "select", "c1", "--exclude", "*.*.x"}), kExitUsage);
+  EXPECT_NE(err_.find("--exclude: only narrows what --include matches"), std::string::npos) << err_;
+
+  ASSERT_EQ(Run({"metadata", "select", "c1", "--include", "dev.tickit.*", "--exclude", "*.*.x"}),
+            kExitOk)
+      << err_;
+  EXPECT_NE(out_.find("dev.tickit.sales\n"), std::string::npos) << out_;
+  EXPECT_TRUE(server.last_body().is_null()) << "select must not save";
+  ASSERT_EQ(Run({"metadata", "save", "c1"}), kExitOk) << err_;
+  EXPECT_EQ(out_, "Saved the metadata of 1 tables.\n");
+  EXPECT_EQ(
+      server.last_body(),
+      json({{"tables", json::array()}, {"include", {"dev.tickit.*"}}, {"exclude", {"*.*.x"}}}));
+  // Saved: the selection is the server's now, and forgotten here.
+  EXPECT_EQ(Run({"metadata", "save", "c1"}), kExitUsage);
+  EXPECT_NE(err_.find("nothing is selected"), std::string::npos) << err_;
 }
 
 TEST_F(CliRemoteTest, TokenAndServerComeFromTheConfigFile) {
