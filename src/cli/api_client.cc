@@ -117,8 +117,6 @@ Result<ClientSettings> ResolveClientSettings(const std::string& server_flag,
 
 Status SaveClientSettings(const ClientSettings& settings) {
   const fs::path path = settings.config_path;
-  std::error_code ec;
-  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   auto quote = [](const std::string& v) {
     std::string q = "\"";
     for (char c : v) {

@@ -1,9 +1,10 @@
 // `schemaport demo` as a newcomer meets it: started in the background, it prints exactly the lines
 // of DESIGN §4; `/healthz` answers; the CLI (the real binary) drives the whole flow against it over
-// the REST API — login, connection test, create, list, show, fetch, tree, selection by pattern,
+// the REST API — login, connection test, create, list, show, fetch, tree, select by pattern, then
 // save, tables, show, a change in the warehouse, refresh, save again; Ctrl-C (SIGINT) stops it
 // with exit status 0 and no process it started is left. A second run reuses the state, `--fresh`
-// starts over, and a busy port stops it with one line saying how to fix it.
+// starts over, `kill -9` leaves nothing behind, and a busy port stops it with one line saying how
+// to fix it.
 //
 // No fixed port (the demo listens on port 0 and prints its URL), no timed assertion: the
 // timeouts below only keep a hung run from hanging ctest. The test process is a child subreaper,
