@@ -117,8 +117,6 @@ Result<ClientSettings> ResolveClientSettings(const std::string& server_flag,
 
 Status SaveClientSettings(const ClientSettings& settings) {
   const fs::path path = settings.config_path;
-  std::error_code ec;
-  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   auto quote = [](const std::string& v) {
     std::string q = "\"";
     for (char c : v) {
@@ -135,6 +133,12 @@ Status SaveClientSettings(const ClientSettings& settings) {
   if (!settings.token_id.empty()) text += "token_id = " + quote(settings.token_id) + "\n";
   if (!settings.ca_file.empty())
     text += "ca_file = " + quote(fs::absolute(settings.ca_file).string()) + "\n";
+  return WritePrivateFile(path, text);
+}
+
+Status WritePrivateFile(const std::filesystem::path& path, std::string_view text) {
+  std::error_code ec;
+  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   const std::string tmp = path.string() + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return FailedPrecondition("cannot write " + tmp + ": " + std::strerror(errno));

@@ -9,6 +9,7 @@
 // Thread safety: an ApiClient may be used from one thread at a time.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,8 @@ Result<ClientSettings> ResolveClientSettings(const std::string& server_flag,
                                              const std::string& ca_flag, const Environment& env);
 // Writes server, token, token_id and ca_file to settings.config_path (mode 0600, atomically).
 Status SaveClientSettings(const ClientSettings& settings);
+// Writes `text` to `path` (mode 0600, atomically: a temporary file renamed), creating parents.
+Status WritePrivateFile(const std::filesystem::path& path, std::string_view text);
 
 class ApiClient {
  public:

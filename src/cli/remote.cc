@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -184,22 +185,27 @@ struct RemoteCommands::Impl {
                                   "Show the fetched tree with selection, badges and change marks");
     m_tree->add_option("--filter", filter,
                        "show only tables matching this database.schema.table glob");
-    m_select = meta->add_subcommand("select",
-                                    "Preview a selection: what tables and patterns would select");
+    m_select = meta->add_subcommand(
+        "select",
+        "Select tables (by name and patterns): shows what they match and keeps the selection "
+        "for the next `metadata save` of the connection");
     SelectionFlags(m_select);
-    m_save = meta->add_subcommand("save",
-                                  "Save Metadata of the selection (a job; waits for it). Without "
-                                  "--table/--include, saves the current selection again");
+    m_save = meta->add_subcommand(
+        "save",
+        "Save Metadata of the selection (a job; waits for it). Without --table/--include: what "
+        "`metadata select` chose, else the saved selection again (after a refresh)");
     SelectionFlags(m_save);
     m_refresh =
         meta->add_subcommand("refresh", "Fetch again and mark what changed (a job; waits for it)");
     m_tables = meta->add_subcommand("tables", "List the saved tables");
     m_show = meta->add_subcommand("show", "Show a saved table with its columns");
-    m_show->add_option("TABLE", table, "table id, or database.schema.table")->required();
+    // Positionals fill in the order they are added: CONNECTION first, as docs/cli.md writes
+    // `metadata show ID TABLE`.
     for (auto* c : {m_fetch, m_tree, m_select, m_save, m_refresh, m_tables, m_show}) {
       c->add_option("CONNECTION", id, "connection id")->required();
       Common(c);
     }
+    m_show->add_option("TABLE", table, "table id, or database.schema.table")->required();
     for (auto* c : {m_fetch, m_save, m_refresh}) {
       c->add_flag("--no-wait", no_wait, "print the job and return without waiting");
     }
@@ -327,6 +333,32 @@ struct RemoteCommands::Impl {
 
   std::string ConnPath() const { return "/api/v1/connections/" + PathSegment(id); }
 
+  // The selection `metadata select` made, kept until the next `metadata save` of the connection
+  // (the CLI's counterpart of the portal's tree before Save Metadata): a JSON object keyed by
+  // "SERVER CONNECTION" in pending-selections.json beside the CLI config file (mode 0600).
+  std::filesystem::path PendingPath() const {
+    return std::filesystem::path(api->settings().config_path).parent_path() /
+           "pending-selections.json";
+  }
+  std::string PendingKey() const { return api->settings().server + " " + id; }
+  json LoadPending() const {
+    std::ifstream f(PendingPath());
+    if (!f) return json::object();
+    json all = json::parse(f, nullptr, /*allow_exceptions=*/false);
+    return all.is_object() ? all : json::object();
+  }
+  // Keeps `selection` for the connection, or forgets it when null.
+  Status StorePending(const json& selection) {
+    json all = LoadPending();
+    if (selection.is_null()) {
+      if (!all.contains(PendingKey())) return Status::Ok();
+      all.erase(PendingKey());
+    } else {
+      all[PendingKey()] = selection;
+    }
+    return WritePrivateFile(PendingPath(), all.dump(2) + "\n");
+  }
+
   Result<json> Catalog() { return api->Get(ConnPath() + "/metadata/catalog"); }
 
   // Every table of a catalog as (ref, table json).
@@ -342,6 +374,9 @@ struct RemoteCommands::Impl {
   }
 
   Result<json> SelectionBody() {
+    if (!exclude.empty() && include.empty()) {
+      return InvalidArgument("--exclude: only narrows what --include matches; add --include");
+    }
     json refs = json::array();
     for (const auto& t : tables) {
       auto ref = SP_TRY(ParseTableRef(t));
@@ -533,22 +568,35 @@ struct RemoteCommands::Impl {
       if (!body.ok()) return Fail(body.status(), kExitUsage);
       const bool given = !tables.empty() || !include.empty();
       if (m_save->parsed() && !given) {
-        // Save the current selection again (after a refresh, for example).
-        auto catalog = Catalog();
-        if (!catalog.ok()) return Fail(catalog.status());
-        json refs = json::array();
-        ForEachTable(*catalog, [&](const warehouse::TableRef& r, const json& t) {
-          if (t.value("selected", false))
-            refs.push_back({{"database", r.database}, {"schema", r.schema}, {"table", r.table}});
-        });
-        const json sel = catalog->value("selection", json::object());
-        *body = {{"tables", refs},
-                 {"include", sel.value("include", json::array())},
-                 {"exclude", sel.value("exclude", json::array())}};
+        if (json pending = LoadPending().value(PendingKey(), json()); pending.is_object()) {
+          // What `metadata select` chose.
+          *body = std::move(pending);
+        } else {
+          // Save the current selection again (after a refresh, for example).
+          auto catalog = Catalog();
+          if (!catalog.ok()) return Fail(catalog.status());
+          json refs = json::array();
+          ForEachTable(*catalog, [&](const warehouse::TableRef& r, const json& t) {
+            if (t.value("selected", false))
+              refs.push_back({{"database", r.database}, {"schema", r.schema}, {"table", r.table}});
+          });
+          const json sel = catalog->value("selection", json::object());
+          *body = {{"tables", refs},
+                   {"include", sel.value("include", json::array())},
+                   {"exclude", sel.value("exclude", json::array())}};
+          if (refs.empty() && (*body)["include"].empty()) {
+            return Fail(InvalidArgument("nothing is selected in connection " + id +
+                                        ": choose tables with `schemaport metadata select " + id +
+                                        " --include 'db.schema.*'` (or --table db.schema.table), "
+                                        "or give them to save"),
+                        kExitUsage);
+          }
+        }
       }
       if (m_select->parsed()) {
         auto preview = api->Call("POST", ConnPath() + "/metadata/selection/preview", *body);
         if (!preview.ok()) return Fail(preview.status());
+        if (Status st = StorePending(*body); !st.ok()) return Fail(st);
         auto catalog = Catalog();
         if (!catalog.ok()) return Fail(catalog.status());
         auto keep = warehouse::TableFilter::Make(include, exclude).value();
@@ -566,12 +614,15 @@ struct RemoteCommands::Impl {
         for (const auto& m : matched) *out << m << "\n";
         *out << Num(*preview, "selected") << " tables selected ("
              << Num(*preview, "matched_by_patterns")
-             << " by patterns). Save them with `schemaport metadata save " << id
-             << "` and the same flags.\n";
+             << " by patterns). Save their metadata with `schemaport metadata save " << id
+             << "`.\n";
         return 0;
       }
       auto reply = RunJob("PUT", ConnPath() + "/metadata/selection", *body);
       if (!reply.ok()) return Fail(reply.status());
+      // Saved: the selection is the server's now.
+      if (Status st = StorePending(nullptr); !st.ok())
+        *err << "schemaport: warning: " << st.message() << "\n";
       if (json_out) return PrintJson(*reply), 0;
       if (no_wait) return *out << "Started job " << Str((*reply)["job"], "id") << ".\n", 0;
       *out << "Saved the metadata of " << Num(*reply, "selected") << " tables.\n";

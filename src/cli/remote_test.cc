@@ -68,6 +68,38 @@ class FakeServer {
                   if (!authed(req, res)) return;
                   res.set_content(Catalog().dump(), "application/json");
                 });
+    server_.Post("/api/v1/connections/c1/metadata/selection/preview",
+                 [=](const httplib::Request& req, httplib::Response& res) {
+                   if (!authed(req, res)) return;
+                   res.set_content(R"({"selected":1,"matched_by_patterns":1})", "application/json");
+                 });
+    server_.Put("/api/v1/connections/c1/metadata/selection", [=, this](const httplib::Request& req,
+                                                                       httplib::Response& res) {
+      if (!authed(req, res)) return;
+      std::lock_guard lock(mu_);
+      last_body_ = json::parse(req.body);
+      res.status = 202;
+      res.set_content(json{{"job", Job("queued", 0)}, {"selected", 1}}.dump(), "application/json");
+    });
+    server_.Get("/api/v1/connections/c1/metadata/tables", [=](const httplib::Request& req,
+                                                              httplib::Response& res) {
+      if (!authed(req, res)) return;
+      res.set_content(json{{"tables", json::array({SavedTable()})}}.dump(), "application/json");
+    });
+    server_.Get("/api/v1/connections/c1/metadata/tables/t1",
+                [=](const httplib::Request& req, httplib::Response& res) {
+                  if (!authed(req, res)) return;
+                  json detail = SavedTable();
+                  detail["columns"] = {{{"name", "qtysold"},
+                                        {"type", "smallint"},
+                                        {"family", "integer"},
+                                        {"position", 1},
+                                        {"nullable", false},
+                                        {"comment", "tickets sold"},
+                                        {"mark", nullptr}}};
+                  detail["removed_columns"] = json::array();
+                  res.set_content(detail.dump(), "application/json");
+                });
     server_.Get("/api/v1/connections/nope", [=](const httplib::Request& req,
                                                 httplib::Response& res) {
       if (!authed(req, res)) return;
@@ -100,6 +132,11 @@ class FakeServer {
         {"updated_at", "2026-12-02T00:00:00Z"},
         {"last_fetched_at", nullptr},
         {"saved_table_count", 0}};
+  }
+  static json SavedTable() {
+    return {{"id", "t1"},        {"database", "dev"}, {"schema", "tickit"},
+            {"name", "sales"},   {"kind", "table"},   {"comment", "Fact table: ticket sales"},
+            {"column_count", 1}, {"mark", nullptr},   {"saved_at", "2026-12-02T00:00:00Z"}};
   }
   static json Job(const std::string& state, int done) {
     return {{"id", "j1"},
@@ -254,6 +291,52 @@ TEST_F(CliRemoteTest, JsonOutputParsesBackAndSecretsComeFromStdin) {
   EXPECT_NE(err_.find("connection nope: not found"), std::string::npos) << err_;
   ASSERT_EQ(Run({"version", "--json"}), kExitOk);
   EXPECT_EQ(json::parse(out_)["version"], "0.1.0");
+}
+
+// Regression: TABLE was declared before CONNECTION, so `metadata show ID dev.tickit.sales` took
+// the table for the connection and the server answered "no such connection".
+TEST_F(CliRemoteTest, MetadataShowTakesTheConnectionThenTheTable) {
+  FakeServer server;
+  env_["SCHEMAPORT_TOKEN"] = "good-token";
+  env_["SCHEMAPORT_SERVER"] = server.url();
+  ASSERT_EQ(Run({"metadata", "show", "c1", "dev.tickit.sales"}), kExitOk) << err_;
+  EXPECT_EQ(out_.substr(0, out_.find('\n')), "dev.tickit.sales");
+  EXPECT_NE(out_.find("qtysold"), std::string::npos) << out_;
+  ASSERT_EQ(Run({"metadata", "show", "c1", "t1", "--json"}), kExitOk) << err_;
+  EXPECT_EQ(json::parse(out_)["columns"][0]["name"], "qtysold");
+  EXPECT_EQ(Run({"metadata", "show", "c1", "dev.tickit.nope"}), kExitFailure);
+  EXPECT_NE(err_.find("no saved table dev.tickit.nope in connection c1"), std::string::npos)
+      << err_;
+}
+
+// Regression: `metadata select` only previewed, so `select --include ...` then `save` (the flow
+// as the portal has it: select, then Save Metadata) saved the old, empty selection: exit 0,
+// "Saved the metadata of 0 tables", and `metadata tables` had no row for the tables selected.
+TEST_F(CliRemoteTest, SaveAfterSelectSavesWhatSelectChose) {
+  FakeServer server;
+  env_["SCHEMAPORT_TOKEN"] = "good-token";
+  env_["SCHEMAPORT_SERVER"] = server.url();
+  env_["SCHEMAPORT_CLI_CONFIG"] = home_ + "/cli.toml";
+  // Nothing selected yet, nothing given: a usage error, and nothing is saved.
+  EXPECT_EQ(Run({"metadata", "save", "c1"}), kExitUsage);
+  EXPECT_NE(err_.find("nothing is selected in connection c1"), std::string::npos) << err_;
+  EXPECT_TRUE(server.last_body().is_null());
+  EXPECT_EQ(Run({"metadata", "select", "c1", "--exclude", "*.*.x"}), kExitUsage);
+  EXPECT_NE(err_.find("--exclude: only narrows what --include matches"), std::string::npos) << err_;
+
+  ASSERT_EQ(Run({"metadata", "select", "c1", "--include", "dev.tickit.*", "--exclude", "*.*.x"}),
+            kExitOk)
+      << err_;
+  EXPECT_NE(out_.find("dev.tickit.sales\n"), std::string::npos) << out_;
+  EXPECT_TRUE(server.last_body().is_null()) << "select must not save";
+  ASSERT_EQ(Run({"metadata", "save", "c1"}), kExitOk) << err_;
+  EXPECT_EQ(out_, "Saved the metadata of 1 tables.\n");
+  EXPECT_EQ(
+      server.last_body(),
+      json({{"tables", json::array()}, {"include", {"dev.tickit.*"}}, {"exclude", {"*.*.x"}}}));
+  // Saved: the selection is the server's now, and forgotten here.
+  EXPECT_EQ(Run({"metadata", "save", "c1"}), kExitUsage);
+  EXPECT_NE(err_.find("nothing is selected"), std::string::npos) << err_;
 }
 
 TEST_F(CliRemoteTest, TokenAndServerComeFromTheConfigFile) {

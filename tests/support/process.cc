@@ -127,15 +127,27 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(Options options) {
   if (switch_user && ::fchown(log_fd, uid, gid) != 0) {
     // The child can still write: the descriptor is inherited.
   }
+  int out_fd = log_fd;
+  if (!options.stdout_path.empty()) {
+    out_fd = ::open(options.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out_fd < 0) {
+      ::close(log_fd);
+      return Internal("cannot open " + options.stdout_path.string());
+    }
+  }
+  auto close_files = [&] {
+    ::close(log_fd);
+    if (out_fd != log_fd) ::close(out_fd);
+  };
   int err_pipe[2];
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    ::close(log_fd);
+    close_files();
     return Internal("pipe2 failed");
   }
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
-    ::close(log_fd);
+    close_files();
     ::close(err_pipe[0]);
     ::close(err_pipe[1]);
     return Internal("fork failed");
@@ -149,7 +161,7 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(Options options) {
     };
     ::setpgid(0, 0);  // own process group: Stop() signals the whole tree
     const int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(log_fd, 1) < 0 || ::dup2(log_fd, 2) < 0)
+    if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(log_fd, 2) < 0)
       fail(1);
     if (switch_user) {
       if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) fail(2);
@@ -161,7 +173,7 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(Options options) {
     ::execve(argv[0], argv.data(), envp.data());
     fail(5);
   }
-  ::close(log_fd);
+  close_files();
   ::close(err_pipe[1]);
   int code = 0;
   int child_errno = 0;

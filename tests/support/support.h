@@ -51,7 +51,8 @@ class ChildProcess {
   struct Options {
     std::vector<std::string> argv;           // argv[0] is the program path
     std::map<std::string, std::string> env;  // added to (and overriding) the environment
-    std::filesystem::path log_path;          // stdout+stderr; required
+    std::filesystem::path log_path;          // stdout+stderr (stderr only with stdout_path)
+    std::filesystem::path stdout_path;       // optional: stdout alone, truncated first
     std::filesystem::path working_dir;       // optional
     std::string run_as_user;                 // optional; only when running as root
     int stop_signal = 15;                    // SIGTERM; PostgreSQL wants SIGINT (fast)

@@ -74,6 +74,19 @@ TEST(ChildProcessTest, CapturesOutputAndExitStatus) {
   EXPECT_EQ((*child)->Log(), "hello world\n");
 }
 
+TEST(ChildProcessTest, StdoutPathTakesStdoutAloneAndTheLogKeepsStderr) {
+  TempDir dir;
+  WriteFile(dir / "child.out", "from an earlier run\n");
+  auto child = ChildProcess::Start({.argv = {"/bin/sh", "-c", "echo out; echo err >&2"},
+                                    .log_path = dir / "child.err",
+                                    .stdout_path = dir / "child.out"});
+  ASSERT_TRUE(child.ok()) << child.status();
+  auto status = (*child)->Wait(10s);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(ReadFile(dir / "child.out"), "out\n");
+  EXPECT_EQ((*child)->Log(), "err\n");
+}
+
 TEST(ChildProcessTest, MissingProgramIsAClearError) {
   TempDir dir;
   auto child = ChildProcess::Start({.argv = {"/nonexistent/program"}, .log_path = dir / "x.log"});
