@@ -411,7 +411,7 @@ const EXPORTS: { format: ExportFormat; label: string; file: string; what: string
   { format: 'catalog-json', label: 'Catalog JSON', file: 'catalog.json', what: 'every table, column, key, role and relationship (inferred ones marked), for tools' },
   { format: 'dbt', label: 'dbt sources YAML', file: 'sources.yml', what: 'dbt sources with descriptions, key tests and relationships tests' },
   { format: 'ddl', label: 'DDL', file: 'schema.sql', what: 'annotated CREATE TABLE statements with keys and REFERENCES' },
-  { format: 'markdown', label: 'Markdown', file: 'datamap.md', what: "a readable description to paste into an assistant's context" },
+  { format: 'markdown', label: 'Markdown', file: 'data-map.md', what: "a readable description to paste into an assistant's context" },
 ];
 
 function Downloads({ connectionId }: { connectionId: string }) {

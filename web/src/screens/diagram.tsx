@@ -79,28 +79,27 @@ export function SchemaDiagram({ connectionId, map, update }: { connectionId: str
           is in the list above.
         </p>
       ) : null}
-      <div class="diagram-scroll">
-        <svg
-          class="diagram-svg"
-          width={layout.width}
-          height={layout.height}
-          viewBox={`0 0 ${layout.width} ${layout.height}`}
-          role="img"
-          tabIndex={0}
-          aria-labelledby={titleId}
-          aria-describedby={descId}
-          onKeyDown={(e) => {
-            const i = active ?? -1;
-            if (e.key === 'ArrowRight' || e.key === 'ArrowDown') move(i + 1);
-            else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') move(i < 0 ? layout.boxes.length - 1 : i - 1);
-            else if (e.key === 'Home') move(0);
-            else if (e.key === 'End') move(layout.boxes.length - 1);
-            else if (e.key === 'Escape') setActive(null);
-            else return;
-            e.preventDefault();
-          }}
-          onBlur={() => setActive(null)}
-        >
+      <div
+        class="diagram-scroll"
+        role="img"
+        tabIndex={0}
+        aria-labelledby={titleId}
+        aria-describedby={descId}
+        onKeyDown={(e) => {
+          const i = active ?? -1;
+          if (e.key === 'ArrowRight' || e.key === 'ArrowDown') move(i + 1);
+          else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') move(i < 0 ? layout.boxes.length - 1 : i - 1);
+          else if (e.key === 'Home') move(0);
+          else if (e.key === 'End') move(layout.boxes.length - 1);
+          else if (e.key === 'Escape') setActive(null);
+          else return;
+          e.preventDefault();
+        }}
+        onBlur={() => setActive(null)}
+      >
+        {/* The scrolling box is the focusable image (a scrollable region must take the focus);
+            the drawing's title and description name and describe it. */}
+        <svg class="diagram-svg" aria-hidden="true" width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`}>
           <title id={titleId}>
             Diagram of schema {group.key}: {layout.boxes.length} tables, {drawn} {drawn === 1 ? 'relationship' : 'relationships'} drawn
           </title>
@@ -137,7 +136,7 @@ export function SchemaDiagram({ connectionId, map, update }: { connectionId: str
           drawn).
         </p>
       ) : null}
-      <h3 id={listId}>Relationships in {group.key}</h3>
+      <h3 id={listId}>Relationships in this schema</h3>
       {textRels.length === 0 ? (
         <p class="help">No relationship touches this schema.</p>
       ) : (
