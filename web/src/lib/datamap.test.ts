@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { DataMap, DataMapTable, Relationship } from './api';
+import type { Box } from './datamap';
 import {
   BOX_WIDTH,
+  MAX_COLUMNS,
+  gridPlacement,
   canDecide,
   countsOf,
   decisionOf,
   describeRelationship,
   diagramOrder,
-  edgePath,
+  edgePaths,
   filterTables,
   groupBySchema,
   layoutSchema,
@@ -208,6 +211,38 @@ describe('diagram layout', () => {
     expect(l.omitted).toBe(0);
   });
 
+  it('a table sits above the tables it references, centred over them', () => {
+    const cells = gridPlacement(sales, [declared, inferred]);
+    expect(cells.get(orders.id)).toEqual({ row: 0, col: 0 });
+    expect(cells.get(customers.id)?.row).toBe(1);
+    expect(cells.get(products.id)?.row).toBe(1);
+    expect(new Set([cells.get(customers.id)?.col, cells.get(products.id)?.col])).toEqual(new Set([0, 1]));
+    // a chain: each table one layer below the one that references it
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => table('s', n));
+    const chain = gridPlacement([c, b, a], [rel(a, ['b_id'], b, ['id']), rel(b, ['c_id'], c, ['id'])]);
+    expect([a, b, c].map((t) => chain.get(t.id)?.row)).toEqual([0, 1, 2]);
+  });
+
+  it('separate groups are packed side by side, unrelated tables after them, and a cycle still ends', () => {
+    const star = (p: string) => {
+      const f = table('s', `${p}_fact`);
+      const ds = [1, 2].map((i) => table('s', `${p}_dim${i}`));
+      return { tables: [f, ...ds], rels: ds.map((d) => rel(f, [`${d.name}_id`], d, ['id'])) };
+    };
+    const s1 = star('a');
+    const s2 = star('b');
+    const lone = table('s', 'zz');
+    const cells = gridPlacement([...s1.tables, ...s2.tables, lone], [...s1.rels, ...s2.rels]);
+    expect(cells.get(s1.tables[0].id)?.row).toBe(0);
+    expect(cells.get(s2.tables[0].id)?.row).toBe(0);
+    expect(cells.get(s2.tables[0].id)?.col).toBeGreaterThanOrEqual(2);
+    expect(cells.get(lone.id)).toEqual({ row: 2, col: 0 });
+    const [x, y] = [table('s', 'x'), table('s', 'y')];
+    const cyc = gridPlacement([x, y], [rel(x, ['y_id'], y, ['id']), rel(y, ['x_id'], x, ['id'])]);
+    expect(cyc.size).toBe(2);
+    expect(cyc.get(x.id)).not.toEqual(cyc.get(y.id));
+  });
+
   it('an accepted relationship is drawn solid', () => {
     const l = layoutSchema(sales, [{ ...inferred, status: 'accepted' }]);
     expect(l.edges[0].dashed).toBe(false);
@@ -234,14 +269,14 @@ describe('diagram layout', () => {
     }
   });
 
-  it('50 tables fit a grid of at most 5 columns without overlap; more than the limit keeps the best connected', () => {
+  it('50 tables fit a grid of at most MAX_COLUMNS columns without overlap; more than the limit keeps the best connected', () => {
     const ts = Array.from({ length: 50 }, (_, i) => table('big', `t${i}`, { primary_key: ['id'] }));
     const rs = ts.slice(1).map((t, i) => rel(t, ['parent_id'], ts[Math.floor(i / 3)], ['id']));
     const l = layoutSchema(ts, rs);
     expect(l.boxes.length).toBe(50);
     expect(l.edges.length).toBe(49);
-    expect(new Set(l.boxes.map((b) => b.x)).size).toBe(5);
-    expect(l.width).toBeLessThan(5 * (BOX_WIDTH + 100));
+    expect(new Set(l.boxes.map((b) => b.x)).size).toBe(MAX_COLUMNS);
+    expect(l.width).toBeLessThan(MAX_COLUMNS * (BOX_WIDTH + 100));
     assertNoOverlap(l.boxes);
     const capped = layoutSchema([...ts, table('big', 'zz_alone')], rs, 50);
     expect(capped.omitted).toBe(1);
@@ -263,15 +298,33 @@ describe('diagram layout', () => {
   });
 
   it('edges leave the side facing the other box', () => {
-    const a = { x: 0, y: 0, w: 200, h: 60 } as Parameters<typeof edgePath>[0];
+    const a = { x: 0, y: 0, w: 200, h: 60 } as Box;
     const right = { ...a, x: 300 };
-    const below = { ...a, y: 200 };
-    expect(edgePath(a, right)).toMatch(/^M 200 30 C .* 300 30$/);
-    expect(edgePath(right, a)).toMatch(/^M 300 30 C .* 200 30$/);
-    expect(edgePath(a, below)).toMatch(/^M 100 60 C .* 100 200$/);
-    expect(edgePath(below, a)).toMatch(/^M 100 200 C .* 100 60$/);
-    expect(edgePath(a, a)).toMatch(/^M 200 /);
-    expect(edgePath(a, right, 1)).not.toBe(edgePath(a, right, 0));
+    const below = { ...a, y: 100 };
+    const far = { ...a, y: 400 };
+    const one = (p: Box, q: Box) => edgePaths([{ from: p, to: q }])[0];
+    expect(one(a, right)).toMatch(/^M 200 30 C .* 300 30$/);
+    expect(one(right, a)).toMatch(/^M 300 30 C .* 200 30$/);
+    expect(one(a, below)).toMatch(/^M 100 60 C .* 100 100$/);
+    expect(one(below, a)).toMatch(/^M 100 100 C .* 100 60$/);
+    // more than a row apart in the same column: around the right, not through the boxes between
+    expect(one(a, far)).toMatch(/^M 200 30 C 2\d\d(\.\d)? 30, .* 200 430$/);
+    expect(one(a, a)).toMatch(/^M 200 /);
+  });
+
+  it('edges meeting the same side of a box are spread along it', () => {
+    const a = { x: 0, y: 0, w: 200, h: 90 } as Box;
+    const up = { ...a, x: 300, y: -200 };
+    const down = { ...a, x: 300, y: 200 };
+    const [p1, p2, p3] = edgePaths([
+      { from: a, to: down },
+      { from: a, to: up },
+      { from: a, to: up },
+    ]);
+    // three ends on a's right side: the one going up highest first
+    expect(p2).toMatch(/^M 200 22\.5 /);
+    expect(p3).toMatch(/^M 200 45 /);
+    expect(p1).toMatch(/^M 200 67\.5 /);
   });
 });
 

@@ -211,11 +211,11 @@ export const BOX_WIDTH = 200;
 export const HEADER_HEIGHT = 26;
 export const LINE_HEIGHT = 17;
 const MAX_LINES = 6;
-const COL_GAP = 80;
+const COL_GAP = 64;
 const ROW_GAP = 48;
 const MARGIN = 16;
-const MAX_COLUMNS = 5;
-const TITLE_CHARS = 24;
+export const MAX_COLUMNS = 6;
+const TITLE_CHARS = 17; // leaves room for the role on the right
 const LINE_CHARS = 20;
 
 export function shorten(s: string, max: number): string {
@@ -236,40 +236,135 @@ function keyLines(t: DataMapTable, rels: Relationship[]): BoxLine[] {
   return [...lines.entries()].map(([column, keys]) => ({ column, keys }));
 }
 
-// Orders tables so that related ones sit together: connected groups largest first, each walked
-// breadth-first from its best-connected table; unrelated tables last, by name.
-export function diagramOrder(tables: DataMapTable[], rels: Relationship[]): DataMapTable[] {
+interface Graph {
+  byId: Map<string, DataMapTable>;
+  out: Map<string, Set<string>>; // from -> to (a table points at the tables it references)
+  adj: Map<string, Set<string>>; // either direction
+}
+
+function graphOf(tables: DataMapTable[], rels: Relationship[]): Graph {
   const byId = new Map(tables.map((t) => [t.id, t]));
+  const out = new Map<string, Set<string>>(tables.map((t) => [t.id, new Set<string>()]));
   const adj = new Map<string, Set<string>>(tables.map((t) => [t.id, new Set<string>()]));
   for (const r of rels) {
-    if (!byId.has(r.from.table_id) || !byId.has(r.to.table_id) || r.from.table_id === r.to.table_id) continue;
-    adj.get(r.from.table_id)!.add(r.to.table_id);
-    adj.get(r.to.table_id)!.add(r.from.table_id);
+    const a = r.from.table_id;
+    const b = r.to.table_id;
+    if (!byId.has(a) || !byId.has(b) || a === b) continue;
+    out.get(a)!.add(b);
+    adj.get(a)!.add(b);
+    adj.get(b)!.add(a);
   }
-  const degree = (id: string) => adj.get(id)!.size;
-  const byRank = (a: string, b: string) => degree(b) - degree(a) || (byId.get(a)!.name < byId.get(b)!.name ? -1 : 1);
+  return { byId, out, adj };
+}
+
+const byName = (a: DataMapTable, b: DataMapTable) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+// Connected groups of tables (largest first, each in breadth-first order from its best
+// connected table) and the tables with no relationship (by name).
+function components(g: Graph): { groups: string[][]; lone: string[] } {
+  const degree = (id: string) => g.adj.get(id)!.size;
+  const byRank = (a: string, b: string) => degree(b) - degree(a) || byName(g.byId.get(a)!, g.byId.get(b)!);
   const seen = new Set<string>();
-  const components: string[][] = [];
-  for (const start of [...byId.keys()].sort(byRank)) {
+  const groups: string[][] = [];
+  for (const start of [...g.byId.keys()].sort(byRank)) {
     if (seen.has(start) || degree(start) === 0) continue;
     const order: string[] = [];
     const queue = [start];
     seen.add(start);
-    while (queue.length) {
-      const id = queue.shift()!;
+    for (let i = 0; i < queue.length; ++i) {
+      const id = queue[i];
       order.push(id);
-      for (const n of [...adj.get(id)!].sort(byRank)) {
+      for (const n of [...g.adj.get(id)!].sort(byRank)) {
         if (!seen.has(n)) {
           seen.add(n);
           queue.push(n);
         }
       }
     }
-    components.push(order);
+    groups.push(order);
   }
-  components.sort((a, b) => b.length - a.length);
-  const lone = tables.filter((t) => !seen.has(t.id)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return [...components.flat().map((id) => byId.get(id)!), ...lone];
+  groups.sort((a, b) => b.length - a.length);
+  const lone = [...g.byId.values()].filter((t) => !seen.has(t.id)).sort(byName).map((t) => t.id);
+  return { groups, lone };
+}
+
+// Orders tables so that related ones sit together: connected groups largest first, each walked
+// breadth-first from its best-connected table; unrelated tables last, by name. The diagram keeps
+// the first tables of this order when a schema has too many to draw.
+export function diagramOrder(tables: DataMapTable[], rels: Relationship[]): DataMapTable[] {
+  const g = graphOf(tables, rels);
+  const { groups, lone } = components(g);
+  return [...groups.flat(), ...lone].map((id) => g.byId.get(id)!);
+}
+
+export interface Cell {
+  row: number;
+  col: number;
+}
+
+// Places tables on a grid at most MAX_COLUMNS wide. Each connected group is drawn in layers: a
+// table sits above the tables it references (facts on top, then the dimensions and lookups they
+// point to), each layer ordered by where its already placed neighbours sit and centred under the
+// widest; groups are packed left to right in bands; unrelated tables fill rows at the end.
+export function gridPlacement(tables: DataMapTable[], rels: Relationship[]): Map<string, Cell> {
+  const g = graphOf(tables, rels);
+  const { groups, lone } = components(g);
+  // Layer: the longest chain of references below a table (0 for one that references nothing).
+  const depth = new Map<string, number>();
+  const onStack = new Set<string>();
+  const depthOf = (id: string): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    if (onStack.has(id)) return 0; // a cycle: cut it here
+    onStack.add(id);
+    let d = 0;
+    for (const n of g.out.get(id)!) d = Math.max(d, depthOf(n) + 1);
+    onStack.delete(id);
+    depth.set(id, d);
+    return d;
+  };
+
+  const cells = new Map<string, Cell>();
+  let bandRow = 0;
+  let bandCol = 0;
+  let bandHeight = 0;
+  let usedColumns = 0;
+  for (const group of groups) {
+    const top = Math.max(...group.map(depthOf));
+    const layers: string[][] = Array.from({ length: top + 1 }, () => []);
+    for (const id of group) layers[top - depthOf(id)].push(id); // BFS order within a layer
+    const layerRows: string[][] = [];
+    const x = new Map<string, number>();
+    for (const layer of layers.filter((l) => l.length > 0)) {
+      const bary = (id: string) => {
+        const placed = [...g.adj.get(id)!].filter((n) => x.has(n)).map((n) => x.get(n)!);
+        return placed.length ? placed.reduce((a, b) => a + b, 0) / placed.length : Number.POSITIVE_INFINITY;
+      };
+      const sorted = layer.map((id, i) => ({ id, i, b: bary(id) })).sort((a, b) => a.b - b.b || a.i - b.i);
+      for (let i = 0; i < sorted.length; i += MAX_COLUMNS) {
+        const row = sorted.slice(i, i + MAX_COLUMNS).map((e) => e.id);
+        row.forEach((id, c) => x.set(id, c));
+        layerRows.push(row);
+      }
+    }
+    const width = Math.max(...layerRows.map((r) => r.length));
+    if (bandCol > 0 && bandCol + width > MAX_COLUMNS) {
+      bandRow += bandHeight;
+      bandCol = 0;
+      bandHeight = 0;
+    }
+    layerRows.forEach((row, r) => {
+      const offset = Math.floor((width - row.length) / 2);
+      row.forEach((id, c) => cells.set(id, { row: bandRow + r, col: bandCol + offset + c }));
+    });
+    bandCol += width;
+    bandHeight = Math.max(bandHeight, layerRows.length);
+    usedColumns = Math.max(usedColumns, bandCol);
+  }
+  bandRow += bandHeight;
+  const columns = Math.max(usedColumns, Math.min(MAX_COLUMNS, Math.ceil(Math.sqrt(lone.length))));
+  lone.forEach((id, i) => cells.set(id, { row: bandRow + Math.floor(i / columns), col: i % columns }));
+  return cells;
 }
 
 // Lays out one schema: `tables` are the schema's tables, `relationships` every relationship of
@@ -291,14 +386,23 @@ export function layoutSchema(tables: DataMapTable[], relationships: Relationship
   const edgesIn = inside.filter((r) => kept.has(r.from.table_id) && kept.has(r.to.table_id));
   const relsOf = relationshipsByTable(drawn);
 
-  const columns = Math.max(1, Math.min(MAX_COLUMNS, Math.ceil(Math.sqrt(ordered.length))));
+  const cells = gridPlacement(ordered, edgesIn);
+  const rows: DataMapTable[][] = [];
+  for (const t of ordered) {
+    const { row } = cells.get(t.id)!;
+    (rows[row] ??= []).push(t);
+  }
   const boxes: Box[] = [];
   const byId = new Map<string, Box>();
   let y = MARGIN;
-  for (let row = 0; row * columns < ordered.length; ++row) {
-    const rowTables = ordered.slice(row * columns, row * columns + columns);
+  let columns = 1;
+  for (const rowTables of rows) {
+    if (!rowTables) continue;
+    rowTables.sort((a, b) => cells.get(a.id)!.col - cells.get(b.id)!.col); // reading order, for the keyboard
     let rowHeight = 0;
-    rowTables.forEach((t, col) => {
+    for (const t of rowTables) {
+      const col = cells.get(t.id)!.col;
+      columns = Math.max(columns, col + 1);
       const all = keyLines(t, relsOf.get(t.id) ?? []);
       const lines = all.slice(0, MAX_LINES).map((l) => ({ ...l, column: shorten(l.column, LINE_CHARS) }));
       const more = all.length - lines.length;
@@ -307,57 +411,85 @@ export function layoutSchema(tables: DataMapTable[], relationships: Relationship
       boxes.push(box);
       byId.set(t.id, box);
       rowHeight = Math.max(rowHeight, h);
-    });
+    }
     y += rowHeight + ROW_GAP;
   }
-  const width = MARGIN * 2 + Math.min(columns, Math.max(1, ordered.length)) * (BOX_WIDTH + COL_GAP) - COL_GAP;
+  const width = MARGIN * 2 + columns * (BOX_WIDTH + COL_GAP) - COL_GAP;
   const height = Math.max(y - ROW_GAP + MARGIN, MARGIN * 2 + HEADER_HEIGHT);
 
-  // Parallel edges between the same two boxes are spread apart.
-  const seenPairs = new Map<string, number>();
-  const edges: Edge[] = edgesIn.map((r) => {
-    const from = byId.get(r.from.table_id)!;
-    const to = byId.get(r.to.table_id)!;
-    const pair = [from.table.id, to.table.id].sort().join('\u0000');
-    const n = seenPairs.get(pair) ?? 0;
-    seenPairs.set(pair, n + 1);
-    return { relationship: r, from, to, path: edgePath(from, to, n), dashed: !isFact(r) };
-  });
+  const ends = edgesIn.map((r) => ({ relationship: r, from: byId.get(r.from.table_id)!, to: byId.get(r.to.table_id)! }));
+  const paths = edgePaths(ends);
+  const edges: Edge[] = ends.map((e, i) => ({ ...e, path: paths[i], dashed: !isFact(e.relationship) }));
   return { width, height, boxes, edges, elsewhere, omitted };
 }
 
 const round = (v: number) => Math.round(v * 10) / 10;
 
-// A cubic curve from the side of `a` facing `b` to the side of `b` facing `a`; a loop on the
-// right for a table that references itself. `n` shifts the n-th parallel edge.
-export function edgePath(a: Box, b: Box, n = 0): string {
-  const shift = n * 10;
-  if (a === b) {
-    const x = a.x + a.w;
-    const y1 = a.y + HEADER_HEIGHT / 2 + shift;
-    const y2 = y1 + 18;
-    return `M ${x} ${y1} C ${x + 40 + shift} ${y1 - 10}, ${x + 40 + shift} ${y2 + 10}, ${x} ${y2}`;
-  }
-  const acx = a.x + a.w / 2;
-  const bcx = b.x + b.w / 2;
-  const acy = a.y + a.h / 2;
-  const bcy = b.y + b.h / 2;
-  let x1: number, y1: number, x2: number, y2: number, dx1: number, dy1: number, dx2: number, dy2: number;
-  if (b.x >= a.x + a.w) {
-    [x1, y1, x2, y2] = [a.x + a.w, acy + shift, b.x, bcy + shift];
-    [dx1, dy1, dx2, dy2] = [1, 0, -1, 0];
-  } else if (b.x + b.w <= a.x) {
-    [x1, y1, x2, y2] = [a.x, acy + shift, b.x + b.w, bcy + shift];
-    [dx1, dy1, dx2, dy2] = [-1, 0, 1, 0];
-  } else if (bcy > acy) {
-    [x1, y1, x2, y2] = [acx + shift, a.y + a.h, bcx + shift, b.y];
-    [dx1, dy1, dx2, dy2] = [0, 1, 0, -1];
-  } else {
-    [x1, y1, x2, y2] = [acx + shift, a.y, bcx + shift, b.y + b.h];
-    [dx1, dy1, dx2, dy2] = [0, -1, 0, 1];
-  }
-  const bend = Math.max(30, Math.hypot(x2 - x1, y2 - y1) / 3);
-  return `M ${round(x1)} ${round(y1)} C ${round(x1 + dx1 * bend)} ${round(y1 + dy1 * bend)}, ${round(x2 + dx2 * bend)} ${round(y2 + dy2 * bend)}, ${round(x2)} ${round(y2)}`;
+type Side = 'left' | 'right' | 'top' | 'bottom';
+const NORMAL: Record<Side, [number, number]> = { left: [-1, 0], right: [1, 0], top: [0, -1], bottom: [0, 1] };
+
+// The sides an edge leaves `a` and enters `b` by: the facing sides; for boxes in the same column
+// more than one row apart, both right sides (the curve runs in the gap between columns instead
+// of through the boxes between them).
+function sides(a: Box, b: Box): [Side, Side] {
+  if (a === b) return ['right', 'right'];
+  if (b.x >= a.x + a.w) return ['right', 'left'];
+  if (b.x + b.w <= a.x) return ['left', 'right'];
+  const gap = b.y > a.y ? b.y - (a.y + a.h) : a.y - (b.y + b.h);
+  if (gap > ROW_GAP + 1) return ['right', 'right'];
+  return b.y > a.y ? ['bottom', 'top'] : ['top', 'bottom'];
+}
+
+// SVG path data for each edge (`from` -> `to`): a cubic curve between anchors on the sides
+// chosen above. Edges meeting the same side of a box are spread along it, ordered by where
+// their other end is, so they neither overlap nor cross at the box; a table that references
+// itself gets a loop on its right.
+export function edgePaths(edges: { from: Box; to: Box }[]): string[] {
+  type End = { edge: number; box: Box; side: Side; other: Box };
+  const ends = new Map<Box, Map<Side, End[]>>();
+  const add = (e: End) => {
+    let bySide = ends.get(e.box);
+    if (!bySide) ends.set(e.box, (bySide = new Map()));
+    const list = bySide.get(e.side);
+    if (list) list.push(e);
+    else bySide.set(e.side, [e]);
+  };
+  const chosen = edges.map(({ from, to }, i) => {
+    const [s1, s2] = sides(from, to);
+    if (from !== to) {
+      add({ edge: i, box: from, side: s1, other: to });
+      add({ edge: i, box: to, side: s2, other: from });
+    }
+    return [s1, s2] as const;
+  });
+  const anchor = new Map<string, [number, number]>(); // `${edge}:${0|1}` -> point
+  for (const bySide of ends.values())
+    for (const [side, list] of bySide) {
+      const vertical = side === 'left' || side === 'right';
+      const key = (e: End) => (vertical ? e.other.y + e.other.h / 2 : e.other.x + e.other.w / 2);
+      list.sort((p, q) => key(p) - key(q) || p.edge - q.edge);
+      list.forEach((e, i) => {
+        const f = (i + 1) / (list.length + 1);
+        const b = e.box;
+        const pt: [number, number] = vertical ? [side === 'left' ? b.x : b.x + b.w, b.y + b.h * f] : [b.x + b.w * f, side === 'top' ? b.y : b.y + b.h];
+        anchor.set(`${e.edge}:${edges[e.edge].from === b ? 0 : 1}`, pt);
+      });
+    }
+  return edges.map(({ from, to }, i) => {
+    if (from === to) {
+      const x = from.x + from.w;
+      const y1 = from.y + HEADER_HEIGHT / 2;
+      const y2 = y1 + 18;
+      return `M ${x} ${y1} C ${x + 40} ${y1 - 10}, ${x + 40} ${y2 + 10}, ${x} ${y2}`;
+    }
+    const [s1, s2] = chosen[i];
+    const [x1, y1] = anchor.get(`${i}:0`)!;
+    const [x2, y2] = anchor.get(`${i}:1`)!;
+    const bend = s1 === s2 ? COL_GAP * 0.6 : Math.max(30, Math.hypot(x2 - x1, y2 - y1) / 3);
+    const [dx1, dy1] = NORMAL[s1];
+    const [dx2, dy2] = NORMAL[s2];
+    return `M ${round(x1)} ${round(y1)} C ${round(x1 + dx1 * bend)} ${round(y1 + dy1 * bend)}, ${round(x2 + dx2 * bend)} ${round(y2 + dy2 * bend)}, ${round(x2)} ${round(y2)}`;
+  });
 }
 
 // A relationship in words, for lists and the diagram's text alternative:
