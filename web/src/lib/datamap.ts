@@ -368,7 +368,7 @@ export function gridPlacement(tables: DataMapTable[], rels: Relationship[]): Map
 }
 
 // Lays out one schema: `tables` are the schema's tables, `relationships` every relationship of
-// the map. Rejected relationships are not drawn. Beyond `maxTables`, the best-connected tables
+// the map. Rejected relationships are not drawn. Beyond `maxTables`, the first tables of diagramOrder
 // are kept (the rest are counted in `omitted`).
 export function layoutSchema(tables: DataMapTable[], relationships: Relationship[], maxTables = 60): Layout {
   const inSchema = new Set(tables.map((t) => t.id));

@@ -75,8 +75,8 @@ export function SchemaDiagram({ connectionId, map, update }: { connectionId: str
       </div>
       {layout.omitted > 0 ? (
         <p class="state state-info">
-          This schema has {group.tables.length.toLocaleString()} saved tables: the diagram shows the {layout.boxes.length} best connected. Every table
-          is in the list above.
+          This schema has {group.tables.length.toLocaleString()} saved tables: the diagram shows {layout.boxes.length} of them, the largest connected
+          groups first. Every table is in the list above.
         </p>
       ) : null}
       <div
