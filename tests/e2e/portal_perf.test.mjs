@@ -138,6 +138,12 @@ test('Data Map with 10,000 saved tables: first render, one page in the DOM, sear
   await page.getByText('50 of 10,000 tables match').waitFor();
   await search.fill('');
 
+  // Paging: the next page of 50, the focus back on the list's heading.
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await page.getByText('Tables 51–100 of 10,000 (page 2 of 200)').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Tables');
+  assert.equal(await page.locator('li.dm-table').first().getAttribute('data-table'), 'db0.schema_00.table_0050');
+
   // An inferred relationship accepted from the diagram's text alternative.
   const list = page.getByRole('list', { name: 'Relationships in this schema' });
   const first = list.locator('li.rel-inferred').first();

@@ -93,6 +93,11 @@ function DataMapPanel({ connectionId }: { connectionId: string }) {
     setFilter({ ...filter, ...f });
     setPage(0);
   };
+  // A new page starts at the top of the list: the focus goes to its heading.
+  const turn = (p: number) => {
+    setPage(p);
+    document.getElementById('dm-tables')?.focus();
+  };
   const c = map.counts;
   const changes = marks ? marks.new + marks.changed + marks.removed : 0;
   const columns = map.tables.reduce((n, t) => n + t.column_count, 0);
@@ -142,14 +147,14 @@ function DataMapPanel({ connectionId }: { connectionId: string }) {
         ))}
         {shown.pages > 1 ? (
           <div class="pager actions" role="group" aria-label="Pages of tables">
-            <button type="button" disabled={shown.page === 0} onClick={() => setPage(shown.page - 1)}>
+            <button type="button" disabled={shown.page === 0} onClick={() => turn(shown.page - 1)}>
               Previous page
             </button>
             <span>
               Tables {shown.first.toLocaleString()}–{shown.last.toLocaleString()} of {filtered.length.toLocaleString()} (page {shown.page + 1} of{' '}
               {shown.pages})
             </span>
-            <button type="button" disabled={shown.page + 1 >= shown.pages} onClick={() => setPage(shown.page + 1)}>
+            <button type="button" disabled={shown.page + 1 >= shown.pages} onClick={() => turn(shown.page + 1)}>
               Next page
             </button>
           </div>
@@ -312,7 +317,7 @@ function RoleControl({ connectionId, table, update }: { connectionId: string; ta
         <select
           id={id}
           value={value}
-          disabled={busy}
+          aria-busy={busy}
           onChange={async (e) => {
             const v = (e.target as HTMLSelectElement).value;
             setBusy(true);
