@@ -40,6 +40,9 @@ export function SchemaDiagram({ connectionId, map, update }: { connectionId: str
   const ids = new Set(group.tables.map((t) => t.id));
   const textRels = map.relationships.filter((r) => ids.has(r.from.table_id) || ids.has(r.to.table_id));
   const drawn = layout.edges.length;
+  // The current table's edges and neighbours stay bright; the rest of the drawing fades.
+  const related = new Set<Box>();
+  if (current) for (const e of layout.edges) if (e.from === current || e.to === current) related.add(e.from).add(e.to);
   const move = (i: number) => setActive(Math.max(0, Math.min(layout.boxes.length - 1, i)));
 
   return (
@@ -99,7 +102,7 @@ export function SchemaDiagram({ connectionId, map, update }: { connectionId: str
       >
         {/* The scrolling box is the focusable image (a scrollable region must take the focus);
             the drawing's title and description name and describe it. */}
-        <svg class="diagram-svg" aria-hidden="true" width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`}>
+        <svg class={current ? 'diagram-svg has-active' : 'diagram-svg'} aria-hidden="true" width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`}>
           <title id={titleId}>
             Diagram of schema {group.key}: {layout.boxes.length} tables, {drawn} {drawn === 1 ? 'relationship' : 'relationships'} drawn
           </title>
@@ -123,7 +126,7 @@ export function SchemaDiagram({ connectionId, map, update }: { connectionId: str
             </path>
           ))}
           {layout.boxes.map((b, i) => (
-            <TableBox key={b.table.id} box={b} active={i === active} onSelect={() => setActive(i)} />
+            <TableBox key={b.table.id} box={b} active={i === active} related={related.has(b)} onSelect={() => setActive(i)} />
           ))}
         </svg>
       </div>
@@ -157,10 +160,10 @@ function describeBox(b: Box, rels: import('../lib/api').Relationship[]): string 
   return `${head}. ${rels.length} ${rels.length === 1 ? 'relationship' : 'relationships'}: ${rels.map((r) => `${describeRelationship(r)} (${r.status})`).join('; ')}.`;
 }
 
-function TableBox({ box, active, onSelect }: { box: Box; active: boolean; onSelect: () => void }) {
+function TableBox({ box, active, related, onSelect }: { box: Box; active: boolean; related: boolean; onSelect: () => void }) {
   const t = box.table;
   return (
-    <g class={`box role-${t.role}${active ? ' box-active' : ''}`} transform={`translate(${box.x} ${box.y})`} onClick={onSelect}>
+    <g class={`box role-${t.role}${active ? ' box-active' : related ? ' box-related' : ''}`} transform={`translate(${box.x} ${box.y})`} onClick={onSelect}>
       <title>
         {t.database}.{t.schema}.{t.name} ({t.role})
       </title>
