@@ -126,6 +126,10 @@ function DataMapPanel({ connectionId }: { connectionId: string }) {
           Tables
         </h2>
         <TableFilters filter={filter} onFilter={setF} total={map.tables.length} matching={filtered.length} reviews={c.inferred} changes={changes} />
+        <p class="help">
+          Roles: a fact holds events or transactions and refers to dimensions; a dimension describes the things facts refer to; a lookup is a short
+          list of codes and labels. Each table's role is suggested from its keys, columns and relationships; you may set it.
+        </p>
         {filtered.length === 0 ? <Empty>No saved table matches. Clear the search or the filters.</Empty> : null}
         {groups.map((g) => (
           <section key={g.key} class="schema-group" aria-label={`Schema ${g.key}`}>
@@ -238,12 +242,6 @@ function TableFilters(props: {
   );
 }
 
-const ROLE_HELP: Record<TableRole, string> = {
-  fact: 'events or transactions, many rows, keys to dimensions',
-  dimension: 'the things facts refer to',
-  lookup: 'a short list of codes and labels',
-};
-
 function TableItem(props: {
   connectionId: string;
   table: DataMapTable;
@@ -339,19 +337,18 @@ function RoleControl({ connectionId, table, update }: { connectionId: string; ta
         </select>
       </div>
       <p class="help">
-        {table.role_overridden
-          ? `Set by you: ${table.role} (${ROLE_HELP[table.role]}). Suggested: ${table.suggested_role}, because ${lowerFirst(table.role_reason)}`
-          : `Suggested: ${table.suggested_role} (${ROLE_HELP[table.suggested_role]}), because ${lowerFirst(table.role_reason)}`}
+        {table.role_overridden ? `Set by you: ${table.role}. ` : ''}
+        Suggested: {table.suggested_role} — {reasonText(table.role_reason)}
       </p>
       <ErrorBox error={error} />
     </div>
   );
 }
 
-function lowerFirst(s: string): string {
-  const t = s.trim();
-  if (!t) return 'of its keys and columns.';
-  return t[0].toLowerCase() + t.slice(1);
+// The server's reason is a phrase ("a keyed table that holds attributes"): shown as a sentence.
+function reasonText(s: string): string {
+  const t = s.trim().replace(/\.$/, '');
+  return t ? `${t[0].toLowerCase()}${t.slice(1)}.` : 'from its keys, columns and relationships.';
 }
 
 function KeyedColumns({ detail, table }: { detail: TableDetail; table: DataMapTable }) {

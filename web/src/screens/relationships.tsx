@@ -34,7 +34,7 @@ export function RelationshipItem({ connectionId, relationship: r, update }: { co
         {r.mark ? <span class={`mark mark-${r.mark}`}>{r.mark}</span> : null}
       </div>
       {r.constraint_name ? <p class="help">Constraint {r.constraint_name}</p> : null}
-      {r.evidence.length ? (
+      {r.evidence.length && r.status !== 'declared' ? (
         <ul class="evidence" aria-label="Evidence">
           {r.evidence.map((e) => (
             <li key={e}>{e}</li>
