@@ -9,7 +9,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import AxeBuilder from '@axe-core/playwright';
 import { artifactsDir, distDir, launchBrowser, screenshot, serveStatic } from './harness.mjs';
-import { bigCatalog, bigDataMap, routeFakeApi } from './fake_api.mjs';
+import { bigCatalog, bigDataMap, routeFakeApi, tickitDataMap } from './fake_api.mjs';
 
 let web;
 let browser;
@@ -161,6 +161,28 @@ test('Data Map with 10,000 saved tables: first render, one page in the DOM, sear
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`), []);
+  assert.deepEqual(browser.problems, []);
+  await page.close();
+});
+
+test('Data Map diagram of a TICKIT-shaped schema: layers, solid and dashed edges, rejected hidden (stub API)', async () => {
+  const page = await browser.context.newPage();
+  await routeFakeApi(page, bigCatalog({ databases: 1, schemas: 1, tables: 1 }), tickitDataMap());
+  await page.goto(`${web.url}/data-map`);
+  const diagram = page.getByRole('img', { name: 'Diagram of schema dev.tickit: 8 tables, 10 relationships drawn' });
+  await diagram.waitFor();
+  // 11 relationships: 6 declared and 1 accepted solid, 3 inferred dashed, 1 rejected not drawn
+  assert.equal(await page.locator('.diagram-svg path.edge-fact').count(), 7);
+  assert.equal(await page.locator('.diagram-svg path.edge-inferred').count(), 3);
+  // sales references listing, which references event: each a layer below the other
+  const box = (name) => page.locator('.diagram-svg g.box').filter({ has: page.locator('text.box-title', { hasText: new RegExp(`^${name}$`) }) });
+  const y = async (name) => Number((await box(name).getAttribute('transform')).match(/^translate\(\S+ (\S+)\)$/)[1]);
+  assert.ok((await y('sales')) < (await y('listing')) && (await y('listing')) < (await y('event')));
+  await diagram.focus();
+  await page.keyboard.press('ArrowRight');
+  assert.match(await page.locator('.diagram-status').innerText(), /^tickit\.sales, fact/);
+  await page.getByRole('heading', { name: 'Diagram', exact: true }).evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  await screenshot(page, 'data-map-tickit');
   assert.deepEqual(browser.problems, []);
   await page.close();
 });
