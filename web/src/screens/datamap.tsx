@@ -72,7 +72,7 @@ function DataMapPanel({ connectionId }: { connectionId: string }) {
   const byTable = useMemo(() => relationshipsByTable(map?.relationships ?? []), [map?.relationships]);
   const removedByTable = useMemo(() => relationshipsByTable(map?.removed_relationships ?? []), [map?.removed_relationships]);
   const filtered = useMemo(() => filterTables(map?.tables ?? [], byTable, removedByTable, filter), [map?.tables, byTable, removedByTable, filter]);
-  const shown = pageOf(filtered, page, PAGE_SIZE);
+  const shown = useMemo(() => pageOf(filtered, page, PAGE_SIZE), [filtered, page]);
   const groups = useMemo(() => groupBySchema(shown.items), [shown.items]);
   const marks = useMemo(() => (map ? markCounts(map) : null), [map]);
 
