@@ -17,14 +17,14 @@ const CONNECTION = 'acme-warehouse';
 
 const FIXTURE = `
 CREATE SCHEMA sales;
-CREATE TABLE sales.orders (id bigint NOT NULL, customer_id integer, amount numeric(12,2), ordered_at timestamp);
+CREATE TABLE sales.orders (id bigint NOT NULL PRIMARY KEY, customer_id integer, campaign_id integer, amount numeric(12,2), ordered_at timestamp);
 COMMENT ON TABLE sales.orders IS 'one row per order';
 COMMENT ON COLUMN sales.orders.amount IS 'in EUR';
 CREATE TABLE sales.customers (id integer NOT NULL, name varchar(200), email varchar(320));
 CREATE VIEW sales.big_orders AS SELECT id, amount FROM sales.orders WHERE amount > 100;
 CREATE SCHEMA marketing;
-CREATE TABLE marketing.campaigns (id integer, name varchar(100), budget numeric(10,2));
-CREATE TABLE marketing.events (id bigint, campaign_id integer, at timestamp);
+CREATE TABLE marketing.campaigns (id integer NOT NULL PRIMARY KEY, name varchar(100), budget numeric(10,2));
+CREATE TABLE marketing.events (id bigint, campaign_id integer REFERENCES marketing.campaigns (id), at timestamp);
 CREATE SCHEMA staging;
 CREATE TABLE staging.tmp_load (line text);
 CREATE TABLE staging.locked (x int);
@@ -251,14 +251,113 @@ flow('Metadata: fetch, select by the tree and by a pattern, save; only the selec
   await screenshot(page, 'metadata-saved');
 });
 
-flow('Data Map: saved tables by schema with columns and comments', async () => {
+// The Data Map of the saved tables: marketing.events -> marketing.campaigns is a declared foreign
+// key; sales.orders (campaign_id) -> marketing.campaigns (id) is inferred from the name and type.
+const DECLARED = 'marketing.events (campaign_id) → marketing.campaigns (id)';
+const INFERRED = 'sales.orders (campaign_id) → marketing.campaigns (id)';
+const tableItem = (name) => page.locator(`li[data-table="${name}"]`);
+const relItem = (scope, text) => scope.locator('li.rel', { has: page.locator('.rel-text', { hasText: text }) });
+const dataMapJson = async () => {
+  const id = (await page.getByLabel('Connection', { exact: true }).inputValue()) || '';
+  const r = await page.request.get(`${server.url}/api/v1/connections/${encodeURIComponent(id)}/datamap`);
+  assert.equal(r.status(), 200);
+  return r.json();
+};
+
+flow('Data Map: saved tables by schema with columns, keys and comments', async () => {
   await sidebar('Data Map').click();
   await page.getByRole('heading', { name: 'dev.sales' }).waitFor();
   await page.getByRole('heading', { name: 'dev.marketing' }).waitFor();
   await page.getByText('one row per order').waitFor();
   await page.getByText('in EUR').waitFor();
+  await page.getByText('2 relationships: 1 declared, 1 inferred to review, 0 accepted, 0 rejected').waitFor();
+  const campaigns = tableItem('dev.marketing.campaigns');
+  await campaigns.getByRole('cell', { name: 'budget' }).waitFor();
+  const idRow = campaigns.getByRole('row', { name: /^id\b/ });
+  assert.match(await idRow.innerText(), /PK/);
+  assert.match(await campaigns.innerText(), /Suggested: (fact|dimension|lookup)/);
   await screenshot(page, 'data-map');
   await axe('data-map');
+});
+
+flow('Data Map: a declared relationship is a fact; an inferred one is accepted, cleared and rejected', async () => {
+  const events = tableItem('dev.marketing.events');
+  const declared = relItem(events, DECLARED);
+  assert.match(await declared.innerText(), /declared/);
+  assert.equal(await declared.getByRole('button', { name: /^Accept/ }).count(), 0, 'no decision on a declared relationship');
+
+  const orders = tableItem('dev.sales.orders');
+  const inferred = relItem(orders, INFERRED);
+  assert.match(await inferred.innerText(), /inferred, \d+% confidence/);
+  assert.ok((await inferred.locator('.evidence li').count()) > 0, 'evidence shown');
+  await inferred.getByRole('button', { name: /^Accept/ }).click();
+  await inferred.getByText('inferred, accepted').waitFor();
+  assert.equal(await inferred.getByRole('button', { name: /^Accept/ }).getAttribute('aria-pressed'), 'true');
+  await page.getByText('2 relationships: 1 declared, 0 inferred to review, 1 accepted, 0 rejected').waitFor();
+  assert.equal((await dataMapJson()).relationships.find((r) => r.from.name === 'orders').status, 'accepted');
+
+  await inferred.getByRole('button', { name: /^Clear the decision/ }).click();
+  await inferred.getByText(/inferred, \d+% confidence/).waitFor();
+  await inferred.getByRole('button', { name: /^Reject/ }).click();
+  await inferred.getByText('inferred, rejected').waitFor();
+  const saved = await dataMapJson();
+  assert.equal(saved.relationships.find((r) => r.from.name === 'orders').status, 'rejected');
+  assert.deepEqual(saved.counts, { tables: 3, relationships: 2, declared: 1, inferred: 0, accepted: 0, rejected: 1 });
+});
+
+flow('Data Map: a table role is overridden and returned to the suggestion', async () => {
+  const orders = tableItem('dev.sales.orders');
+  const role = orders.getByLabel('Role', { exact: true });
+  const suggested = (await dataMapJson()).tables.find((t) => t.name === 'orders').suggested_role;
+  const other = suggested === 'lookup' ? 'dimension' : 'lookup';
+  await role.selectOption(other);
+  await orders.getByText(`Set by you: ${other}`).waitFor();
+  let t = (await dataMapJson()).tables.find((x) => x.name === 'orders');
+  assert.deepEqual([t.role, t.role_overridden], [other, true]);
+  await role.selectOption('auto');
+  await orders.getByText(`Suggested: ${suggested}`).waitFor();
+  t = (await dataMapJson()).tables.find((x) => x.name === 'orders');
+  assert.deepEqual([t.role, t.role_overridden], [suggested, false]);
+});
+
+flow('Data Map: the diagram draws the schema, is reachable by keyboard and has its relationships as text', async () => {
+  await page.getByLabel('Schema', { exact: true }).selectOption('dev.marketing');
+  const diagram = page.getByRole('img', { name: /^Diagram of schema dev\.marketing: 2 tables, 1 relationship drawn/ });
+  await diagram.waitFor();
+  assert.equal(await page.locator('.diagram-svg path.edge').count(), 1, 'the declared relationship; the rejected one is not drawn');
+  assert.equal(await page.locator('.diagram-svg path.edge-fact').count(), 1);
+  await diagram.focus();
+  await page.keyboard.press('ArrowRight');
+  assert.match(await page.locator('.diagram-status').innerText(), /^marketing\.(campaigns|events), /);
+  const list = page.getByRole('list', { name: 'Relationships in this schema' });
+  assert.match(await list.innerText(), new RegExp(DECLARED.replace(/[().]/g, '\\$&')));
+  assert.match(await list.innerText(), /inferred, rejected/); // the cross-schema one touches campaigns
+  await page.getByRole('heading', { name: 'Diagram', exact: true }).scrollIntoViewIfNeeded();
+  await screenshot(page, 'data-map-diagram');
+  await axe('data-map-diagram');
+});
+
+flow('Data Map: the four downloads and how to connect an assistant', async () => {
+  const downloads = page.getByRole('region', { name: 'Downloads' });
+  const expected = { 'Catalog JSON': /json/, 'dbt sources YAML': /yaml/, DDL: /sql/, Markdown: /markdown/ };
+  for (const [label, type] of Object.entries(expected)) {
+    const href = await downloads.getByRole('link', { name: label, exact: true }).getAttribute('href');
+    const r = await page.request.get(new URL(href, server.url).toString());
+    assert.equal(r.status(), 200, label);
+    assert.match(r.headers()['content-type'], type, label);
+    assert.match(r.headers()['content-disposition'], /^attachment; filename="[^"]+"$/, label);
+    const body = await r.text();
+    assert.match(body, /campaigns/, label);
+    if (label === 'Catalog JSON') assert.equal(JSON.parse(body).relationships.length, 2);
+    if (label === 'DDL') assert.match(body, /REFERENCES/); // the declared key
+  }
+  const assistant = page.getByRole('region', { name: 'Connect an assistant' });
+  const text = await assistant.innerText();
+  assert.match(text, /schemaport mcp/);
+  assert.match(text, /SCHEMAPORT_TOKEN/);
+  const config = JSON.parse(await assistant.locator('pre').nth(1).innerText());
+  assert.deepEqual(config.mcpServers.schemaport.args.slice(0, 1), ['mcp']);
+  assert.equal(config.mcpServers.schemaport.env.SCHEMAPORT_TOKEN, '<your API token>');
 });
 
 flow('Refresh marks new, removed and changed tables and keeps the selection', async () => {
@@ -291,6 +390,24 @@ flow('Refresh marks new, removed and changed tables and keeps the selection', as
   assert.ok(await page.getByRole('checkbox', { name: 'leads', exact: true }).isChecked());
   assert.ok(!(await page.getByRole('checkbox', { name: 'refunds', exact: true }).isChecked()));
   assert.ok(!(await page.getByRole('checkbox', { name: 'customers', exact: true }).isChecked()));
+});
+
+flow('Data Map after a new save: the relationship of a dropped table is marked removed, decisions survive', async () => {
+  await page.getByRole('button', { name: 'Save Metadata' }).click();
+  await page.getByText('Metadata saved.').waitFor({ timeout: 60000 });
+  await sidebar('Data Map').click();
+  const removed = page.getByRole('region', { name: 'Removed since the previous save' });
+  await removed.waitFor();
+  const item = relItem(removed, DECLARED);
+  assert.match(await item.innerText(), /removed/);
+  assert.match(await page.locator('p.counts').innerText(), /since the previous save: \d+ new, \d+ changed, 1 removed/);
+  assert.equal(await tableItem('dev.marketing.events').count(), 0, 'the dropped table left the map');
+  assert.match(await relItem(tableItem('dev.sales.orders'), INFERRED).innerText(), /inferred, rejected/);
+  const filter = page.getByLabel('Relationships', { exact: true });
+  await filter.selectOption('changes');
+  await tableItem('dev.sales.orders').waitFor({ state: 'detached' }); // none of its relationships changed
+  await filter.selectOption('all');
+  await tableItem('dev.sales.orders').waitFor();
 });
 
 flow('Settings: API token shown once, users, audit log', async () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import AxeBuilder from '@axe-core/playwright';
 import { artifactsDir, distDir, launchBrowser, screenshot, serveStatic } from './harness.mjs';
-import { bigCatalog, routeFakeApi } from './fake_api.mjs';
+import { bigCatalog, bigDataMap, routeFakeApi, tickitDataMap } from './fake_api.mjs';
 
 let web;
 let browser;
@@ -102,6 +102,89 @@ test('10,000-table tree: keyboard navigation and axe', async () => {
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`), []);
+});
+
+test('Data Map with 10,000 saved tables: first render, one page in the DOM, search, diagram (benchmark)', async () => {
+  const page = await browser.context.newPage();
+  const map = bigDataMap();
+  assert.equal(map.tables.length, 10000);
+  await routeFakeApi(page, bigCatalog({ databases: 1, schemas: 1, tables: 1 }), map);
+  await page.goto(`${web.url}/data-map`);
+  await page.waitForFunction(() => performance.getEntriesByName('sp:datamap-painted').length > 0);
+  figures.datamap_first_render_ms = await page.evaluate(() => {
+    const a = performance.getEntriesByName('sp:datamap-received')[0].startTime;
+    const b = performance.getEntriesByName('sp:datamap-painted')[0].startTime;
+    return Math.round((b - a) * 10) / 10;
+  });
+  // One page of tables, collapsed, and a diagram capped at its 60 best connected tables.
+  assert.equal(await page.locator('li.dm-table').count(), 50);
+  await page.getByText('Tables 1–50 of 10,000 (page 1 of 200)').waitFor();
+  assert.equal(await page.locator('.diagram-svg g.box').count(), 60);
+  assert.ok((await page.locator('*').count()) < 4000, 'DOM stays the size of one page');
+
+  // One keystroke in the search over 10,000 tables, to the next frame.
+  const search = page.getByLabel('Search saved tables');
+  await search.focus();
+  figures.datamap_search_keystroke_ms = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const input = document.activeElement;
+        const t0 = performance.now();
+        input.value = 'table_0042';
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        requestAnimationFrame(() => setTimeout(() => resolve(Math.round((performance.now() - t0) * 10) / 10), 0));
+      }),
+  );
+  await page.getByText('50 of 10,000 tables match').waitFor();
+  await search.fill('');
+
+  // Paging: the next page of 50, the focus back on the list's heading.
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await page.getByText('Tables 51–100 of 10,000 (page 2 of 200)').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Tables');
+  assert.equal(await page.locator('li.dm-table').first().getAttribute('data-table'), 'db0.schema_00.table_0050');
+
+  // An inferred relationship accepted from the diagram's text alternative.
+  const list = page.getByRole('list', { name: 'Relationships in this schema' });
+  const first = list.locator('li.rel-inferred').first();
+  const text = await first.locator('.rel-text').innerText();
+  await first.getByRole('button', { name: /^Accept/ }).click();
+  await list.locator('li.rel', { has: page.locator('.rel-text', { hasText: text }) }).getByText('inferred, accepted').waitFor();
+  await page.getByText('3,000 relationships: 1,000 declared, 1,999 inferred to review, 1 accepted, 0 rejected').waitFor();
+
+  // Keyboard: the diagram is one tab stop; arrows walk its tables.
+  await page.getByRole('img', { name: /^Diagram of schema db0\.schema_00: 60 tables/ }).focus();
+  await page.keyboard.press('ArrowRight');
+  assert.match(await page.locator('.diagram-status').innerText(), /^schema_00\.table_0000, fact/);
+  await page.getByRole('heading', { name: 'Diagram', exact: true }).scrollIntoViewIfNeeded();
+  await screenshot(page, 'data-map-10000');
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`), []);
+  assert.deepEqual(browser.problems, []);
+  await page.close();
+});
+
+test('Data Map diagram of a TICKIT-shaped schema: layers, solid and dashed edges, rejected hidden (stub API)', async () => {
+  const page = await browser.context.newPage();
+  await routeFakeApi(page, bigCatalog({ databases: 1, schemas: 1, tables: 1 }), tickitDataMap());
+  await page.goto(`${web.url}/data-map`);
+  const diagram = page.getByRole('img', { name: 'Diagram of schema dev.tickit: 8 tables, 10 relationships drawn' });
+  await diagram.waitFor();
+  // 11 relationships: 6 declared and 1 accepted solid, 3 inferred dashed, 1 rejected not drawn
+  assert.equal(await page.locator('.diagram-svg path.edge-fact').count(), 7);
+  assert.equal(await page.locator('.diagram-svg path.edge-inferred').count(), 3);
+  // sales references listing, which references event: each a layer below the other
+  const box = (name) => page.locator('.diagram-svg g.box').filter({ has: page.locator('text.box-title', { hasText: new RegExp(`^${name}$`) }) });
+  const y = async (name) => Number((await box(name).getAttribute('transform')).match(/^translate\(\S+ (\S+)\)$/)[1]);
+  assert.ok((await y('sales')) < (await y('listing')) && (await y('listing')) < (await y('event')));
+  await diagram.focus();
+  await page.keyboard.press('ArrowRight');
+  assert.match(await page.locator('.diagram-status').innerText(), /^tickit\.sales, fact/);
+  await page.getByRole('heading', { name: 'Diagram', exact: true }).evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  await screenshot(page, 'data-map-tickit');
+  assert.deepEqual(browser.problems, []);
+  await page.close();
 });
 
 test('built portal size (gzip -9)', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, onSessionExpired, setCsrfToken } from './api';
+import { api, ApiError, exportUrl, onSessionExpired, setCsrfToken } from './api';
 
 type Call = { url: string; init: RequestInit };
 function stubFetch(status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -60,5 +60,26 @@ describe('request', () => {
     });
     const e = await api.connections().catch((x) => x);
     expect(e).toMatchObject({ status: 0, code: 'unavailable' });
+  });
+});
+
+describe('Data Map calls', () => {
+  it('send a decision or a role with the CSRF token, null clearing it, ids escaped', async () => {
+    setCsrfToken('tok');
+    const calls = stubFetch(200, {});
+    await api.decideRelationship('c1', '0123456789abcdef', 'accept');
+    await api.decideRelationship('c1', '0123456789abcdef', null);
+    await api.setRole('c1', 'dev.sales/orders', null);
+    expect(calls.map((c) => [c.init.method, c.url, c.init.body])).toEqual([
+      ['PUT', '/api/v1/connections/c1/datamap/relationships/0123456789abcdef', '{"decision":"accept"}'],
+      ['PUT', '/api/v1/connections/c1/datamap/relationships/0123456789abcdef', '{"decision":null}'],
+      ['PUT', '/api/v1/connections/c1/datamap/roles/dev.sales%2Forders', '{"role":null}'],
+    ]);
+    for (const c of calls) expect((c.init.headers as Record<string, string>)['X-CSRF-Token']).toBe('tok');
+  });
+
+  it('builds download links for the four export formats', () => {
+    expect(exportUrl('c 1', 'catalog-json')).toBe('/api/v1/connections/c%201/datamap/export?format=catalog-json');
+    expect(exportUrl('c1', 'dbt')).toBe('/api/v1/connections/c1/datamap/export?format=dbt');
   });
 });

@@ -71,6 +71,51 @@ export interface TableDetail extends SavedTable {
   columns: Column[];
   removed_columns: string[];
 }
+// The Data Map (docs/api/openapi.yaml, /connections/{id}/datamap).
+export type TableRole = 'fact' | 'dimension' | 'lookup';
+export type RelationshipStatus = 'declared' | 'inferred' | 'accepted' | 'rejected';
+export interface DataMapTable {
+  id: string;
+  database: string;
+  schema: string;
+  name: string;
+  kind: string;
+  comment: string | null;
+  column_count: number;
+  primary_key: string[];
+  unique_keys: string[][];
+  role: TableRole;
+  suggested_role: TableRole;
+  role_overridden: boolean;
+  role_reason: string;
+}
+export interface RelationshipEnd {
+  table_id: string;
+  database: string;
+  schema: string;
+  name: string;
+}
+export interface Relationship {
+  id: string;
+  from: RelationshipEnd;
+  from_columns: string[];
+  to: RelationshipEnd;
+  to_columns: string[];
+  status: RelationshipStatus;
+  constraint_name: string | null;
+  confidence: number;
+  evidence: string[];
+  mark: 'new' | 'changed' | 'removed' | null;
+}
+export interface DataMap {
+  saved_at: string | null;
+  tables: DataMapTable[];
+  relationships: Relationship[];
+  removed_relationships: Relationship[];
+  counts: { tables: number; relationships: number; declared: number; inferred: number; accepted: number; rejected: number };
+}
+export type ExportFormat = 'catalog-json' | 'dbt' | 'ddl' | 'markdown';
+
 export interface DataStore {
   id: string;
   label: string;
@@ -164,6 +209,11 @@ export const api = {
   savedTables: (id: string) => request<{ tables: SavedTable[] }>('GET', `/api/v1/connections/${enc(id)}/metadata/tables`),
   savedTable: (id: string, tableId: string) =>
     request<TableDetail>('GET', `/api/v1/connections/${enc(id)}/metadata/tables/${enc(tableId)}`),
+  dataMap: (id: string) => request<DataMap>('GET', `/api/v1/connections/${enc(id)}/datamap`),
+  decideRelationship: (id: string, relationshipId: string, decision: 'accept' | 'reject' | null) =>
+    request<Relationship>('PUT', `/api/v1/connections/${enc(id)}/datamap/relationships/${enc(relationshipId)}`, { decision }),
+  setRole: (id: string, tableId: string, role: TableRole | null) =>
+    request<DataMapTable>('PUT', `/api/v1/connections/${enc(id)}/datamap/roles/${enc(tableId)}`, { role }),
   users: () => request<{ users: User[] }>('GET', '/api/v1/users'),
   addUser: (b: { email: string; password: string; role: string }) => request<User>('POST', '/api/v1/users', b),
   deleteUser: (id: string) => request<void>('DELETE', `/api/v1/users/${enc(id)}`),
@@ -178,6 +228,11 @@ export const api = {
       `/api/v1/audit?limit=${limit}`,
     ),
 };
+
+// A download link (a plain GET: the session cookie authenticates it, no CSRF token needed).
+export function exportUrl(connectionId: string, format: ExportFormat): string {
+  return `/api/v1/connections/${enc(connectionId)}/datamap/export?format=${enc(format)}`;
+}
 
 // Polls a job until it ends; `onProgress` sees every state. Resolves with the final job.
 export async function waitForJob(id: string, onProgress: (j: Job) => void, signal?: { stopped: boolean }): Promise<Job> {
