@@ -79,10 +79,13 @@ export class CatalogModel {
   patternErrors: string[] = [];
   readonly fetchedAt: string;
   readonly savedAt: string | null;
+  // Redshift's enable_case_sensitive_identifier: off (the default) compares names ignoring case.
+  readonly caseSensitive: boolean;
 
   constructor(json: CatalogJson) {
     this.fetchedAt = json.fetched_at;
     this.savedAt = json.saved_at;
+    this.caseSensitive = json.case_sensitive ?? false;
     const removedBySchema = new Map<string, string[]>();
     for (const r of json.removed ?? []) {
       const k = `${r.database}\u0000${r.schema}`;
@@ -173,7 +176,7 @@ export class CatalogModel {
   setPatterns(include: string[], exclude: string[]) {
     this.include = include;
     this.exclude = exclude;
-    const { filter, errors } = TableFilter.make(include, exclude);
+    const { filter, errors } = TableFilter.make(include, exclude, this.caseSensitive ? 'exact' : 'ignore-ascii');
     this.patternErrors = errors;
     const n = this.tables.length;
     if (filter.include.length === 0) {

@@ -69,6 +69,17 @@ describe('TableFilter', () => {
     expect(errors).toHaveLength(2);
     expect(filter.include.map((p) => p.text)).toEqual(['dev']);
   });
+  it('ignores ASCII case only when asked, as Redshift with enable_case_sensitive_identifier off', () => {
+    const exact = TableFilter.make(['dev.TICKIT.Sales'], []).filter;
+    expect(exact.selects(ref('dev', 'tickit', 'sales'))).toBe(false);
+    expect(exact.selects(ref('dev', 'TICKIT', 'Sales'))).toBe(true);
+    const folded = TableFilter.make(['dev.TICKIT.Sa*'], ['dev.tickit.SALES_OLD'], 'ignore-ascii').filter;
+    expect(folded.selects(ref('dev', 'tickit', 'sales'))).toBe(true);
+    expect(folded.selects(ref('DEV', 'Tickit', 'SALES'))).toBe(true);
+    expect(folded.selects(ref('dev', 'tickit', 'sales_old'))).toBe(false);
+    // Only ASCII letters fold: a non-ASCII letter keeps its case, as on the server.
+    expect(TableFilter.make(['dev.s.É'], [], 'ignore-ascii').filter.selects(ref('dev', 's', 'é'))).toBe(false);
+  });
   it('splits a textarea into patterns', () => {
     expect(splitPatterns(' dev.sales \n\n  prod.*\n')).toEqual(['dev.sales', 'prod.*']);
   });

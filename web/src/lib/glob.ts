@@ -1,6 +1,8 @@
 // Include/exclude patterns over "database.schema.table" with the semantics of
 // warehouse::TableFilter (src/warehouse/filter.cc) and core GlobMatch (src/core/text.cc):
-// `*` is any run of characters, `?` is one byte of the UTF-8 name, matching is exact-case,
+// `*` is any run of characters, `?` is one byte of the UTF-8 name, matching is exact-case, or
+// ignores ASCII case as Redshift compares names while enable_case_sensitive_identifier is off
+// (MatchCase::kIgnoreAscii: the catalog's `case_sensitive` says which),
 // a pattern with fewer parts matches a prefix ("dev" = "dev.*.*"), and a part may be quoted
 // with double quotes to hold a literal dot ("" inside quotes is one quote).
 
@@ -115,9 +117,20 @@ export function parsePattern(text: string): ParseResult {
   return { ok: true, pattern: { text, parts } };
 }
 
-export function patternMatches(p: Pattern, ref: TableRef): boolean {
+// ASCII letters lower-cased, everything else kept (as core AsciiLower).
+export function asciiLower(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+export type MatchCase = 'exact' | 'ignore-ascii';
+
+// With 'ignore-ascii' the pattern's parts must already be lower-cased (TableFilter.make does it).
+export function patternMatches(p: Pattern, ref: TableRef, matchCase: MatchCase = 'exact'): boolean {
   const names = [ref.database, ref.schema, ref.table];
-  for (let i = 0; i < p.parts.length; ++i) if (!globMatch(p.parts[i], names[i])) return false;
+  for (let i = 0; i < p.parts.length; ++i) {
+    const name = matchCase === 'exact' ? names[i] : asciiLower(names[i]);
+    if (!globMatch(p.parts[i], name)) return false;
+  }
   return true;
 }
 
@@ -128,9 +141,10 @@ export class TableFilter {
   constructor(
     readonly include: Pattern[],
     readonly exclude: Pattern[],
+    readonly matchCase: MatchCase = 'exact',
   ) {}
 
-  static make(include: string[], exclude: string[]): { filter: TableFilter; errors: string[] } {
+  static make(include: string[], exclude: string[], matchCase: MatchCase = 'exact'): { filter: TableFilter; errors: string[] } {
     const errors: string[] = [];
     const inc: Pattern[] = [];
     const exc: Pattern[] = [];
@@ -140,16 +154,17 @@ export class TableFilter {
     ] as const) {
       for (const s of list) {
         const r = parsePattern(s);
-        if (r.ok) out.push(r.pattern);
-        else errors.push(r.error);
+        if (!r.ok) errors.push(r.error);
+        else if (matchCase === 'exact') out.push(r.pattern);
+        else out.push({ text: r.pattern.text, parts: r.pattern.parts.map(asciiLower) });
       }
     }
-    return { filter: new TableFilter(inc, exc), errors };
+    return { filter: new TableFilter(inc, exc, matchCase), errors };
   }
 
   keeps(ref: TableRef): boolean {
-    if (this.include.length > 0 && !this.include.some((p) => patternMatches(p, ref))) return false;
-    return !this.exclude.some((p) => patternMatches(p, ref));
+    if (this.include.length > 0 && !this.include.some((p) => patternMatches(p, ref, this.matchCase))) return false;
+    return !this.exclude.some((p) => patternMatches(p, ref, this.matchCase));
   }
 
   selects(ref: TableRef): boolean {
