@@ -175,10 +175,23 @@ Result<std::unique_ptr<ApiClient>> ApiClient::Create(ClientSettings settings) {
 
 Result<nlohmann::json> ApiClient::Call(std::string_view method, std::string_view path,
                                        const nlohmann::json& body) {
+  const std::string text = SP_TRY(Send(method, path, body, "application/json"));
+  if (text.empty()) return nlohmann::json(nullptr);
+  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return Internal("the server sent a reply that is not JSON");
+  return parsed;
+}
+
+Result<std::string> ApiClient::Download(std::string_view path) {
+  return Send("GET", path, nullptr, "*/*");
+}
+
+Result<std::string> ApiClient::Send(std::string_view method, std::string_view path,
+                                    const nlohmann::json& body, std::string_view accept) {
   aws::HttpRequest req;
   req.method = std::string(method);
   req.url = settings_.server + std::string(path);
-  req.headers.emplace_back("Accept", "application/json");
+  req.headers.emplace_back("Accept", std::string(accept));
   req.headers.emplace_back("User-Agent", "schemaport-cli/0.1.0");
   if (!settings_.token.empty()) {
     req.headers.emplace_back("Authorization", "Bearer " + settings_.token.Reveal());
@@ -204,18 +217,15 @@ Result<nlohmann::json> ApiClient::Call(std::string_view method, std::string_view
                        kNoReply);
   }
   const int status = reply->status;
-  nlohmann::json parsed = nullptr;
-  if (!reply->body.empty()) {
-    parsed = nlohmann::json::parse(reply->body, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_discarded()) {
-      if (status / 100 == 2) return Internal("the server sent a reply that is not JSON");
-      parsed = nullptr;
-    }
-  }
   if (status / 100 == 2) {
     if (auto cookie = reply->Header("Set-Cookie"); cookie)
       cookie_ = cookie->substr(0, cookie->find(';'));
-    return parsed;
+    return std::move(reply->body);
+  }
+  nlohmann::json parsed = nullptr;
+  if (!reply->body.empty()) {
+    parsed = nlohmann::json::parse(reply->body, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) parsed = nullptr;
   }
   Code code = CodeFromHttpStatus(status);
   std::string message = "the server answered HTTP " + std::to_string(status);

@@ -60,6 +60,8 @@ class ApiClient {
   Result<nlohmann::json> Call(std::string_view method, std::string_view path,
                               const nlohmann::json& body = nullptr);
   Result<nlohmann::json> Get(std::string_view path) { return Call("GET", path); }
+  // A GET whose reply is bytes of any type (exports); errors as for Call.
+  Result<std::string> Download(std::string_view path);
 
   // Session login (for `schemaport login`): afterwards, calls carry the cookie and CSRF token.
   Status Login(std::string_view email, const Secret& password);
@@ -67,6 +69,9 @@ class ApiClient {
   const ClientSettings& settings() const { return settings_; }
 
  private:
+  // One request; the reply's body on a 2xx, else the error it carries.
+  Result<std::string> Send(std::string_view method, std::string_view path,
+                           const nlohmann::json& body, std::string_view accept);
   ApiClient(ClientSettings settings, std::unique_ptr<aws::HttpClient> http)
       : settings_(std::move(settings)), http_(std::move(http)) {}
   ClientSettings settings_;

@@ -13,7 +13,12 @@ Result<std::vector<mcp::Source>> StoreMetadataSource::Load() {
     std::vector<store::SavedTable> tables = SP_TRY(store_.ListSavedTables(org_id_, c.id));
     if (tables.empty()) continue;
     warehouse::Catalog catalog = SP_TRY(datamap::CatalogFromSavedTables(tables));
-    out.push_back(mcp::Source{c.id, c.name, datamap::BuildDataMap(std::move(catalog))});
+    // The users' decisions: a rejected relationship is not a fact, an accepted one is.
+    datamap::Decisions decisions;
+    const auto doc = SP_TRY(
+        store_.GetConnectionDocument(org_id_, c.id, std::string(datamap::kDecisionsDocument)));
+    if (doc) decisions = SP_TRY(datamap::DecisionsFromJson(*doc));
+    out.push_back(mcp::Source{c.id, c.name, datamap::BuildDataMap(std::move(catalog), decisions)});
   }
   return out;
 }

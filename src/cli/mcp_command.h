@@ -11,7 +11,8 @@
 namespace schemaport::cli {
 
 // The saved tables of every connection of one org, read from the store (never the warehouse),
-// as Data Maps. Connections without saved tables are left out.
+// as Data Maps with the connection's decisions applied (the same sealed document the service
+// keeps). Connections without saved tables are left out.
 class StoreMetadataSource final : public mcp::MetadataSource {
  public:
   StoreMetadataSource(store::Store& store, std::string org_id)

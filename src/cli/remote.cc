@@ -102,7 +102,11 @@ struct RemoteCommands::Impl {
   CLI::App *c_test, *c_create, *c_list, *c_show, *c_update, *c_delete;
   CLI::App *m_fetch, *m_tree, *m_select, *m_save, *m_refresh, *m_tables, *m_show;
   CLI::App *t_create, *t_list, *t_revoke;
+  CLI::App *d_show, *d_relationships, *d_accept, *d_reject, *d_clear, *d_role, *d_export;
   CLI::App *version, *completion;
+
+  // Data Map input.
+  std::string relationship_id, role, format, output;
 
   // Run-time.
   const Environment* env = nullptr;
@@ -208,6 +212,36 @@ struct RemoteCommands::Impl {
     m_show->add_option("TABLE", table, "table id, or database.schema.table")->required();
     for (auto* c : {m_fetch, m_save, m_refresh}) {
       c->add_flag("--no-wait", no_wait, "print the job and return without waiting");
+    }
+
+    auto* dm = app.add_subcommand(
+        "datamap", "The Data Map: relationships, decisions, table roles and exports");
+    dm->require_subcommand(1);
+    d_show = dm->add_subcommand("show", "Show the saved tables with their roles and counts");
+    d_relationships = dm->add_subcommand(
+        "relationships", "List the relationships (declared, inferred, accepted, rejected)");
+    d_relationships->add_option("--table", table,
+                                "only those with this table (its id) at either end");
+    d_accept = dm->add_subcommand("accept", "Accept an inferred relationship (REL_ID)");
+    d_reject = dm->add_subcommand("reject", "Reject an inferred relationship (REL_ID)");
+    d_clear = dm->add_subcommand("clear", "Clear the decision on a relationship (REL_ID)");
+    for (auto* c : {d_accept, d_reject, d_clear}) {
+      c->add_option("REL_ID", relationship_id, "relationship id (16 hex digits)")->required();
+    }
+    d_role = dm->add_subcommand("role", "Set a table's role, or `auto` for the suggestion");
+    d_role->add_option("TABLE_ID", table, "saved table id")->required();
+    d_role->add_option("ROLE", role, "fact, dimension, lookup or auto")
+        ->required()
+        ->check(CLI::IsMember({"fact", "dimension", "lookup", "auto"}));
+    d_export = dm->add_subcommand(
+        "export", "Download the Data Map as catalog JSON, dbt sources, DDL or Markdown");
+    d_export->add_option("--format", format, "catalog-json, dbt, ddl or markdown")
+        ->required()
+        ->check(CLI::IsMember({"catalog-json", "dbt", "ddl", "markdown"}));
+    d_export->add_option("--output", output, "write to this file (default: stdout)");
+    for (auto* c : {d_show, d_relationships, d_accept, d_reject, d_clear, d_role, d_export}) {
+      c->add_option("--connection", id, "connection id")->required();
+      Common(c);
     }
 
     auto* tokens = app.add_subcommand("tokens", "Create, list and revoke API tokens");
@@ -681,6 +715,114 @@ struct RemoteCommands::Impl {
     return 0;
   }
 
+  static std::string End(const json& end) {
+    return Str(end, "database") + "." + Str(end, "schema") + "." + Str(end, "name");
+  }
+  static std::string Columns(const json& columns) {
+    std::string out;
+    for (const auto& c : columns) {
+      if (!out.empty()) out += ", ";
+      if (c.is_string()) out += c.get<std::string>();
+    }
+    return out;
+  }
+  static void RelationshipRow(std::vector<std::vector<std::string>>& rows, const json& r) {
+    std::string confidence = "-";
+    if (r.contains("confidence") && r["confidence"].is_number()) {
+      std::ostringstream s;
+      s << std::fixed << std::setprecision(2) << r["confidence"].get<double>();
+      confidence = s.str();
+    }
+    rows.push_back({Str(r, "id"), Str(r, "status"),
+                    End(r.value("from", json::object())) + " (" +
+                        Columns(r.value("from_columns", json::array())) + ")",
+                    End(r.value("to", json::object())) + " (" +
+                        Columns(r.value("to_columns", json::array())) + ")",
+                    confidence, Str(r, "mark")});
+  }
+
+  int DataMap() {
+    const std::string base = ConnPath() + "/datamap";
+    if (d_export->parsed()) {
+      auto bytes = api->Download(base + "/export?format=" + format);
+      if (!bytes.ok()) return Fail(bytes.status());
+      if (output.empty()) return *out << *bytes << std::flush, 0;
+      std::ofstream f(output, std::ios::binary | std::ios::trunc);
+      if (!(f << *bytes) || !f.flush()) {
+        return Fail(InvalidArgument("--output: cannot write " + output), kExitFailure);
+      }
+      if (json_out)
+        return PrintJson({{"format", format}, {"output", output}, {"bytes", bytes->size()}}), 0;
+      *out << "Wrote the " << format << " export (" << bytes->size() << " bytes) to " << output
+           << ".\n";
+      return 0;
+    }
+    for (auto* c : {d_accept, d_reject, d_clear}) {
+      if (!c->parsed()) continue;
+      const json decision = c == d_accept   ? json("accept")
+                            : c == d_reject ? json("reject")
+                                            : json(nullptr);
+      auto reply = api->Call("PUT", base + "/relationships/" + PathSegment(relationship_id),
+                             {{"decision", decision}});
+      if (!reply.ok()) return Fail(reply.status());
+      if (json_out) return PrintJson(*reply), 0;
+      *out << "Relationship " << relationship_id << " " << End(reply->value("from", json::object()))
+           << " -> " << End(reply->value("to", json::object())) << " is now "
+           << Str(*reply, "status") << ".\n";
+      return 0;
+    }
+    if (d_role->parsed()) {
+      const json value = role == "auto" ? json(nullptr) : json(role);
+      auto reply = api->Call("PUT", base + "/roles/" + PathSegment(table), {{"role", value}});
+      if (!reply.ok()) return Fail(reply.status());
+      if (json_out) return PrintJson(*reply), 0;
+      *out << End(*reply) << " is a " << Str(*reply, "role")
+           << ((*reply).value("role_overridden", false) ? " (your choice)" : " (suggested)")
+           << ".\n";
+      return 0;
+    }
+    auto reply = api->Get(base);
+    if (!reply.ok()) return Fail(reply.status());
+    if (d_relationships->parsed()) {
+      json rels = json::array(), removed = json::array();
+      const auto keep = [&](const json& r) {
+        return table.empty() || Str(r.value("from", json::object()), "table_id") == table ||
+               Str(r.value("to", json::object()), "table_id") == table;
+      };
+      for (const auto& r : reply->value("relationships", json::array()))
+        if (keep(r)) rels.push_back(r);
+      for (const auto& r : reply->value("removed_relationships", json::array()))
+        if (keep(r)) removed.push_back(r);
+      if (json_out)
+        return PrintJson({{"relationships", rels}, {"removed_relationships", removed}}), 0;
+      if (rels.empty() && removed.empty()) return *out << "No relationships.\n", 0;
+      std::vector<std::vector<std::string>> rows = {
+          {"ID", "STATUS", "FROM", "TO", "CONFIDENCE", "MARK"}};
+      for (const auto& r : rels) RelationshipRow(rows, r);
+      for (const auto& r : removed) RelationshipRow(rows, r);
+      PrintTable(*out, rows);
+      return 0;
+    }
+    // show
+    if (json_out) return PrintJson(*reply), 0;
+    const json counts = reply->value("counts", json::object());
+    if (reply->value("tables", json::array()).empty()) {
+      return *out << "No saved tables: select some and run `schemaport metadata save`.\n", 0;
+    }
+    std::vector<std::vector<std::string>> rows = {{"ID", "TABLE", "ROLE", "COLUMNS", "KEY"}};
+    for (const auto& t : reply->value("tables", json::array())) {
+      rows.push_back({Str(t, "id"), End(t) + kKindBadge(Str(t, "kind")),
+                      Str(t, "role") + (t.value("role_overridden", false) ? " *" : ""),
+                      Num(t, "column_count"), Columns(t.value("primary_key", json::array()))});
+    }
+    PrintTable(*out, rows);
+    *out << Num(counts, "relationships") << " relationships: " << Num(counts, "declared")
+         << " declared, " << Num(counts, "inferred") << " inferred, " << Num(counts, "accepted")
+         << " accepted, " << Num(counts, "rejected") << " rejected (`schemaport datamap "
+         << "relationships --connection " << id << "`). * marks a role you chose.\n";
+    return 0;
+  }
+
   int Tokens() {
     if (t_create->parsed()) {
       json body = {{"name", token_name}};
@@ -777,13 +919,17 @@ struct RemoteCommands::Impl {
     for (auto* c : {m_fetch, m_tree, m_select, m_save, m_refresh, m_tables, m_show}) {
       if (c->parsed()) return Metadata();
     }
+    for (auto* c : {d_show, d_relationships, d_accept, d_reject, d_clear, d_role, d_export}) {
+      if (c->parsed()) return DataMap();
+    }
     return Tokens();
   }
 
   bool Parsed() const {
-    for (auto* c : {login,    logout,   c_test, c_create, c_list,  c_show,    c_update,
-                    c_delete, m_fetch,  m_tree, m_select, m_save,  m_refresh, m_tables,
-                    m_show,   t_create, t_list, t_revoke, version, completion}) {
+    for (auto* c : {login,    logout,   c_test, c_create, c_list,  c_show,          c_update,
+                    c_delete, m_fetch,  m_tree, m_select, m_save,  m_refresh,       m_tables,
+                    m_show,   t_create, t_list, t_revoke, d_show,  d_relationships, d_accept,
+                    d_reject, d_clear,  d_role, d_export, version, completion}) {
       if (c->parsed()) return true;
     }
     return false;

@@ -1,7 +1,7 @@
 // The CLI commands that drive a schemaport server through its REST API with an API token
-// (docs/cli.md): `login`, `logout`, `connections ...`, `metadata ...`, `tokens ...`, `version`,
-// and `completion bash|zsh`. Everything the portal does can be scripted with them; `--json`
-// prints the API's JSON, human output otherwise.
+// (docs/cli.md): `login`, `logout`, `connections ...`, `metadata ...`, `datamap ...`,
+// `tokens ...`, `version`, and `completion bash|zsh`. Everything the portal does can be scripted
+// with them; `--json` prints the API's JSON, human output otherwise.
 //
 // Secrets (the connection's secret key, the login password) are read from stdin or a file,
 // never from an argument. Exit codes: api_client.h (kExit*).

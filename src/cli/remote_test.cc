@@ -107,6 +107,57 @@ class FakeServer {
       res.set_content(R"({"error":{"code":"not_found","message":"connection nope: not found"}})",
                       "application/json");
     });
+    server_.Get("/api/v1/connections/c1/datamap",
+                [=](const httplib::Request& req, httplib::Response& res) {
+                  if (!authed(req, res)) return;
+                  res.set_content(DataMap().dump(), "application/json");
+                });
+    server_.Put(R"(/api/v1/connections/c1/datamap/relationships/([0-9a-f]+))", [=, this](
+                                                                                   const httplib::
+                                                                                       Request& req,
+                                                                                   httplib::
+                                                                                       Response&
+                                                                                           res) {
+      if (!authed(req, res)) return;
+      std::lock_guard lock(mu_);
+      last_body_ = json::parse(req.body);
+      if (req.matches[1] == "d000000000000001") {
+        res.status = 409;
+        res.set_content(
+            R"({"error":{"code":"failed_precondition","message":"declared relationships are facts from the warehouse; only inferred ones can be accepted or rejected","request_id":"r2"}})",
+            "application/json");
+        return;
+      }
+      json r = DataMap()["relationships"][1];
+      const json d = last_body_["decision"];
+      r["status"] = d.is_null() ? "inferred" : d == "accept" ? "accepted" : "rejected";
+      res.set_content(r.dump(), "application/json");
+    });
+    server_.Put("/api/v1/connections/c1/datamap/roles/t2",
+                [=, this](const httplib::Request& req, httplib::Response& res) {
+                  if (!authed(req, res)) return;
+                  std::lock_guard lock(mu_);
+                  last_body_ = json::parse(req.body);
+                  json t = DataMap()["tables"][1];
+                  if (!last_body_["role"].is_null()) {
+                    t["role"] = last_body_["role"];
+                    t["role_overridden"] = true;
+                  }
+                  res.set_content(t.dump(), "application/json");
+                });
+    server_.Get("/api/v1/connections/c1/datamap/export", [=](const httplib::Request& req,
+                                                             httplib::Response& res) {
+      if (!authed(req, res)) return;
+      if (req.get_param_value("format") != "ddl") {
+        res.status = 400;
+        res.set_content(
+            R"({"error":{"code":"invalid_argument","message":"format: must be one of catalog-json, dbt, ddl, markdown","request_id":"r3"}})",
+            "application/json");
+        return;
+      }
+      res.set_header("Content-Disposition", "attachment; filename=\"schema.sql\"");
+      res.set_content(std::string(kDdl), "application/sql");
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -137,6 +188,60 @@ class FakeServer {
     return {{"id", "t1"},        {"database", "dev"}, {"schema", "tickit"},
             {"name", "sales"},   {"kind", "table"},   {"comment", "Fact table: ticket sales"},
             {"column_count", 1}, {"mark", nullptr},   {"saved_at", "2026-12-02T00:00:00Z"}};
+  }
+  static constexpr std::string_view kDdl = "CREATE TABLE \"tickit\".\"sales\" (\n);\n";
+  static json Table(const std::string& id, const std::string& name, const std::string& role) {
+    return {{"id", id},
+            {"database", "dev"},
+            {"schema", "tickit"},
+            {"name", name},
+            {"kind", "table"},
+            {"comment", nullptr},
+            {"column_count", 3},
+            {"primary_key", {name + "id"}},
+            {"unique_keys", json::array()},
+            {"role", role},
+            {"suggested_role", role},
+            {"role_overridden", false},
+            {"role_reason", "why"}};
+  }
+  static json End(const std::string& id, const std::string& name) {
+    return {{"table_id", id}, {"database", "dev"}, {"schema", "tickit"}, {"name", name}};
+  }
+  static json DataMap() {
+    const json declared = {{"id", "d000000000000001"},
+                           {"from", End("t1", "sales")},
+                           {"from_columns", {"buyerid"}},
+                           {"to", End("t2", "users")},
+                           {"to_columns", {"userid"}},
+                           {"status", "declared"},
+                           {"constraint_name", "sales_buyer_fk"},
+                           {"confidence", 1},
+                           {"evidence", json::array()},
+                           {"mark", nullptr}};
+    const json inferred = {{"id", "a000000000000002"},
+                           {"from", End("t3", "visits")},
+                           {"from_columns", {"user_id"}},
+                           {"to", End("t2", "users")},
+                           {"to_columns", {"userid"}},
+                           {"status", "inferred"},
+                           {"constraint_name", nullptr},
+                           {"confidence", 0.75},
+                           {"evidence", {"column name user_id names table users"}},
+                           {"mark", "new"}};
+    return {{"saved_at", "2026-12-02T00:00:00Z"},
+            {"tables",
+             {Table("t1", "sales", "fact"), Table("t2", "users", "dimension"),
+              Table("t3", "visits", "fact")}},
+            {"relationships", {declared, inferred}},
+            {"removed_relationships", json::array()},
+            {"counts",
+             {{"tables", 3},
+              {"relationships", 2},
+              {"declared", 1},
+              {"inferred", 1},
+              {"accepted", 0},
+              {"rejected", 0}}}};
   }
   static json Job(const std::string& state, int done) {
     return {{"id", "j1"},
@@ -337,6 +442,69 @@ TEST_F(CliRemoteTest, SaveAfterSelectSavesWhatSelectChose) {
   // Saved: the selection is the server's now, and forgotten here.
   EXPECT_EQ(Run({"metadata", "save", "c1"}), kExitUsage);
   EXPECT_NE(err_.find("nothing is selected"), std::string::npos) << err_;
+}
+
+TEST_F(CliRemoteTest, DataMapCommandsShowDecideSetRolesAndExport) {
+  FakeServer server;
+  env_["SCHEMAPORT_TOKEN"] = "good-token";
+  env_["SCHEMAPORT_SERVER"] = server.url();
+  // --connection is required; a role or a format outside the allowed ones is a usage error.
+  EXPECT_EQ(Run({"datamap", "show"}), kExitUsage);
+  EXPECT_EQ(Run({"datamap", "role", "t2", "owner", "--connection", "c1"}), kExitUsage);
+  EXPECT_EQ(Run({"datamap", "export", "--format", "pdf", "--connection", "c1"}), kExitUsage);
+  EXPECT_TRUE(server.last_body().is_null());
+
+  ASSERT_EQ(Run({"datamap", "show", "--connection", "c1", "--json"}), kExitOk) << err_;
+  EXPECT_EQ(json::parse(out_), FakeServer::DataMap());
+  ASSERT_EQ(Run({"datamap", "show", "--connection", "c1"}), kExitOk) << err_;
+  EXPECT_NE(out_.find("dev.tickit.users"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("1 declared, 1 inferred"), std::string::npos) << out_;
+
+  // Relationships, all or those of one table.
+  ASSERT_EQ(Run({"datamap", "relationships", "--connection", "c1", "--table", "t3", "--json"}),
+            kExitOk)
+      << err_;
+  const json rels = json::parse(out_);
+  ASSERT_EQ(rels["relationships"].size(), 1u);
+  EXPECT_EQ(rels["relationships"][0]["id"], "a000000000000002");
+  ASSERT_EQ(Run({"datamap", "relationships", "--connection", "c1"}), kExitOk) << err_;
+  EXPECT_NE(out_.find("d000000000000001  declared"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("dev.tickit.visits (user_id)"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("0.75"), std::string::npos) << out_;
+
+  // Decisions send accept, reject or null; a declared one is refused by the server (exit 1).
+  ASSERT_EQ(Run({"datamap", "accept", "a000000000000002", "--connection", "c1"}), kExitOk) << err_;
+  EXPECT_EQ(server.last_body(), (json{{"decision", "accept"}}));
+  EXPECT_NE(out_.find("is now accepted"), std::string::npos) << out_;
+  ASSERT_EQ(Run({"datamap", "reject", "a000000000000002", "--connection", "c1", "--json"}),
+            kExitOk);
+  EXPECT_EQ(json::parse(out_)["status"], "rejected");
+  ASSERT_EQ(Run({"datamap", "clear", "a000000000000002", "--connection", "c1"}), kExitOk);
+  EXPECT_EQ(server.last_body(), (json{{"decision", nullptr}}));
+  EXPECT_EQ(Run({"datamap", "reject", "d000000000000001", "--connection", "c1"}), kExitFailure);
+  EXPECT_NE(err_.find("declared relationships are facts"), std::string::npos) << err_;
+
+  // Roles: a role, or auto (null) for the suggestion.
+  ASSERT_EQ(Run({"datamap", "role", "t2", "lookup", "--connection", "c1"}), kExitOk) << err_;
+  EXPECT_EQ(server.last_body(), (json{{"role", "lookup"}}));
+  EXPECT_NE(out_.find("dev.tickit.users is a lookup (your choice)"), std::string::npos) << out_;
+  ASSERT_EQ(Run({"datamap", "role", "t2", "auto", "--connection", "c1"}), kExitOk) << err_;
+  EXPECT_EQ(server.last_body(), (json{{"role", nullptr}}));
+
+  // Exports: the bytes as sent, to stdout or a file.
+  ASSERT_EQ(Run({"datamap", "export", "--format", "ddl", "--connection", "c1"}), kExitOk) << err_;
+  EXPECT_EQ(out_, FakeServer::kDdl);
+  const std::string file = home_ + "/schema.sql";
+  ASSERT_EQ(Run({"datamap", "export", "--format", "ddl", "--connection", "c1", "--output", file}),
+            kExitOk)
+      << err_;
+  std::ifstream f(file);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(f), {}), FakeServer::kDdl);
+  EXPECT_EQ(Run({"datamap", "export", "--format", "dbt", "--connection", "c1"}), kExitFailure);
+  EXPECT_NE(err_.find("format: must be one of"), std::string::npos) << err_;
+  EXPECT_EQ(Run({"datamap", "export", "--format", "ddl", "--connection", "c1", "--output",
+                 home_ + "/no/such/dir/x.sql"}),
+            kExitFailure);
 }
 
 TEST_F(CliRemoteTest, TokenAndServerComeFromTheConfigFile) {

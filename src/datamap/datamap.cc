@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <nlohmann/json.hpp>
+
 #include "datamap/datamap.h"
 #include "datamap/internal.h"
 
@@ -414,10 +416,20 @@ const Table* DataMap::FindTable(const TableRef& ref) const {
 
 std::vector<const Relationship*> DataMap::RelationshipsOf(const TableRef& ref) const {
   std::vector<const Relationship*> out;
-  for (const auto& r : relationships) {
-    if (r.from == ref || r.to == ref) out.push_back(&r);
-  }
+  const auto it = relationships_by_table.find(ref);
+  if (it == relationships_by_table.end()) return out;
+  out.reserve(it->second.size());
+  for (const std::size_t i : it->second) out.push_back(&relationships[i]);
   return out;
+}
+
+void DataMap::IndexRelationships() {
+  relationships_by_table.clear();
+  for (std::size_t i = 0; i < relationships.size(); ++i) {
+    const Relationship& r = relationships[i];
+    relationships_by_table[r.from].push_back(i);
+    if (!(r.to == r.from)) relationships_by_table[r.to].push_back(i);
+  }
 }
 
 DataMap BuildDataMap(Catalog saved, const Decisions& decisions) {
@@ -435,16 +447,9 @@ DataMap BuildDataMap(Catalog saved, const Decisions& decisions) {
     }
     map.relationships.push_back(std::move(r));
   }
-  // Relationships per table, for the roles.
-  std::map<TableRef, std::vector<const Relationship*>> by_table;
-  for (const auto& r : map.relationships) {
-    by_table[r.from].push_back(&r);
-    if (!(r.to == r.from)) by_table[r.to].push_back(&r);
-  }
-  static const std::vector<const Relationship*> kNone;
+  map.IndexRelationships();
   ForEachTable(map.catalog, [&](const TableRef& ref, const Table& t) {
-    const auto it = by_table.find(ref);
-    auto [role, reason] = SuggestRole(ref, t, it == by_table.end() ? kNone : it->second);
+    auto [role, reason] = SuggestRole(ref, t, map.RelationshipsOf(ref));
     RoleInfo info;
     info.suggested = role;
     info.role = role;
@@ -543,6 +548,57 @@ Result<Catalog> CatalogFromSavedTables(const std::vector<store::SavedTable>& tab
   }
   catalog.Normalize();
   return catalog;
+}
+
+std::string DecisionsToJson(const Decisions& decisions) {
+  nlohmann::json rels = nlohmann::json::object();
+  for (const auto& [id, d] : decisions.relationships) rels[id] = DecisionName(d);
+  nlohmann::json roles = nlohmann::json::array();
+  for (const auto& [ref, role] : decisions.roles) {
+    roles.push_back({{"database", ref.database},
+                     {"schema", ref.schema},
+                     {"table", ref.table},
+                     {"role", TableRoleName(role)}});
+  }
+  return nlohmann::json{{"version", 1}, {"relationships", rels}, {"roles", roles}}.dump();
+}
+
+Result<Decisions> DecisionsFromJson(std::string_view json) {
+  const auto bad = [](std::string detail) {
+    return Status(Code::kDataLoss, "the saved Data Map decisions do not read", std::move(detail));
+  };
+  const nlohmann::json doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return bad("not a JSON object");
+  const auto version = doc.find("version");
+  if (version == doc.end() || !version->is_number_integer() || *version != 1) {
+    return bad("unknown version");
+  }
+  Decisions out;
+  const auto rels = doc.find("relationships");
+  if (rels == doc.end() || !rels->is_object()) return bad("relationships");
+  for (const auto& [id, d] : rels->items()) {
+    const auto decision = d.is_string() ? ParseDecision(d.get<std::string>()) : std::nullopt;
+    if (!decision) return bad("relationship decision");
+    out.relationships.emplace(id, *decision);
+  }
+  const auto roles = doc.find("roles");
+  if (roles == doc.end() || !roles->is_array()) return bad("roles");
+  for (const auto& r : *roles) {
+    if (!r.is_object()) return bad("role");
+    TableRef ref;
+    std::optional<TableRole> role;
+    for (const char* key : {"database", "schema", "table", "role"}) {
+      const auto it = r.find(key);
+      if (it == r.end() || !it->is_string()) return bad(std::string("role ") + key);
+    }
+    ref.database = r["database"].get<std::string>();
+    ref.schema = r["schema"].get<std::string>();
+    ref.table = r["table"].get<std::string>();
+    role = ParseTableRole(r["role"].get<std::string>());
+    if (!role) return bad("role value");
+    out.roles[ref] = *role;
+  }
+  return out;
 }
 
 store::SavedTable ToSavedTable(const TableRef& ref, const Table& table) {

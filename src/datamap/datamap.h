@@ -119,10 +119,14 @@ struct DataMap {
   warehouse::Catalog catalog;               // the saved tables, normalised
   std::vector<Relationship> relationships;  // declared first, then inferred; each sorted
   std::map<TableRef, RoleInfo> roles;       // one per table
+  // Positions in `relationships` per table at either end, ascending (set by BuildDataMap, or
+  // by IndexRelationships after `relationships` is replaced; a status change needs nothing).
+  std::map<TableRef, std::vector<std::size_t>> relationships_by_table;
 
   const warehouse::Table* FindTable(const TableRef& ref) const;
-  // Relationships with `ref` at either end, in this map's order.
+  // Relationships with `ref` at either end, in this map's order. O(log tables + result).
   std::vector<const Relationship*> RelationshipsOf(const TableRef& ref) const;
+  void IndexRelationships();
   std::size_t TableCount() const { return catalog.TableCount(); }
 };
 
@@ -130,6 +134,14 @@ struct DataMap {
 // relationships with `decisions` applied (a decision on an id that no longer exists is
 // ignored; one on a declared relationship too), and roles.
 DataMap BuildDataMap(warehouse::Catalog saved, const Decisions& decisions = {});
+
+// Decisions as kept at rest (sealed by the caller): a small JSON document,
+// {"version":1,"relationships":{"<id>":"accept"|"reject"},"roles":[{"database","schema",
+// "table","role"}]}. Decoding is strict: kDataLoss for anything that is not such a document.
+std::string DecisionsToJson(const Decisions& decisions);
+Result<Decisions> DecisionsFromJson(std::string_view json);
+// The store::Store connection document under which a connection's decisions are kept.
+inline constexpr std::string_view kDecisionsDocument = "datamap.decisions";
 
 // ---------------------------------------------------------------------------------------------
 // Refresh

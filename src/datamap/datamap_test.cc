@@ -179,6 +179,47 @@ TEST(DataMapTest, RolesAreSuggestedAndOverridable) {
   EXPECT_TRUE(overridden.roles.at(customers).overridden);
 }
 
+TEST(DataMapTest, DecisionsRoundTripAndAnythingElseIsDataLoss) {
+  Decisions d;
+  d.relationships["0123456789abcdef"] = Decision::kAccept;
+  d.relationships["fedcba9876543210"] = Decision::kReject;
+  d.roles[TableRef{"dev", "sa\"les", "ördërs"}] = TableRole::kLookup;
+  const std::string json = DecisionsToJson(d);
+  const auto back = DecisionsFromJson(json);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->relationships, d.relationships);
+  EXPECT_EQ(back->roles, d.roles);
+  EXPECT_EQ(DecisionsToJson(*back), json);
+  EXPECT_TRUE(DecisionsFromJson(DecisionsToJson(Decisions{})).ok());
+  for (
+      std::string_view bad :
+      {"", "[]", "{", R"({"version":2,"relationships":{},"roles":[]})",
+       R"({"version":"1","relationships":{},"roles":[]})",
+       R"({"version":1,"relationships":{"a":"maybe"},"roles":[]})",
+       R"({"version":1,"relationships":{},"roles":[{"database":"d","schema":"s","table":"t"}]})",
+       R"({"version":1,"relationships":{},"roles":[{"database":"d","schema":"s","table":"t","role":"boss"}]})",
+       R"({"version":1,"relationships":[],"roles":[]})"}) {
+    EXPECT_EQ(DecisionsFromJson(bad).status().code(), Code::kDataLoss) << bad;
+  }
+}
+
+TEST(DataMapTest, RelationshipsOfATableComeFromTheIndexInMapOrder) {
+  const DataMap map = BuildDataMap(Shop());
+  const TableRef orders{"dev", "sales", "orders"};
+  std::vector<const Relationship*> scanned;
+  for (const auto& r : map.relationships) {
+    if (r.from == orders || r.to == orders) scanned.push_back(&r);
+  }
+  ASSERT_FALSE(scanned.empty());
+  EXPECT_EQ(map.RelationshipsOf(orders), scanned);
+  EXPECT_TRUE(map.RelationshipsOf(TableRef{"dev", "sales", "nope"}).empty());
+  // Replacing the relationships needs a new index.
+  DataMap copy = map;
+  copy.relationships.erase(copy.relationships.begin());
+  copy.IndexRelationships();
+  for (const auto* r : copy.RelationshipsOf(orders)) EXPECT_NE(r->id, map.relationships[0].id);
+}
+
 TEST(DataMapTest, DiffMarksNewRemovedAndChanged) {
   const DataMap before = BuildDataMap(Shop());
   Catalog c = Shop();

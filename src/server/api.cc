@@ -164,6 +164,64 @@ json SavedTableDetailJson(const service::SavedTableDetail& d) {
   return out;
 }
 
+json RefJson(const std::string& table_id, const warehouse::TableRef& ref) {
+  return {{"table_id", table_id},
+          {"database", ref.database},
+          {"schema", ref.schema},
+          {"name", ref.table}};
+}
+
+json DataMapTableJson(const service::DataMapTable& t) {
+  return {{"id", t.id},
+          {"database", t.ref.database},
+          {"schema", t.ref.schema},
+          {"name", t.ref.table},
+          {"kind", t.kind},
+          {"comment", OptString(t.comment)},
+          {"column_count", t.column_count},
+          {"primary_key", t.primary_key},
+          {"unique_keys", t.unique_keys.empty() ? json::array() : json(t.unique_keys)},
+          {"role", datamap::TableRoleName(t.role.role)},
+          {"suggested_role", datamap::TableRoleName(t.role.suggested)},
+          {"role_overridden", t.role.overridden},
+          {"role_reason", t.role.reason}};
+}
+
+json RelationshipJson(const service::DataMapRelationship& v) {
+  const datamap::Relationship& r = v.relationship;
+  return {{"id", r.id},
+          {"from", RefJson(v.from_table_id, r.from)},
+          {"from_columns", r.from_columns},
+          {"to", RefJson(v.to_table_id, r.to)},
+          {"to_columns", r.to_columns},
+          {"status", datamap::RelationshipStatusName(r.status)},
+          {"constraint_name", r.declared() ? json(r.constraint_name) : json(nullptr)},
+          {"confidence", r.confidence},
+          {"evidence", r.evidence.empty() ? json::array() : json(r.evidence)},
+          {"mark", MarkJson(v.mark)}};
+}
+
+json DataMapJson(const service::DataMapView& m) {
+  json tables = json::array();
+  for (const auto& t : m.tables) tables.push_back(DataMapTableJson(t));
+  json relationships = json::array();
+  for (const auto& r : m.relationships) relationships.push_back(RelationshipJson(r));
+  json removed = json::array();
+  for (const auto& r : m.removed_relationships) removed.push_back(RelationshipJson(r));
+  const auto& c = m.counts;
+  return {{"saved_at", OptTime(m.saved_at)},
+          {"tables", std::move(tables)},
+          {"relationships", std::move(relationships)},
+          {"removed_relationships", std::move(removed)},
+          {"counts",
+           {{"tables", c.tables},
+            {"relationships", c.relationships},
+            {"declared", c.declared},
+            {"inferred", c.inferred},
+            {"accepted", c.accepted},
+            {"rejected", c.rejected}}}};
+}
+
 json TokenJson(const service::ApiTokenView& t) {
   return {{"id", t.id},
           {"name", t.name},
@@ -328,6 +386,11 @@ class Api {
         kSelectionMaxBody);
     add("GET", "/api/v1/connections/{id}/metadata/tables", kAuth, &Api::SavedTables);
     add("GET", "/api/v1/connections/{id}/metadata/tables/{table_id}", kAuth, &Api::SavedTable);
+    add("GET", "/api/v1/connections/{id}/datamap", kAuth, &Api::DataMap);
+    add("PUT", "/api/v1/connections/{id}/datamap/relationships/{relationship_id}", kAuth,
+        &Api::DecideRelationship);
+    add("PUT", "/api/v1/connections/{id}/datamap/roles/{table_id}", kAuth, &Api::SetRole);
+    add("GET", "/api/v1/connections/{id}/datamap/export", kAuth, &Api::ExportDataMap);
     add("GET", "/api/v1/jobs/{id}", kAuth, &Api::GetJob);
     add("DELETE", "/api/v1/jobs/{id}", kAuth, &Api::CancelJob);
     add("GET", "/api/v1/users", kAuth, &Api::ListUsers);
@@ -501,6 +564,54 @@ class Api {
   Result<Reply> SavedTable(Call& c) {
     const auto detail = SP_TRY(s_.GetSavedTable(Who(c), c.params[0], c.params[1]));
     return JsonReply(200, SavedTableDetailJson(detail));
+  }
+
+  Result<Reply> DataMap(Call& c) {
+    const auto map = SP_TRY(s_.GetDataMap(Who(c), c.params[0]));
+    return JsonReply(200, DataMapJson(map));
+  }
+
+  Result<Reply> DecideRelationship(Call& c) {
+    const JsonBody body = SP_TRY(JsonBody::Parse(c.body, false));
+    SP_TRY(body.Only({"decision"}));
+    const auto text = SP_TRY(body.NullableString("decision"));
+    std::optional<datamap::Decision> decision;
+    if (text) {
+      decision = datamap::ParseDecision(*text);
+      if (!decision) return InvalidArgument("decision: must be \"accept\", \"reject\" or null");
+    }
+    const auto r = SP_TRY(s_.SetRelationshipDecision(Who(c), c.params[0], c.params[1], decision));
+    return JsonReply(200, RelationshipJson(r));
+  }
+
+  Result<Reply> SetRole(Call& c) {
+    const JsonBody body = SP_TRY(JsonBody::Parse(c.body, false));
+    SP_TRY(body.Only({"role"}));
+    const auto text = SP_TRY(body.NullableString("role"));
+    std::optional<datamap::TableRole> role;
+    if (text) {
+      role = datamap::ParseTableRole(*text);
+      if (!role) {
+        return InvalidArgument("role: must be \"fact\", \"dimension\", \"lookup\" or null");
+      }
+    }
+    const auto table = SP_TRY(s_.SetTableRole(Who(c), c.params[0], c.params[1], role));
+    return JsonReply(200, DataMapTableJson(table));
+  }
+
+  Result<Reply> ExportDataMap(Call& c) {
+    constexpr std::string_view kFormats = "format: must be one of catalog-json, dbt, ddl, markdown";
+    if (c.query == nullptr || c.query->count("format") != 1) {
+      return InvalidArgument(std::string(kFormats));
+    }
+    const auto format = datamap::ParseExportFormat(c.query->find("format")->second);
+    if (!format) return InvalidArgument(std::string(kFormats));
+    const auto out = SP_TRY(s_.ExportDataMap(Who(c), c.params[0], *format));
+    Reply r;
+    r.body = out.bytes;
+    r.content_type = out.content_type;
+    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + out.file_name + "\"");
+    return r;
   }
 
   Result<Reply> GetJob(Call& c) {

@@ -89,6 +89,14 @@ Result<std::optional<std::string>> JsonBody::OptString(std::string_view key) con
   return std::optional<std::string>(it->get<std::string>());
 }
 
+Result<std::optional<std::string>> JsonBody::NullableString(std::string_view key) const {
+  auto it = value_.find(key);
+  if (it == value_.end()) return InvalidArgument(FieldName(key) + ": is required");
+  if (it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) return WrongType(FieldName(key), "a string or null", *it);
+  return std::optional<std::string>(it->get<std::string>());
+}
+
 Result<Secret> JsonBody::SecretField(std::string_view key) const {
   auto it = value_.find(key);
   if (it == value_.end()) return InvalidArgument(FieldName(key) + ": is required");

@@ -33,6 +33,8 @@ class JsonBody {
   // An optional string (absent -> nullopt; null is a type error).
   Result<std::optional<std::string>> OptString(std::string_view key) const;
   Result<Secret> SecretField(std::string_view key) const;
+  // A required member that is a string or null (null -> nullopt).
+  Result<std::optional<std::string>> NullableString(std::string_view key) const;
   // An optional integer in [min, max].
   Result<std::optional<std::int64_t>> OptInt(std::string_view key, std::int64_t min,
                                              std::int64_t max) const;

@@ -135,6 +135,16 @@ TEST(JsonBodyTest, UnknownFieldsAndWrongTypesNameTheField) {
   EXPECT_EQ(body->ObjectArray("tables", 0).status().message(), "tables: at most 0 items");
 }
 
+TEST(JsonBodyTest, NullableStringIsRequiredAndAStringOrNull) {
+  auto body = JsonBody::Parse(R"({"decision": null, "role": "fact", "n": 1})", false);
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(body->NullableString("decision").value(), std::nullopt);
+  EXPECT_EQ(body->NullableString("role").value(), "fact");
+  EXPECT_EQ(body->NullableString("n").status().message(),
+            "n: expected a string or null, got a number");
+  EXPECT_EQ(body->NullableString("missing").status().message(), "missing: is required");
+}
+
 TEST(JsonBodyTest, IntegersAreRangeChecked) {
   auto body = JsonBody::Parse(R"({"a": 5, "b": 1.5, "c": 99999999999999999999, "d": "7"})", false);
   ASSERT_TRUE(body.ok());

@@ -1,5 +1,7 @@
 #include "service/catalog_doc.h"
 
+#include "datamap/datamap.h"
+
 #include <algorithm>
 #include <map>
 #include <unordered_map>
@@ -512,6 +514,11 @@ std::vector<store::SavedTable> ToSavedTables(const warehouse::Catalog& catalog,
         if (!t.owner.empty()) st.attributes["owner"] = t.owner;
         st.attributes["can_select"] = t.can_select ? "true" : "false";
         if (t.comment) st.attributes["has_comment"] = "true";
+        // The declared keys, read back by datamap::CatalogFromSavedTables.
+        if (!t.constraints.empty()) {
+          st.attributes[std::string(datamap::kConstraintsAttribute)] =
+              warehouse::ConstraintsToJson(t.constraints);
+        }
         st.columns.reserve(t.columns.size());
         for (const auto& c : t.columns) {
           store::SavedColumn sc;

@@ -105,7 +105,8 @@ CatalogDoc BuildDoc(std::vector<FetchedDatabase> fetched, const CatalogDoc* prev
 void MarkColumnChanges(CatalogDoc& doc, const std::vector<store::SavedTable>& saved,
                        const warehouse::Catalog& reread);
 
-// Saved-table rows of a fetched (kColumns) catalog, keeping the ids of `previous` rows.
+// Saved-table rows of a fetched (kColumns) catalog, keeping the ids of `previous` rows; declared
+// keys go in the datamap::kConstraintsAttribute attribute, column families in `family`.
 std::vector<store::SavedTable> ToSavedTables(const warehouse::Catalog& catalog,
                                              const std::vector<store::SavedTable>& previous);
 

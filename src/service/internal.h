@@ -101,6 +101,18 @@ struct Service::Impl {
   Status StoreDoc(const std::string& org_id, const std::string& connection_id,
                   const internal::CatalogDoc& doc);
 
+  // Data Map (data_map.cc). datamap_mu serialises this instance's changes to the decisions.
+  std::mutex datamap_mu;
+  struct LoadedMap;
+  Result<datamap::Decisions> LoadDecisions(const std::string& org_id,
+                                           const std::string& connection_id);
+  Result<LoadedMap> LoadMap(const std::string& org_id, const std::string& connection_id);
+  Result<DataMapView> BuildDataMapView(const std::string& org_id, const std::string& connection_id,
+                                       const LoadedMap& loaded);
+  // Save Metadata: keeps the relationships of the saved tables it replaced (sealed), for marks.
+  Status RecordPreviousRelationships(const std::string& org_id, const std::string& connection_id,
+                                     const std::vector<store::SavedTable>& previous);
+
   // Jobs (jobs.cc).
   Result<JobView> StartJob(const Principal& who, const std::string& connection_id, JobKind kind,
                            const nlohmann::json& input, nlohmann::json audit_detail);

@@ -513,6 +513,7 @@ Status Impl::RunSave(RunningJob& run, const Selection& selection) {
     saved[internal::RefOf(t)] = static_cast<std::int64_t>(t.columns.size());
   if (run.cancel.cancelled()) return Cancelled();
   SP_TRY(deps.store.ReplaceSavedTables(org, conn, std::move(tables)));
+  SP_TRY(RecordPreviousRelationships(org, conn, previous));
 
   // The document now records this save: the selection, what is saved, and no marks.
   auto latest = LoadDoc(org, conn);

@@ -42,6 +42,7 @@
 
 #include "core/core.h"
 #include "crypto/crypto.h"
+#include "datamap/datamap.h"
 #include "store/store.h"
 #include "warehouse/warehouse.h"
 
@@ -290,6 +291,45 @@ struct AuditView {
   std::string detail;
 };
 
+// The Data Map of a connection (DESIGN §1 step 8), built from its saved tables and its
+// decisions (kept sealed in the store, per connection, across refreshes and re-saves).
+struct DataMapTable {
+  std::string id;  // the saved table's id
+  warehouse::TableRef ref;
+  std::string kind;  // TableKindName
+  std::optional<std::string> comment;
+  std::int64_t column_count = 0;
+  std::vector<std::string> primary_key;               // empty when none declared
+  std::vector<std::vector<std::string>> unique_keys;  // declared unique constraints
+  datamap::RoleInfo role;
+};
+
+struct DataMapRelationship {
+  datamap::Relationship relationship;
+  std::string from_table_id, to_table_id;  // saved table ids ("" if no longer saved)
+  Mark mark = Mark::kNone;  // against the previous Save Metadata: kNew, kChanged (kRemoved
+                            // for DataMapView::removed_relationships)
+};
+
+struct DataMapCounts {
+  std::int64_t tables = 0, relationships = 0, declared = 0, inferred = 0, accepted = 0,
+               rejected = 0;
+};
+
+struct DataMapView {
+  std::optional<TimePoint> saved_at;               // the last Save Metadata; nullopt before any
+  std::vector<DataMapTable> tables;                // by (database, schema, name)
+  std::vector<DataMapRelationship> relationships;  // datamap::BuildDataMap order
+  std::vector<DataMapRelationship> removed_relationships;  // sorted by id
+  DataMapCounts counts;
+};
+
+struct DataMapExport {
+  std::string bytes;
+  std::string content_type;
+  std::string file_name;
+};
+
 // For /metrics: jobs by kind and state, across every instance sharing the store.
 struct JobCount {
   std::string kind;
@@ -398,6 +438,27 @@ class Service {
                                                       const std::string& connection_id);
   Result<SavedTableDetail> GetSavedTable(const Principal& who, const std::string& connection_id,
                                          const std::string& table_id);
+
+  // --- Data Map (members and admins; another org's connection is kNotFound) ---
+  // The map of the saved tables with the connection's decisions applied. Marks compare the
+  // relationships of the last Save Metadata with those of the save before it (both without
+  // decisions, so a decision is not a change). Empty lists when nothing is saved.
+  Result<DataMapView> GetDataMap(const Principal& who, const std::string& connection_id);
+  // Accepts or rejects (nullopt: clears the decision on) the relationship with this id in the
+  // current map. kNotFound when there is none; kFailedPrecondition for a declared one. Kept
+  // sealed in the store; audited as datamap.relationship. Returns it with its new status.
+  Result<DataMapRelationship> SetRelationshipDecision(const Principal& who,
+                                                      const std::string& connection_id,
+                                                      const std::string& relationship_id,
+                                                      std::optional<datamap::Decision> decision);
+  // Overrides the role of a saved table (nullopt: back to the suggestion). kNotFound for an
+  // unknown or unsaved table. Audited as datamap.role.
+  Result<DataMapTable> SetTableRole(const Principal& who, const std::string& connection_id,
+                                    const std::string& table_id,
+                                    std::optional<datamap::TableRole> role);
+  // datamap::Export of the map with decisions applied: deterministic bytes, saved tables only.
+  Result<DataMapExport> ExportDataMap(const Principal& who, const std::string& connection_id,
+                                      datamap::ExportFormat format);
 
   // --- jobs ---
   Result<JobView> GetJob(const Principal& who, const std::string& job_id);

@@ -606,6 +606,128 @@ TEST_F(ServiceTest, SaveReadsTheColumnsOfTheSelectedTablesOnlyAndKeepsIds) {
   EXPECT_EQ(again[0].id, saved[2].id);
 }
 
+TEST_F(ServiceTest, DataMapDecisionsSurviveARefreshAndAResaveAndMarksCompareSaves) {
+  auto lines = FakeWarehouse::MakeTable(
+      "order_lines", {{"line_id", "integer"}, {"order_id", "integer"}, {"customer_id", "integer"}});
+  lines.constraints.push_back(warehouse::Constraint{warehouse::ConstraintKind::kForeignKey,
+                                                    "lines_customer_fk",
+                                                    {"customer_id"},
+                                                    "public",
+                                                    "customers",
+                                                    {"id"}});
+  warehouse_.Schema("dev", "public").tables.push_back(lines);
+  const SignedIn admin = Admin();
+  const Principal& who = admin.principal;
+  const ConnectionView c = service_->CreateConnection(who, Input()).value();
+  (void)service_->StartFetch(who, c.id, {}).value();
+  Drain();
+  const DataMapView empty = service_->GetDataMap(who, c.id).value();
+  EXPECT_FALSE(empty.saved_at.has_value());
+  EXPECT_TRUE(empty.tables.empty());
+  EXPECT_TRUE(empty.relationships.empty());
+  EXPECT_EQ(service_->GetDataMap(who, "no-such-connection").status().code(), Code::kNotFound);
+
+  const auto save = [&](std::vector<std::string> exclude) {
+    Selection sel;
+    sel.include = {"dev.public.*"};
+    sel.exclude = std::move(exclude);
+    (void)service_->SaveSelection(who, c.id, sel).value();
+    Drain();
+  };
+  const auto find = [](const DataMapView& m, const std::string& to) -> const DataMapRelationship* {
+    for (const auto& r : m.relationships) {
+      if (r.relationship.from.table == "order_lines" && r.relationship.to.table == to) return &r;
+    }
+    return nullptr;
+  };
+  save({"dev.public.payroll"});
+  DataMapView map = service_->GetDataMap(who, c.id).value();
+  ASSERT_TRUE(map.saved_at.has_value());
+  ASSERT_EQ(map.tables.size(), 3u);  // customers, order_lines, orders
+  EXPECT_EQ(map.tables[1].ref.table, "order_lines");
+  ASSERT_EQ(map.relationships.size(), 2u);
+  EXPECT_EQ(map.relationships[0].relationship.status, datamap::RelationshipStatus::kDeclared);
+  ASSERT_NE(find(map, "orders"), nullptr);
+  const std::string inferred = find(map, "orders")->relationship.id;
+  const std::string declared = find(map, "customers")->relationship.id;
+  EXPECT_EQ(find(map, "customers")->to_table_id, map.tables[0].id);
+  EXPECT_EQ(find(map, "orders")->mark, Mark::kNone) << "nothing was saved before";
+  EXPECT_EQ(map.counts.declared, 1);
+  EXPECT_EQ(map.counts.inferred, 1);
+
+  // Decisions: inferred ones only, by an id of the current map.
+  EXPECT_EQ(service_->SetRelationshipDecision(who, c.id, declared, datamap::Decision::kReject)
+                .status()
+                .code(),
+            Code::kFailedPrecondition);
+  EXPECT_EQ(service_->SetRelationshipDecision(who, c.id, "ffffffffffffffff", std::nullopt)
+                .status()
+                .code(),
+            Code::kNotFound);
+  const DataMapRelationship accepted =
+      service_->SetRelationshipDecision(who, c.id, inferred, datamap::Decision::kAccept).value();
+  EXPECT_EQ(accepted.relationship.status, datamap::RelationshipStatus::kAccepted);
+  const DataMapTable customers =
+      service_->SetTableRole(who, c.id, map.tables[0].id, datamap::TableRole::kFact).value();
+  EXPECT_EQ(customers.role.role, datamap::TableRole::kFact);
+  EXPECT_TRUE(customers.role.overridden);
+  EXPECT_EQ(service_->SetTableRole(who, c.id, "nope", std::nullopt).status().code(),
+            Code::kNotFound);
+
+  // A refresh and a re-save of the same tables: decisions kept, nothing marked.
+  (void)service_->StartRefresh(who, c.id).value();
+  Drain();
+  save({"dev.public.payroll"});
+  map = service_->GetDataMap(who, c.id).value();
+  ASSERT_NE(find(map, "orders"), nullptr);
+  EXPECT_EQ(find(map, "orders")->relationship.status, datamap::RelationshipStatus::kAccepted);
+  EXPECT_EQ(find(map, "orders")->mark, Mark::kNone);
+  EXPECT_TRUE(map.removed_relationships.empty());
+  EXPECT_EQ(map.tables[0].role.role, datamap::TableRole::kFact);
+  EXPECT_EQ(map.counts.accepted, 1);
+
+  // Without orders: the inferred relationship is removed (still accepted); with it again: new.
+  save({"dev.public.payroll", "dev.public.orders"});
+  map = service_->GetDataMap(who, c.id).value();
+  EXPECT_EQ(find(map, "orders"), nullptr);
+  ASSERT_EQ(map.removed_relationships.size(), 1u);
+  EXPECT_EQ(map.removed_relationships[0].relationship.id, inferred);
+  EXPECT_EQ(map.removed_relationships[0].mark, Mark::kRemoved);
+  EXPECT_EQ(map.removed_relationships[0].relationship.status,
+            datamap::RelationshipStatus::kAccepted);
+  EXPECT_FALSE(map.removed_relationships[0].to_table_id.empty());
+  save({"dev.public.payroll"});
+  map = service_->GetDataMap(who, c.id).value();
+  ASSERT_NE(find(map, "orders"), nullptr);
+  EXPECT_EQ(find(map, "orders")->mark, Mark::kNew);
+  EXPECT_EQ(find(map, "orders")->relationship.status, datamap::RelationshipStatus::kAccepted);
+  EXPECT_EQ(find(map, "customers")->mark, Mark::kNone);
+
+  // Exports name saved tables only, with the decisions applied.
+  const DataMapExport ddl = service_->ExportDataMap(who, c.id, datamap::ExportFormat::kDdl).value();
+  EXPECT_EQ(ddl.file_name, "schema.sql");
+  EXPECT_NE(ddl.bytes.find("order_lines"), std::string::npos);
+  EXPECT_EQ(ddl.bytes.find("payroll"), std::string::npos);
+  EXPECT_EQ(service_->ExportDataMap(who, c.id, datamap::ExportFormat::kDdl).value().bytes,
+            ddl.bytes);
+
+  // Audited; nothing of it in clear at rest; gone with the connection.
+  int audited = 0;
+  const auto audit = service_->ListAudit(who, 1000).value();
+  for (const auto& e : audit) {
+    audited += e.action == "datamap.relationship" || e.action == "datamap.role";
+  }
+  EXPECT_EQ(audited, 2);
+  EXPECT_EQ(StoreFiles().find("order_lines"), std::string::npos);
+  ASSERT_TRUE(service_->DeleteConnection(who, c.id).ok());
+  EXPECT_EQ(service_->GetDataMap(who, c.id).status().code(), Code::kNotFound);
+  EXPECT_EQ(
+      store_->GetConnectionDocument(who.org_id, c.id, std::string(datamap::kDecisionsDocument))
+          .status()
+          .code(),
+      Code::kNotFound);
+}
+
 TEST_F(ServiceTest, RefreshMarksChangesAndKeepsTheSelection) {
   const SignedIn admin = Admin();
   const ConnectionView c = service_->CreateConnection(admin.principal, Input()).value();

@@ -121,6 +121,18 @@ CREATE INDEX jobs_kind_state ON jobs(kind, state);
 ALTER TABLE sessions ADD COLUMN last_seen_at {INT};
 CREATE INDEX sessions_user ON sessions(user_id);
 )sql",
+    // 3: small sealed documents kept per connection by kind (the Data Map's decisions and the
+    //    relationships of the last Save Metadata); they go with the connection.
+    R"sql(
+CREATE TABLE connection_documents (
+  connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  org_id TEXT NOT NULL,
+  updated_at {INT} NOT NULL,
+  document_sealed {BLOB} NOT NULL,
+  PRIMARY KEY (connection_id, kind)
+);
+)sql",
 };
 
 static_assert(std::size(kMigrations) == kSchemaVersion,

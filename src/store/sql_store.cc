@@ -547,7 +547,8 @@ class SqlStore final : public Store {
   Status DeleteConnection(const std::string& org_id, const std::string& id) override {
     Status status = db_->Transaction([&](Conn& c) -> Status {
       const Value p[] = {org_id, id};
-      // Cascades to catalogs, saved tables and jobs; the wrapped data key goes with the row.
+      // Cascades to catalogs, saved tables, documents and jobs; the wrapped data key goes with the
+      // row.
       const auto n = SP_TRY(c.Exec("DELETE FROM connections WHERE org_id = $1 AND id = $2", p));
       if (n == 0) return NotFound("no such connection");
       return Status::Ok();
@@ -689,6 +690,49 @@ class SqlStore final : public Store {
     std::vector<SavedTable> out = SP_TRY(QueryTables(org_id, connection_id, table_id));
     if (out.empty()) return NotFound("no such saved table");
     return std::move(out[0]);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Connection documents
+
+  Status PutConnectionDocument(const std::string& org_id, const std::string& connection_id,
+                               const std::string& kind, const std::string& document) override {
+    if (kind.empty()) return InvalidArgument("a connection document needs a kind");
+    // The kind is part of the row: a document sealed for one kind does not open as another.
+    const std::string row = connection_id + "/" + kind;
+    return db_->Transaction([&](Conn& c) -> Status {
+      const crypto::Key key = SP_TRY(ConnectionKey(c, org_id, connection_id));
+      const Bytes sealed = SP_TRY(
+          deps_.crypto.Seal(key, document, {org_id, "connection_documents", row, "document"}));
+      const Value p[] = {connection_id, kind, org_id, Now(), sealed};
+      SP_TRY(c.Exec(
+          "INSERT INTO connection_documents (connection_id, kind, org_id, updated_at, "
+          "document_sealed) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (connection_id, kind) DO "
+          "UPDATE SET updated_at = excluded.updated_at, document_sealed = excluded.document_sealed",
+          p));
+      return Status::Ok();
+    });
+  }
+
+  Result<std::optional<std::string>> GetConnectionDocument(const std::string& org_id,
+                                                           const std::string& connection_id,
+                                                           const std::string& kind) override {
+    std::optional<std::string> out;
+    const std::string row = connection_id + "/" + kind;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const crypto::Key key = SP_TRY(ConnectionKey(c, org_id, connection_id));
+      const Value p[] = {org_id, connection_id, kind};
+      const auto rows =
+          SP_TRY(c.Query("SELECT document_sealed FROM connection_documents WHERE org_id = $1 AND "
+                         "connection_id = $2 AND kind = $3",
+                         p));
+      if (rows.empty()) return Status::Ok();
+      out = SP_TRY(deps_.crypto.Open(key, AsBytes(rows[0][0]),
+                                     {org_id, "connection_documents", row, "document"}));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return out;
   }
 
   // ---------------------------------------------------------------------------------------

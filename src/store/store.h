@@ -13,7 +13,8 @@
 //                                                           details, API token names
 //   connection data key (one per connection, wrapped):      connection name, settings and
 //                                                           credentials, fetched catalogs,
-//                                                           saved tables (names, types, comments)
+//                                                           saved tables (names, types, comments),
+//                                                           connection documents
 //   store index key (one per store, wrapped):               the e-mail blind index (HMAC), so a
 //                                                           login finds its user without the
 //                                                           e-mail in clear
@@ -49,7 +50,7 @@ using TimePoint = Clock::TimePoint;  // stored with millisecond precision
 
 // The schema version this build knows. Opening a store whose schema is newer fails with
 // kFailedPrecondition; an older one is migrated at open (each migration in one transaction).
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct Org {
   std::string id;
@@ -252,7 +253,8 @@ class Store {
   virtual Result<std::vector<Connection>> ListConnections(const std::string& org_id) = 0;
   // Replaces name, settings and credentials (the data store type is fixed).
   virtual Status UpdateConnection(const Connection& connection) = 0;
-  // Deletes the connection, its data key (crypto-shredding), catalog, saved tables and jobs.
+  // Deletes the connection, its data key (crypto-shredding), catalog, saved tables, documents
+  // and jobs.
   virtual Status DeleteConnection(const std::string& org_id, const std::string& id) = 0;
   // Per connection id of the org: fetch time and saved-table count (connections with neither
   // may be missing from the map).
@@ -275,6 +277,18 @@ class Store {
   virtual Result<SavedTable> GetSavedTable(const std::string& org_id,
                                            const std::string& connection_id,
                                            const std::string& table_id) = 0;
+
+  // --- connection documents (small, opaque, sealed; one per connection and kind) ---
+  // A caller's own state about a connection that outlives fetched catalogs (e.g. the Data
+  // Map's decisions). `kind` is a short constant naming the document (stored in clear).
+  // Put replaces the document of that kind; kNotFound when the connection is not the org's.
+  virtual Status PutConnectionDocument(const std::string& org_id, const std::string& connection_id,
+                                       const std::string& kind, const std::string& document) = 0;
+  // nullopt when no document of that kind was put; kNotFound when the connection is not the
+  // org's.
+  virtual Result<std::optional<std::string>> GetConnectionDocument(const std::string& org_id,
+                                                                   const std::string& connection_id,
+                                                                   const std::string& kind) = 0;
 
   // --- jobs (shared by instances through leases) ---
   virtual Result<Job> CreateJob(const NewJob& job) = 0;

@@ -267,6 +267,52 @@ TYPED_TEST(StoreConformanceTest, CatalogIsReplacedAndExpires) {
   EXPECT_EQ(s.GetCatalog(this->org_.id, c.id).status().code(), Code::kNotFound);  // purged
 }
 
+TYPED_TEST(StoreConformanceTest, ConnectionDocumentsAreKeptPerKindAndGoWithTheConnection) {
+  Store& s = *this->store_;
+  const Connection c = s.CreateConnection(this->SampleConnection()).value();
+  const Connection d = s.CreateConnection(this->SampleConnection()).value();
+  EXPECT_EQ(s.GetConnectionDocument(this->org_.id, c.id, "decisions").value(), std::nullopt);
+  ASSERT_TRUE(s.PutConnectionDocument(this->org_.id, c.id, "decisions", "one").ok());
+  ASSERT_TRUE(s.PutConnectionDocument(this->org_.id, c.id, "previous", "two").ok());
+  ASSERT_TRUE(s.PutConnectionDocument(this->org_.id, d.id, "decisions", "three").ok());
+  EXPECT_EQ(s.GetConnectionDocument(this->org_.id, c.id, "decisions").value(), "one");
+  EXPECT_EQ(s.GetConnectionDocument(this->org_.id, c.id, "previous").value(), "two");
+  EXPECT_EQ(s.GetConnectionDocument(this->org_.id, d.id, "decisions").value(), "three");
+  ASSERT_TRUE(s.PutConnectionDocument(this->org_.id, c.id, "decisions", "").ok());
+  EXPECT_EQ(s.GetConnectionDocument(this->org_.id, c.id, "decisions").value(), "");
+  // Replacing saved tables (a re-save) and the catalog (a refresh) leaves documents alone.
+  ASSERT_TRUE(s.ReplaceSavedTables(this->org_.id, c.id, {this->SampleTable("t", 1)}).ok());
+  ASSERT_TRUE(
+      s.PutCatalog({c.id, this->org_.id, this->clock_.Now(), this->clock_.Now() + 1s, 1, "doc"})
+          .ok());
+  EXPECT_EQ(s.GetConnectionDocument(this->org_.id, c.id, "previous").value(), "two");
+
+  const Org other = s.CreateOrg("other").value();
+  EXPECT_EQ(s.GetConnectionDocument(other.id, c.id, "previous").status().code(), Code::kNotFound);
+  EXPECT_EQ(s.PutConnectionDocument(other.id, c.id, "previous", "x").code(), Code::kNotFound);
+  EXPECT_EQ(s.PutConnectionDocument(this->org_.id, "nope", "previous", "x").code(),
+            Code::kNotFound);
+  EXPECT_EQ(s.GetConnectionDocument(this->org_.id, c.id, "previous").value(), "two");
+
+  ASSERT_TRUE(s.DeleteConnection(this->org_.id, c.id).ok());
+  EXPECT_EQ(s.GetConnectionDocument(this->org_.id, c.id, "previous").status().code(),
+            Code::kNotFound);
+  EXPECT_EQ(s.GetConnectionDocument(this->org_.id, d.id, "decisions").value(), "three");
+}
+
+TYPED_TEST(StoreConformanceTest, ConnectionDocumentOfAnotherKindOrRowIsDataLoss) {
+  Store& s = *this->store_;
+  const Connection c = s.CreateConnection(this->SampleConnection()).value();
+  ASSERT_TRUE(s.PutConnectionDocument(this->org_.id, c.id, "a", "first").ok());
+  ASSERT_TRUE(s.PutConnectionDocument(this->org_.id, c.id, "b", "second").ok());
+  const auto a =
+      this->backend_.ReadBlob("connection_documents", "document_sealed", "kind", "a").value();
+  ASSERT_TRUE(
+      this->backend_.WriteBlob("connection_documents", "document_sealed", "kind", "b", a).ok());
+  EXPECT_EQ(s.GetConnectionDocument(this->org_.id, c.id, "b").status().code(), Code::kDataLoss);
+  EXPECT_EQ(s.GetConnectionDocument(this->org_.id, c.id, "a").value(), "first");
+}
+
 TYPED_TEST(StoreConformanceTest, SavedTablesAreReplacedWholeAndLoadedOneByOne) {
   Store& s = *this->store_;
   const Connection c = s.CreateConnection(this->SampleConnection()).value();
@@ -604,6 +650,7 @@ TYPED_TEST(StoreConformanceTest, NoSecretOrWarehouseNameIsInClearAtRest) {
   std::vector<SavedTable> tables;
   for (int i = 0; i < 50; ++i) tables.push_back(this->SampleTable(std::string(kTable), 30));
   ASSERT_TRUE(s.ReplaceSavedTables(this->org_.id, c.id, tables).ok());
+  ASSERT_TRUE(s.PutConnectionDocument(this->org_.id, c.id, "decisions", catalog).ok());
   const Job job = s.CreateJob({this->org_.id, c.id, "save", std::string(kTable)}).value();
   ASSERT_TRUE(s.CreateUser(this->org_.id, std::string(kEmail), Role::kAdmin, Secret("pw")).ok());
   ASSERT_TRUE(
@@ -730,6 +777,7 @@ TYPED_TEST(StoreConformanceTest, DeletingConnectionShredsItsDataEvenInBackups) {
   const Connection c = s.CreateConnection(this->SampleConnection()).value();
   const Connection kept = s.CreateConnection(this->SampleConnection()).value();
   ASSERT_TRUE(s.ReplaceSavedTables(this->org_.id, c.id, {this->SampleTable("t", 3)}).ok());
+  ASSERT_TRUE(s.PutConnectionDocument(this->org_.id, c.id, "decisions", "sealed").ok());
   const auto wrapped = this->backend_.ReadBlob("connections", "wrapped_key", "id", c.id).value();
 
   // A backup taken while the connection existed.
@@ -755,6 +803,8 @@ TYPED_TEST(StoreConformanceTest, DeletingConnectionShredsItsDataEvenInBackups) {
   auto backup = this->backend_.OpenSnapshot(this->deps()).value();
   EXPECT_EQ(backup->GetConnection(this->org_.id, c.id).status().code(), Code::kDataLoss);
   EXPECT_EQ(backup->ListSavedTables(this->org_.id, c.id).status().code(), Code::kDataLoss);
+  EXPECT_EQ(backup->GetConnectionDocument(this->org_.id, c.id, "decisions").status().code(),
+            Code::kDataLoss);
 }
 
 // SQLite only: the files at rest are the owner's alone, and the journal is a WAL.

@@ -8,6 +8,10 @@
 //                           403 without the CSRF token, 403 for a member on an admin route
 //   BadInput                malformed JSON, wrong types, unknown fields, oversized bodies, quotes
 //                           and unicode: the right status and message, the store unchanged
+//   DataMap                 the Data Map of the saved tables: declared and inferred relationships,
+//                           decisions and roles kept across a refresh and a re-save, marks
+//                           against the previous save, exports (deterministic, saved tables only),
+//                           bad bodies, 404 and 409
 //   TwoInstancesKilled      two servers on one store, one SIGKILLed mid-save: the job completes
 //                           once and the saved metadata equals a fault-free run
 // Every response is recorded and validated against docs/api/openapi.yaml (ajv, tests/js), and the
@@ -208,8 +212,13 @@ CREATE SCHEMA "Mixed ""Case"" Schema";
 CREATE TABLE "Mixed ""Case"" Schema"."Table With Spaces" ("Col.Dot" int, "ünïcödé" text);
 CREATE SCHEMA "données";
 CREATE TABLE "données"."tablé" (id int, "名前" varchar(20));
-GRANT USAGE ON SCHEMA sales, "Mixed ""Case"" Schema", "données" TO PUBLIC;
-GRANT SELECT ON ALL TABLES IN SCHEMA sales, "Mixed ""Case"" Schema", "données" TO PUBLIC;
+CREATE SCHEMA mart;
+CREATE TABLE mart.customers (customer_id int NOT NULL PRIMARY KEY, name varchar(100));
+CREATE TABLE mart.orders (id bigint NOT NULL PRIMARY KEY, placed date);
+CREATE TABLE mart.order_lines (line_id bigint NOT NULL PRIMARY KEY, order_id bigint,
+  customer_id int REFERENCES mart.customers (customer_id), quantity int);
+GRANT USAGE ON SCHEMA sales, "Mixed ""Case"" Schema", "données", mart TO PUBLIC;
+GRANT SELECT ON ALL TABLES IN SCHEMA sales, "Mixed ""Case"" Schema", "données", mart TO PUBLIC;
 )sql";
 }
 
@@ -730,6 +739,10 @@ std::vector<RouteCase> AllRoutes() {
       {"PUT", c + "/metadata/selection", sel, false},
       {"GET", c + "/metadata/tables", "", false},
       {"GET", c + "/metadata/tables/" + seed_->table_id, "", false},
+      {"GET", c + "/datamap", "", false},
+      {"PUT", c + "/datamap/relationships/0123456789abcdef", R"({"decision":null})", false},
+      {"PUT", c + "/datamap/roles/" + seed_->table_id, R"({"role":null})", false},
+      {"GET", c + "/datamap/export?format=markdown", "", false},
       {"GET", "/api/v1/jobs/" + seed_->job_id, "", false},
       {"DELETE", "/api/v1/jobs/" + seed_->job_id, "", false},
       {"GET", "/api/v1/users", "", true},
@@ -969,10 +982,211 @@ TEST_F(ApiTest, C_BadInputChangesNothing) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The Data Map
+// ---------------------------------------------------------------------------------------------
+
+json SelectionOf(const std::vector<std::pair<std::string, std::string>>& tables) {
+  json selection = {
+      {"tables", json::array()}, {"include", json::array()}, {"exclude", json::array()}};
+  for (const auto& [schema, table] : tables) {
+    selection["tables"].push_back(
+        {{"database", env_->warehouse_db}, {"schema", schema}, {"table", table}});
+  }
+  return selection;
+}
+
+void SaveAndWait(Client& c, const std::string& conn, const json& selection) {
+  Response r = c.Put(conn + "/metadata/selection", selection);
+  ASSERT_EQ(r.status, 202) << Describe(r);
+  const json job = WaitForJob(c, r.doc["job"]["id"]);
+  ASSERT_EQ(job["state"], "succeeded") << job.dump();
+}
+
+const json* FindRelationship(const json& map, const std::string& from, const std::string& to) {
+  for (const auto& r : map["relationships"]) {
+    if (r["from"]["name"] == from && r["to"]["name"] == to) return &r;
+  }
+  return nullptr;
+}
+
+TEST_F(ApiTest, D_DataMap) {
+  ASSERT_FALSE(seed_->saved_tables.empty()) << "SeedFlow did not get far enough";
+  Client& c = *seed_->admin;
+  const std::string conn = "/api/v1/connections/" + seed_->connection_id;
+
+  // The seed's tables: no keys between them, so no relationship; every table has a role.
+  Response r = c.Get(conn + "/datamap");
+  ASSERT_EQ(r.status, 200) << Describe(r);
+  EXPECT_NE(r.doc["saved_at"], nullptr);
+  EXPECT_EQ(r.doc["tables"].size(), seed_->saved_tables.size());
+  EXPECT_EQ(r.doc["counts"]["tables"], seed_->saved_tables.size());
+  for (const auto& t : r.doc["tables"]) {
+    EXPECT_FALSE(t["role"].get<std::string>().empty()) << t.dump();
+    EXPECT_EQ(t["role"], t["suggested_role"]) << t.dump();
+  }
+
+  // Save the seed's tables with the mart: a declared key and an inferred one appear, both new
+  // against the previous save.
+  std::vector<std::pair<std::string, std::string>> seed_tables;
+  for (const auto& t : seed_->saved_tables) seed_tables.emplace_back(t["schema"], t["name"]);
+  auto with_mart = seed_tables;
+  for (const char* t : {"customers", "orders", "order_lines"}) with_mart.emplace_back("mart", t);
+  SaveAndWait(c, conn, SelectionOf(with_mart));
+  r = c.Get(conn + "/datamap");
+  ASSERT_EQ(r.status, 200) << Describe(r);
+  const json map = r.doc;
+  EXPECT_EQ(map["tables"].size(), with_mart.size());
+  const json* declared = FindRelationship(map, "order_lines", "customers");
+  const json* inferred = FindRelationship(map, "order_lines", "orders");
+  ASSERT_NE(declared, nullptr) << map.dump();
+  ASSERT_NE(inferred, nullptr) << map.dump();
+  EXPECT_EQ((*declared)["status"], "declared");
+  EXPECT_EQ((*declared)["from_columns"], json::array({"customer_id"}));
+  EXPECT_EQ((*declared)["confidence"], 1);
+  EXPECT_TRUE((*declared)["constraint_name"].is_string());
+  EXPECT_EQ((*declared)["mark"], "new");
+  EXPECT_EQ((*inferred)["status"], "inferred");
+  EXPECT_EQ((*inferred)["from_columns"], json::array({"order_id"}));
+  EXPECT_EQ((*inferred)["to_columns"], json::array({"id"}));
+  EXPECT_EQ((*inferred)["constraint_name"], nullptr);
+  EXPECT_FALSE((*inferred)["evidence"].empty());
+  EXPECT_EQ((*inferred)["mark"], "new");
+  EXPECT_TRUE(map["removed_relationships"].empty());
+  EXPECT_EQ(map["counts"]["declared"], 1);
+  EXPECT_EQ(map["relationships"][0]["status"], "declared") << "declared ones come first";
+  std::string customers_id, order_lines_id;
+  for (const auto& t : map["tables"]) {
+    if (t["schema"] == "mart" && t["name"] == "customers") {
+      customers_id = t["id"];
+      EXPECT_EQ(t["primary_key"], json::array({"customer_id"}));
+    }
+    if (t["schema"] == "mart" && t["name"] == "order_lines") order_lines_id = t["id"];
+  }
+  ASSERT_FALSE(customers_id.empty());
+  EXPECT_EQ((*declared)["to"]["table_id"], customers_id);
+  EXPECT_EQ((*declared)["from"]["table_id"], order_lines_id);
+  const std::string declared_id = (*declared)["id"], inferred_id = (*inferred)["id"];
+
+  // Decisions: accept the inferred one; a declared one is a fact (409); an unknown id is 404.
+  const std::string rels = conn + "/datamap/relationships/";
+  r = c.Put(rels + inferred_id, {{"decision", "accept"}});
+  ASSERT_EQ(r.status, 200) << Describe(r);
+  EXPECT_EQ(r.doc["status"], "accepted");
+  EXPECT_EQ(r.doc["id"], inferred_id);
+  r = c.Put(rels + declared_id, {{"decision", "reject"}});
+  EXPECT_EQ(r.status, 409) << Describe(r);
+  EXPECT_NE(ErrorMessage(r).find("declared relationships are facts"), std::string::npos);
+  EXPECT_EQ(c.Put(rels + "ffffffffffffffff", {{"decision", "accept"}}).status, 404);
+  // A role override.
+  r = c.Put(conn + "/datamap/roles/" + customers_id, {{"role", "lookup"}});
+  ASSERT_EQ(r.status, 200) << Describe(r);
+  EXPECT_EQ(r.doc["role"], "lookup");
+  EXPECT_EQ(r.doc["role_overridden"], true);
+  EXPECT_EQ(c.Put(conn + "/datamap/roles/no-such-table", {{"role", "fact"}}).status, 404);
+
+  // Bad bodies change nothing and name the field.
+  const json before = c.Get(conn + "/datamap").doc;
+  EXPECT_EQ(before["counts"]["accepted"], 1);
+  for (const std::string& path : {rels + inferred_id, conn + "/datamap/roles/" + customers_id}) {
+    const std::string field = path.find("/roles/") != std::string::npos ? "role" : "decision";
+    r = c.Call("PUT", path, "{\"" + field + "\": ");
+    EXPECT_EQ(r.status, 400) << path << ": " << Describe(r);
+    EXPECT_NE(ErrorMessage(r).find("malformed JSON"), std::string::npos) << Describe(r);
+    r = c.Put(path, {{field, nullptr}, {"extra", 1}});
+    EXPECT_EQ(r.status, 400) << Describe(r);
+    EXPECT_NE(ErrorMessage(r).find("extra: unknown field"), std::string::npos) << Describe(r);
+    r = c.Put(path, {{field, 1}});
+    EXPECT_EQ(r.status, 400) << Describe(r);
+    EXPECT_NE(ErrorMessage(r).find(field + ": expected a string or null"), std::string::npos)
+        << Describe(r);
+    r = c.Put(path, {{field, "maybe"}});
+    EXPECT_EQ(r.status, 400) << Describe(r);
+    EXPECT_NE(ErrorMessage(r).find(field + ": must be"), std::string::npos) << Describe(r);
+    r = c.Put(path, json::object());
+    EXPECT_EQ(r.status, 400) << Describe(r);
+    EXPECT_NE(ErrorMessage(r).find(field + ": is required"), std::string::npos) << Describe(r);
+  }
+  EXPECT_EQ(c.Get(conn + "/datamap").doc, before);
+
+  // Exports: each format with its type and file name, the same bytes twice, the decisions
+  // applied, and only saved tables named.
+  for (const auto& [format, type, file] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"catalog-json", "application/json", "catalog.json"},
+           {"dbt", "application/yaml", "sources.yml"},
+           {"ddl", "application/sql", "schema.sql"},
+           {"markdown", "text/markdown", "data-map.md"}}) {
+    r = c.Get(conn + "/datamap/export?format=" + format);
+    ASSERT_EQ(r.status, 200) << format << ": " << Describe(r);
+    EXPECT_EQ(r.Header("Content-Type").rfind(type, 0), 0u) << format;
+    EXPECT_EQ(r.Header("Content-Disposition"), "attachment; filename=\"" + file + "\"");
+    EXPECT_EQ(c.Get(conn + "/datamap/export?format=" + format).body, r.body) << format;
+    EXPECT_NE(r.body.find("order_lines"), std::string::npos) << format;
+    EXPECT_EQ(r.body.find("zz_unselected_payroll"), std::string::npos) << format;
+    EXPECT_EQ(r.body.find("big_orders"), std::string::npos) << format;
+    if (format == "ddl") {
+      EXPECT_NE(r.body.find("REFERENCES"), std::string::npos) << r.body;
+    }
+  }
+  r = c.Get(conn + "/datamap/export?format=pdf");
+  EXPECT_EQ(r.status, 400) << Describe(r);
+  EXPECT_NE(ErrorMessage(r).find("catalog-json, dbt, ddl, markdown"), std::string::npos);
+  EXPECT_EQ(c.Get(conn + "/datamap/export").status, 400);
+
+  // A refresh and a re-save of the same tables keep the decisions; nothing is marked.
+  r = c.Post(conn + "/metadata/refresh", json::object());
+  ASSERT_EQ(r.status, 202) << Describe(r);
+  ASSERT_EQ(WaitForJob(c, r.doc["job"]["id"])["state"], "succeeded");
+  SaveAndWait(c, conn, SelectionOf(with_mart));
+  r = c.Get(conn + "/datamap");
+  ASSERT_EQ(r.status, 200) << Describe(r);
+  ASSERT_NE(FindRelationship(r.doc, "order_lines", "orders"), nullptr);
+  EXPECT_EQ((*FindRelationship(r.doc, "order_lines", "orders"))["status"], "accepted");
+  EXPECT_EQ((*FindRelationship(r.doc, "order_lines", "orders"))["mark"], nullptr);
+  EXPECT_EQ((*FindRelationship(r.doc, "order_lines", "customers"))["mark"], nullptr);
+  EXPECT_TRUE(r.doc["removed_relationships"].empty());
+  for (const auto& t : r.doc["tables"]) {
+    if (t["id"] == customers_id) {
+      EXPECT_EQ(t["role"], "lookup") << t.dump();
+    }
+  }
+  // Clearing returns to inferred.
+  r = c.Put(rels + inferred_id, {{"decision", nullptr}});
+  ASSERT_EQ(r.status, 200) << Describe(r);
+  EXPECT_EQ(r.doc["status"], "inferred");
+  r = c.Put(rels + inferred_id, {{"decision", "reject"}});
+  ASSERT_EQ(r.status, 200) << Describe(r);
+  EXPECT_EQ(r.doc["status"], "rejected");
+
+  // Back to the seed's tables: the mart's relationships are reported removed.
+  SaveAndWait(c, conn, SelectionOf(seed_tables));
+  r = c.Get(conn + "/datamap");
+  ASSERT_EQ(r.status, 200) << Describe(r);
+  EXPECT_TRUE(r.doc["relationships"].empty());
+  ASSERT_EQ(r.doc["removed_relationships"].size(), map["relationships"].size()) << r.doc.dump();
+  for (const auto& rel : r.doc["removed_relationships"]) {
+    EXPECT_EQ(rel["mark"], "removed");
+    if (rel["id"] == inferred_id) {
+      EXPECT_EQ(rel["status"], "rejected");
+    }
+  }
+  // The audit trail has the decisions, without table names.
+  r = c.Get("/api/v1/audit?limit=100");
+  ASSERT_EQ(r.status, 200);
+  int decisions = 0, roles = 0;
+  for (const auto& e : r.doc["events"]) {
+    decisions += e["action"] == "datamap.relationship";
+    roles += e["action"] == "datamap.role";
+  }
+  EXPECT_EQ(decisions, 3);
+  EXPECT_EQ(roles, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Two instances on one store, one killed mid-save
 // ---------------------------------------------------------------------------------------------
 
-TEST_F(ApiTest, D_TwoInstancesOneKilledMidSave) {
+TEST_F(ApiTest, E_TwoInstancesOneKilledMidSave) {
   ASSERT_FALSE(seed_->saved_tables.empty()) << "SeedFlow did not get far enough";
   Client& admin = *seed_->admin;
   const std::string conn = "/api/v1/connections/" + seed_->connection_id;

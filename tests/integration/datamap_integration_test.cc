@@ -1,6 +1,6 @@
 // The Data Map hand-off end to end:
-//   - `schemaport mcp` over a prepared store, driven by the official MCP TypeScript SDK
-//     (tests/js/mcp/client.mjs) as the client;
+//   - `schemaport mcp` over a prepared store (saved tables and the users' decisions), driven by
+//     the official MCP TypeScript SDK (tests/js/mcp/client.mjs) as the client;
 //   - the annotated DDL export run through a real PostgreSQL (it must execute, and the keys and
 //     comments it declares must be there afterwards).
 #include <gtest/gtest.h>
@@ -165,6 +165,27 @@ TEST_F(DataMapIntegrationTest, McpServesSavedMetadataToTheOfficialSdk) {
       saved.push_back(datamap::ToSavedTable(TableRef{"dev", schema, table.name}, table));
     }
     ASSERT_TRUE(s.ReplaceSavedTables(org->id, conn->id, saved).ok());
+    // The users' decisions, as the service keeps them: web_visits.eventid -> event accepted
+    // (a fact now), web_visits.user_id -> users rejected (not a fact, not described).
+    {
+      auto catalog = datamap::CatalogFromSavedTables(saved);
+      ASSERT_TRUE(catalog.ok()) << catalog.status();
+      datamap::Decisions decisions;
+      for (const auto& r : datamap::InferRelationships(*catalog)) {
+        if (r.from.table != "web_visits") continue;
+        if (r.from_columns == std::vector<std::string>{"eventid"} && r.to.table == "event") {
+          decisions.relationships[r.id] = datamap::Decision::kAccept;
+        }
+        if (r.from_columns == std::vector<std::string>{"user_id"} && r.to.table == "users") {
+          decisions.relationships[r.id] = datamap::Decision::kReject;
+        }
+      }
+      ASSERT_EQ(decisions.relationships.size(), 2u) << "web_visits' inferred relationships";
+      ASSERT_TRUE(s.PutConnectionDocument(org->id, conn->id,
+                                          std::string(datamap::kDecisionsDocument),
+                                          datamap::DecisionsToJson(decisions))
+                      .ok());
+    }
     // A fetched but unselected table: its name is kept with the fetch, never served.
     store::FetchedCatalog fetched;
     fetched.connection_id = conn->id;

@@ -119,13 +119,15 @@ test('describes a table with its keys and relationships', async () => {
   assert.ok(sales.keys.some((k) => k.kind === 'foreign_key' && k.references.table === 'event'));
   const declared = sales.relationships.filter((r) => r.status === 'declared').map((r) => r.to.table).sort();
   assert.deepEqual(declared, ['date', 'event', 'listing', 'users', 'users']);
-  // web_visits has no declared keys: its relationships are inferred, with evidence.
+  // web_visits has no declared keys: its relationships are inferred, with evidence. The test
+  // stored decisions: eventid -> event accepted (a fact), user_id -> users rejected (not shown).
   const visits = await call(client, 'describe_table', { database: 'dev', schema: 'public', table: 'web_visits' });
-  const inferred = visits.relationships.find((r) => r.from.columns[0] === 'eventid');
-  assert.equal(inferred.status, 'inferred');
-  assert.equal(inferred.to.table, 'event');
-  assert.ok(inferred.confidence > 0 && inferred.confidence < 1);
-  assert.ok(inferred.evidence.length > 0);
+  const accepted = visits.relationships.find((r) => r.from.columns[0] === 'eventid');
+  assert.equal(accepted.status, 'accepted');
+  assert.equal(accepted.to.table, 'event');
+  assert.ok(accepted.confidence > 0 && accepted.confidence < 1);
+  assert.ok(accepted.evidence.length > 0);
+  assert.ok(!visits.relationships.some((r) => r.from.columns[0] === 'user_id'), 'a rejected relationship was described');
   const odd = await call(client, 'describe_table', { database: 'dev', schema: 'Odd "schema"', table: 'Ünïcode table' });
   assert.equal(odd.items[0].name, 'Mixed "Case" col');
 });
@@ -140,9 +142,12 @@ test('searches names, comments and columns, and lists relationships', async () =
   const facts = await all(client, 'list_relationships', { status: 'facts', limit: 3 });
   assert.ok(facts.items.length >= 10);
   assert.ok(facts.items.every((r) => r.status === 'declared' || r.status === 'accepted'));
-  const inferred = await call(client, 'list_relationships', { status: 'inferred' });
-  assert.ok(inferred.items.length > 0);
-  assert.ok(inferred.items.every((r) => r.evidence.length > 0));
+  assert.ok(facts.items.some((r) => r.status === 'accepted' && r.from.table === 'web_visits'));
+  const rejected = await call(client, 'list_relationships', { status: 'rejected' });
+  assert.deepEqual(rejected.items.map((r) => `${r.from.table}.${r.from.columns[0]}`), ['web_visits.user_id']);
+  assert.ok(rejected.items.every((r) => r.evidence.length > 0));
+  const shown = await all(client, 'list_relationships', {});
+  assert.ok(!shown.items.some((r) => r.status === 'rejected'), 'rejected ones are listed by default');
 });
 
 test('bad arguments are tool errors that say what is wrong', async () => {
