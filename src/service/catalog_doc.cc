@@ -12,7 +12,8 @@ namespace {
 
 using warehouse::TableRef;
 
-constexpr std::uint64_t kDocVersion = 1;
+// 2 added case_sensitive; version 1 documents read as case-insensitive (Redshift's default).
+constexpr std::uint64_t kDocVersion = 2;
 
 std::int64_t Ms(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -153,6 +154,7 @@ std::int64_t CatalogDoc::TableCount() const {
 std::string EncodeDoc(const CatalogDoc& doc) {
   Writer w;
   w.U64(kDocVersion);
+  w.U64(doc.case_sensitive ? 1 : 0);
   w.I64(Ms(doc.fetched_at));
   w.U64(doc.saved_at ? 1 : 0);
   if (doc.saved_at) w.I64(Ms(*doc.saved_at));
@@ -204,8 +206,14 @@ Result<CatalogDoc> DecodeDoc(std::string_view data) {
   const auto corrupt = [] {
     return DataLoss("the stored catalog has an unexpected format; fetch the metadata again");
   };
-  if (r.U64() != kDocVersion) return corrupt();
+  const std::uint64_t version = r.U64();
+  if (version != 1 && version != kDocVersion) return corrupt();
   CatalogDoc doc;
+  if (version >= 2) {
+    const std::uint64_t flag = r.U64();
+    if (flag > 1) return corrupt();
+    doc.case_sensitive = flag == 1;
+  }
   doc.fetched_at = FromMs(r.I64());
   if (r.U64() != 0) doc.saved_at = FromMs(r.I64());
   doc.selection.tables.resize(r.Count());
@@ -263,7 +271,7 @@ Result<CatalogDoc> DecodeDoc(std::string_view data) {
   return doc;
 }
 
-Result<SelectionMatcher> SelectionMatcher::Make(const Selection& selection) {
+Result<SelectionMatcher> SelectionMatcher::Make(const Selection& selection, MatchCase match_case) {
   SelectionMatcher m;
   for (const auto& ref : selection.tables) {
     if (ref.database.empty() || ref.schema.empty() || ref.table.empty()) {
@@ -281,7 +289,8 @@ Result<SelectionMatcher> SelectionMatcher::Make(const Selection& selection) {
     if (!one.ok()) return one.status().WithContext("exclude[" + std::to_string(i) + "]");
   }
   if (!selection.include.empty()) {
-    m.filter_ = SP_TRY(warehouse::TableFilter::Make(selection.include, selection.exclude));
+    m.filter_ =
+        SP_TRY(warehouse::TableFilter::Make(selection.include, selection.exclude, match_case));
   }
   return m;
 }
@@ -298,6 +307,7 @@ CatalogView BuildCatalogView(const CatalogDoc& doc, const SelectionMatcher& matc
   CatalogView view;
   view.fetched_at = doc.fetched_at;
   view.saved_at = doc.saved_at;
+  view.case_sensitive = doc.case_sensitive;
   view.selection.include = doc.selection.include;
   view.selection.exclude = doc.selection.exclude;
   view.removed = doc.removed;

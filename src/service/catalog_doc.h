@@ -56,6 +56,7 @@ struct ColumnMarks {
 };
 
 struct CatalogDoc {
+  bool case_sensitive = false;  // the warehouse's, from the last fetch (warehouse::Catalog)
   TimePoint fetched_at;
   std::optional<TimePoint> saved_at;
   Selection selection;  // the saved selection
@@ -73,8 +74,9 @@ Result<CatalogDoc> DecodeDoc(std::string_view data);
 // does (with no include, patterns select nothing).
 class SelectionMatcher {
  public:
-  // kInvalidArgument naming the bad pattern ("include[1]: ...").
-  static Result<SelectionMatcher> Make(const Selection& selection);
+  // kInvalidArgument naming the bad pattern ("include[1]: ..."). Patterns match ignoring ASCII
+  // case unless the warehouse is case-sensitive: use MatchCaseOf(doc).
+  static Result<SelectionMatcher> Make(const Selection& selection, MatchCase match_case);
   bool Selected(const warehouse::TableRef& ref) const;
   bool MatchedByPatterns(const warehouse::TableRef& ref) const;
 
@@ -82,6 +84,10 @@ class SelectionMatcher {
   std::set<warehouse::TableRef> explicit_;
   std::optional<warehouse::TableFilter> filter_;  // set when there is an include
 };
+
+inline MatchCase MatchCaseOf(const CatalogDoc& doc) {
+  return doc.case_sensitive ? MatchCase::kExact : MatchCase::kIgnoreAscii;
+}
 
 // The API's view of a document. O(tables log tables).
 CatalogView BuildCatalogView(const CatalogDoc& doc, const SelectionMatcher& matcher);

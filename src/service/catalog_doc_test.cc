@@ -43,6 +43,40 @@ TEST(CatalogDocTest, RoundTripsEveryField) {
   EXPECT_EQ(back.databases[0].schemas[1].source, "producer");
   EXPECT_EQ(back.column_marks[0].removed, std::vector<std::string>{"old"});
   EXPECT_EQ(back.TableCount(), 2);
+  EXPECT_FALSE(back.case_sensitive);
+  CatalogDoc sensitive = Sample();
+  sensitive.case_sensitive = true;
+  EXPECT_TRUE(DecodeDoc(EncodeDoc(sensitive)).value().case_sensitive);
+}
+
+// Documents stored before case_sensitive was kept (version 1) still read, as case-insensitive
+// (Redshift's default); a flag other than 0 or 1 is corruption.
+TEST(CatalogDocTest, VersionOneDocumentsReadAsCaseInsensitive) {
+  CatalogDoc doc = Sample();
+  doc.case_sensitive = true;
+  const std::string v2 = EncodeDoc(doc);
+  ASSERT_EQ(v2.substr(0, 2), std::string("\x02\x01", 2));
+  const CatalogDoc v1 = DecodeDoc(std::string("\x01", 1) + v2.substr(2)).value();
+  EXPECT_FALSE(v1.case_sensitive);
+  EXPECT_EQ(v1.databases.size(), 2u);
+  EXPECT_EQ(DecodeDoc(std::string("\x02\x02", 2) + v2.substr(2)).status().code(), Code::kDataLoss);
+}
+
+// Regression: patterns matched exactly though Redshift (enable_case_sensitive_identifier off, its
+// default) compares names ignoring case, so `dev.TICKIT.Sales` selected nothing.
+TEST(CatalogDocTest, PatternsIgnoreAsciiCaseUnlessTheWarehouseIsCaseSensitive) {
+  Selection s;
+  s.include = {"dev.TICKIT.Sa*"};
+  s.exclude = {"*.*.SALES_OLD"};
+  CatalogDoc doc;
+  auto folded = SelectionMatcher::Make(s, MatchCaseOf(doc)).value();
+  EXPECT_TRUE(folded.Selected({"dev", "tickit", "sales"}));
+  EXPECT_FALSE(folded.Selected({"dev", "tickit", "sales_old"}));
+  doc.case_sensitive = true;
+  auto exact = SelectionMatcher::Make(s, MatchCaseOf(doc)).value();
+  EXPECT_FALSE(exact.Selected({"dev", "tickit", "sales"}));
+  EXPECT_TRUE(exact.Selected({"dev", "TICKIT", "Sales"}));
+  EXPECT_FALSE(exact.Selected({"dev", "TICKIT", "SALES_OLD"}));
 }
 
 TEST(CatalogDocTest, EveryTruncationOrCorruptionIsDataLossNeverACrash) {
@@ -66,17 +100,18 @@ TEST(CatalogDocTest, EveryTruncationOrCorruptionIsDataLossNeverACrash) {
 TEST(CatalogDocTest, PatternsWithoutAnIncludeSelectNothing) {
   Selection s;
   s.exclude = {"dev.*"};
-  auto m = SelectionMatcher::Make(s).value();
+  auto m = SelectionMatcher::Make(s, MatchCase::kExact).value();
   EXPECT_FALSE(m.Selected({"prod", "a", "b"}));
   s.tables = {{"dev", "a", "b"}};
   s.include = {"prod"};
-  m = SelectionMatcher::Make(s).value();
+  m = SelectionMatcher::Make(s, MatchCase::kExact).value();
   EXPECT_TRUE(m.Selected({"dev", "a", "b"})) << "explicit tables are kept even when excluded";
   EXPECT_TRUE(m.Selected({"prod", "x", "y"}));
   EXPECT_FALSE(m.MatchedByPatterns({"dev", "a", "b"}));
   s.include = {"ok", "dev.\"unterminated"};
-  EXPECT_EQ(SelectionMatcher::Make(s).status().message().rfind("include[1]: ", 0), 0u)
-      << SelectionMatcher::Make(s).status();
+  EXPECT_EQ(
+      SelectionMatcher::Make(s, MatchCase::kExact).status().message().rfind("include[1]: ", 0), 0u)
+      << SelectionMatcher::Make(s, MatchCase::kExact).status();
 }
 
 warehouse::Schema SchemaOf(std::string name, std::vector<std::string> tables) {

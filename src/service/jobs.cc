@@ -114,7 +114,7 @@ Result<JobView> Service::StartRefresh(const Principal& who, const std::string& c
 Result<SaveStarted> Service::SaveSelection(const Principal& who, const std::string& connection_id,
                                            const Selection& selection) {
   Impl& m = *impl_;
-  const SelectionMatcher matcher = SP_TRY(SelectionMatcher::Make(selection));
+  SP_TRY(SelectionMatcher::Make(selection, MatchCase::kExact));  // bad patterns first
   SP_TRY(m.deps.store.GetConnection(who.org_id, connection_id));
   auto doc = m.LoadDoc(who.org_id, connection_id);
   if (!doc.ok() && doc.status().code() == Code::kNotFound) {
@@ -122,6 +122,8 @@ Result<SaveStarted> Service::SaveSelection(const Principal& who, const std::stri
         "no metadata fetched yet for this connection; run Fetch Metadata first");
   }
   if (!doc.ok()) return doc.status();
+  const SelectionMatcher matcher =
+      SP_TRY(SelectionMatcher::Make(selection, internal::MatchCaseOf(*doc)));
   std::set<TableRef> fetched;
   std::int64_t selected = 0;
   TableRef ref;
@@ -373,6 +375,7 @@ Status Impl::RunFetch(RunningJob& run, bool refresh, const std::vector<std::stri
   std::vector<internal::FetchedDatabase> results(databases.size());
   std::atomic<std::size_t> next{0};
   std::atomic<std::int64_t> done{0};
+  std::atomic<bool> case_sensitive{false};  // the warehouse's; every database reports the same
   const auto work = [&] {
     for (std::size_t i; (i = next++) < databases.size();) {
       if (run.cancel.cancelled()) return;
@@ -383,6 +386,7 @@ Status Impl::RunFetch(RunningJob& run, bool refresh, const std::vector<std::stri
       request.cancel = &run.cancel;
       auto catalog = connector->Fetch(request);
       if (catalog.ok()) {
+        if (catalog->case_sensitive) case_sensitive = true;
         for (auto& d : catalog->databases) {
           if (d.name == databases[i]) results[i].schemas = std::move(d.schemas);
         }
@@ -416,6 +420,7 @@ Status Impl::RunFetch(RunningJob& run, bool refresh, const std::vector<std::stri
   }
   CatalogDoc doc = internal::BuildDoc(std::move(results), previous ? &*previous : nullptr, saved,
                                       deps.clock.Now(), listed_all);
+  doc.case_sensitive = case_sensitive;
 
   if (refresh && !saved.empty()) {
     // Re-read the columns of the saved tables that are still there, so changed columns show.
@@ -467,7 +472,8 @@ Status Impl::RunSave(RunningJob& run, const Selection& selection) {
     return FailedPrecondition("the fetched catalog expired; run Fetch Metadata, then save again");
   }
   const CatalogDoc doc = SP_TRY(std::move(loaded));
-  const SelectionMatcher matcher = SP_TRY(SelectionMatcher::Make(selection));
+  const SelectionMatcher matcher =
+      SP_TRY(SelectionMatcher::Make(selection, internal::MatchCaseOf(doc)));
   std::set<TableRef> selected;
   std::vector<std::string> databases;
   TableRef ref;

@@ -661,7 +661,8 @@ Result<CatalogView> Service::GetCatalog(const Principal& who, const std::string&
     return NotFound("no metadata fetched yet for this connection; run Fetch Metadata first");
   }
   if (!doc.ok()) return doc.status();
-  const SelectionMatcher matcher = SP_TRY(SelectionMatcher::Make(doc->selection));
+  const SelectionMatcher matcher =
+      SP_TRY(SelectionMatcher::Make(doc->selection, internal::MatchCaseOf(*doc)));
   return BuildCatalogView(*doc, matcher);
 }
 
@@ -669,13 +670,15 @@ Result<SelectionPreview> Service::PreviewSelection(const Principal& who,
                                                    const std::string& connection_id,
                                                    const Selection& selection) {
   Impl& m = *impl_;
-  const SelectionMatcher matcher = SP_TRY(SelectionMatcher::Make(selection));
+  SP_TRY(SelectionMatcher::Make(selection, MatchCase::kExact));  // bad patterns first
   auto doc = m.LoadDoc(who.org_id, connection_id);
   if (!doc.ok() && doc.status().code() == Code::kNotFound) {
     SP_TRY(m.deps.store.GetConnection(who.org_id, connection_id));
     return NotFound("no metadata fetched yet for this connection; run Fetch Metadata first");
   }
   if (!doc.ok()) return doc.status();
+  const SelectionMatcher matcher =
+      SP_TRY(SelectionMatcher::Make(selection, internal::MatchCaseOf(*doc)));
   SelectionPreview preview;
   TableRef ref;
   for (const auto& d : doc->databases) {

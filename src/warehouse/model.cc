@@ -148,6 +148,13 @@ class Reader {
     if (v == nullptr || !v->is_boolean()) return Bad(key, "must be true or false");
     return v->get<bool>();
   }
+  // Absent means `absent` (members added after v1).
+  Result<bool> OptBool(const char* key, bool absent) const {
+    const json* v = Member(key);
+    if (v == nullptr) return absent;
+    if (!v->is_boolean()) return Bad(key, "must be true or false");
+    return v->get<bool>();
+  }
   Result<int> Int(const char* key, bool optional = false) const {
     const json* v = Member(key);
     if (optional && (v == nullptr || v->is_null())) return -1;
@@ -395,6 +402,8 @@ void WriteCatalogJson(const Catalog& catalog, std::ostream& out, int indent,
   w.Value(static_cast<std::int64_t>(catalog.TableCount()));
   w.Key("column_count");
   w.Value(static_cast<std::int64_t>(catalog.ColumnCount()));
+  w.Key("case_sensitive");
+  w.Value(catalog.case_sensitive);
   w.Key("databases");
   w.BeginArray();
   for (const auto& d : catalog.databases) {
@@ -543,6 +552,7 @@ Result<Catalog> CatalogFromJson(std::string_view text) {
   Reader top(root, "");
   if (!root.is_object()) return InvalidArgument("catalog JSON must be an object");
   Catalog catalog;
+  catalog.case_sensitive = SP_TRY(top.OptBool("case_sensitive", false));
   const json* dbs = SP_TRY(top.Array("databases"));
   for (std::size_t i = 0; i < dbs->size(); ++i) {
     const std::string dpath = top.Path("databases", i);

@@ -125,6 +125,10 @@ struct Database {
 
 struct Catalog {
   std::vector<Database> databases;
+  // Whether the warehouse compares names with their case (Redshift's
+  // enable_case_sensitive_identifier, off by default: names are folded to lower case and
+  // include/exclude patterns match ignoring ASCII case, see MatchCase).
+  bool case_sensitive = false;
 
   std::size_t TableCount() const;
   std::size_t ColumnCount() const;

@@ -441,6 +441,7 @@ TEST_F(RedshiftConnectorTest, PatternsIgnoreCaseUnlessCaseSensitiveIdentifiersAr
   request.include = {upper + ".SALES.ORDERS"};
   Catalog folded = MustFetch(Settings(), request);
   EXPECT_EQ(folded.TableCount(), 1u) << "enable_case_sensitive_identifier is off by default";
+  EXPECT_FALSE(folded.case_sensitive) << "the catalog tells the service how names compare";
   // The parameter on for the database (as a parameter group sets it): names compare exactly.
   PgCluster& pg = SharedPgCluster();
   ASSERT_TRUE(pg.Exec(*database_, "ALTER DATABASE " + QuoteSqlIdentifier(*database_) +
@@ -451,6 +452,7 @@ TEST_F(RedshiftConnectorTest, PatternsIgnoreCaseUnlessCaseSensitiveIdentifiersAr
                                       " RESET emulator.enable_case_sensitive_identifier")
                   .ok());
   EXPECT_EQ(exact.TableCount(), 0u);
+  EXPECT_TRUE(exact.case_sensitive);
 }
 
 TEST_F(RedshiftConnectorTest, EveryAuthModePassesTheConnectionTest) {

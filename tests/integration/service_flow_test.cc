@@ -262,6 +262,12 @@ TEST_F(ServiceFlowTest, SeedFlowFromSetupToRefresh) {
   const service::SelectionPreview preview = B().PreviewSelection(who, conn.id, sel).value();
   EXPECT_EQ(preview.selected, 3);
   EXPECT_EQ(preview.matched_by_patterns, 1);
+  // The warehouse compares names ignoring case (enable_case_sensitive_identifier off), and so
+  // do the patterns.
+  EXPECT_FALSE(cat.case_sensitive);
+  service::Selection upper;
+  upper.include = {dev_ + ".STAGING.Ev*"};
+  EXPECT_EQ(B().PreviewSelection(who, conn.id, upper).value().matched_by_patterns, 1);
   const service::SaveStarted save = B().SaveSelection(who, conn.id, sel).value();
   EXPECT_EQ(save.selected, 3);
   const JobView saved_job = Wait(who, save.job.id);

@@ -130,6 +130,7 @@ class RedshiftConnector final : public Connector {
       return Status(Code::kCancelled, "the fetch was cancelled");
     }
     Catalog catalog;
+    catalog.case_sensitive = warehouse.case_sensitive;
     for (std::size_t i = 0; i < results.size(); ++i) {
       // The first real error wins over the cancellations it caused in the other workers.
       if (!results[i].ok() && results[i].status().code() != Code::kCancelled)
