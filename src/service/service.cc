@@ -585,8 +585,9 @@ Result<ConnectionView> Service::UpdateConnection(const Principal& who, const std
   for (const auto& [key, value] : patch.secrets) {
     if (value.empty()) {
       // Left as it was; still checked to be a secret field of the form.
+      const std::string& field = key;  // a lambda may not capture a structured binding (clang 14)
       if (std::none_of(type->fields.begin(), type->fields.end(),
-                       [&](const auto& f) { return f.id == key && f.kind == "secret"; })) {
+                       [&](const auto& f) { return f.id == field && f.kind == "secret"; })) {
         return InvalidArgument("secrets: unknown secret field");
       }
       continue;
