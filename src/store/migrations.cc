@@ -121,6 +121,11 @@ CREATE INDEX jobs_kind_state ON jobs(kind, state);
 ALTER TABLE sessions ADD COLUMN last_seen_at {INT};
 CREATE INDEX sessions_user ON sessions(user_id);
 )sql",
+    // 3: a catalog carries a revision, a random id that every write replaces, so a reader can
+    //    check a decoded copy without unsealing the document ('' for rows written before).
+    R"sql(
+ALTER TABLE catalogs ADD COLUMN revision TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 static_assert(std::size(kMigrations) == kSchemaVersion,

@@ -585,17 +585,24 @@ class SqlStore final : public Store {
   // Catalogs
 
   Status PutCatalog(const FetchedCatalog& cat) override {
+    const std::string revision = NewId(deps_.random);
     return db_->Transaction([&](Conn& c) -> Status {
       const crypto::Key key = SP_TRY(ConnectionKey(c, cat.org_id, cat.connection_id));
       const Bytes sealed = SP_TRY(deps_.crypto.Seal(
           key, cat.document, {cat.org_id, "catalogs", cat.connection_id, "document"}));
-      const Value p[] = {cat.connection_id,  cat.org_id,      Ms(cat.fetched_at),
-                         Ms(cat.expires_at), cat.table_count, sealed};
+      const Value p[] = {cat.connection_id,
+                         cat.org_id,
+                         Ms(cat.fetched_at),
+                         Ms(cat.expires_at),
+                         cat.table_count,
+                         sealed,
+                         revision};
       SP_TRY(c.Exec(
           "INSERT INTO catalogs (connection_id, org_id, fetched_at, expires_at, table_count, "
-          "document_sealed) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (connection_id) DO "
-          "UPDATE SET fetched_at = excluded.fetched_at, expires_at = excluded.expires_at, "
-          "table_count = excluded.table_count, document_sealed = excluded.document_sealed",
+          "document_sealed, revision) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT "
+          "(connection_id) DO UPDATE SET fetched_at = excluded.fetched_at, expires_at = "
+          "excluded.expires_at, table_count = excluded.table_count, document_sealed = "
+          "excluded.document_sealed, revision = excluded.revision",
           p));
       return Status::Ok();
     });
@@ -608,8 +615,8 @@ class SqlStore final : public Store {
       const crypto::Key key = SP_TRY(ConnectionKey(c, org_id, connection_id));
       const Value p[] = {org_id, connection_id, Now()};
       const auto rows = SP_TRY(
-          c.Query("SELECT fetched_at, expires_at, table_count, document_sealed FROM catalogs "
-                  "WHERE org_id = $1 AND connection_id = $2 AND expires_at > $3",
+          c.Query("SELECT fetched_at, expires_at, table_count, document_sealed, revision FROM "
+                  "catalogs WHERE org_id = $1 AND connection_id = $2 AND expires_at > $3",
                   p));
       if (rows.empty()) return NotFound("no fetched catalog (none fetched, or it expired)");
       cat.connection_id = connection_id;
@@ -617,12 +624,30 @@ class SqlStore final : public Store {
       cat.fetched_at = FromMs(AsInt(rows[0][0]));
       cat.expires_at = FromMs(AsInt(rows[0][1]));
       cat.table_count = AsInt(rows[0][2]);
+      cat.revision = AsText(rows[0][4]);
       cat.document = SP_TRY(deps_.crypto.Open(key, AsBytes(rows[0][3]),
                                               {org_id, "catalogs", connection_id, "document"}));
       return Status::Ok();
     });
     SP_TRY(status);
     return cat;
+  }
+
+  Result<std::string> CatalogRevision(const std::string& org_id,
+                                      const std::string& connection_id) override {
+    std::string revision;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const Value p[] = {org_id, connection_id, Now()};
+      const auto rows =
+          SP_TRY(c.Query("SELECT revision FROM catalogs WHERE org_id = $1 AND connection_id = $2 "
+                         "AND expires_at > $3",
+                         p));
+      if (rows.empty()) return NotFound("no fetched catalog (none fetched, or it expired)");
+      revision = AsText(rows[0][0]);
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return revision;
   }
 
   // ---------------------------------------------------------------------------------------

@@ -18,7 +18,8 @@
 //                                                           login finds its user without the
 //                                                           e-mail in clear
 // In clear: ids, org ids, timestamps, states, counts, roles, the data store type, audit action
-// names, Argon2id password hashes, SHA-256 token hashes and the e-mail blind index.
+// names, Argon2id password hashes, SHA-256 token hashes, the e-mail blind index and catalog
+// revisions (random ids).
 // Every sealed value is bound to its row and field: a value copied elsewhere reads as
 // kDataLoss. Deleting a connection deletes its wrapped data key (crypto-shredding); a copy of
 // the store taken before is shredded too once the master key versions it names are retired.
@@ -49,7 +50,7 @@ using TimePoint = Clock::TimePoint;  // stored with millisecond precision
 
 // The schema version this build knows. Opening a store whose schema is newer fails with
 // kFailedPrecondition; an older one is migrated at open (each migration in one transaction).
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct Org {
   std::string id;
@@ -118,6 +119,10 @@ struct FetchedCatalog {
   TimePoint expires_at;
   std::int64_t table_count = 0;  // clear
   std::string document;          // sealed
+  // A random id (clear) that PutCatalog assigns anew with every write (whatever the caller
+  // set), so that equal revisions mean an equal document, across instances: a reader may keep
+  // a decoded document and check it with CatalogRevision, which opens nothing.
+  std::string revision;
 };
 
 struct SavedColumn {
@@ -264,6 +269,10 @@ class Store {
   // kNotFound when absent or expired.
   virtual Result<FetchedCatalog> GetCatalog(const std::string& org_id,
                                             const std::string& connection_id) = 0;
+  // The catalog's revision alone (one indexed row, nothing unsealed): what GetCatalog would
+  // return as `revision` now. kNotFound when absent or expired.
+  virtual Result<std::string> CatalogRevision(const std::string& org_id,
+                                              const std::string& connection_id) = 0;
 
   // --- saved tables ---
   // Replaces every saved table of the connection with `tables`, in one transaction: readers

@@ -267,6 +267,40 @@ TYPED_TEST(StoreConformanceTest, CatalogIsReplacedAndExpires) {
   EXPECT_EQ(s.GetCatalog(this->org_.id, c.id).status().code(), Code::kNotFound);  // purged
 }
 
+TYPED_TEST(StoreConformanceTest, CatalogRevisionChangesWithEveryWriteAndIsOrgScoped) {
+  Store& s = *this->store_;
+  const Connection c = s.CreateConnection(this->SampleConnection()).value();
+  EXPECT_EQ(s.CatalogRevision(this->org_.id, c.id).status().code(), Code::kNotFound);
+  FetchedCatalog cat{c.id, this->org_.id, this->clock_.Now(), this->clock_.Now() + 3600s, 1, "doc"};
+  cat.revision = "chosen-by-the-caller";
+  ASSERT_TRUE(s.PutCatalog(cat).ok());
+  const std::string first = s.CatalogRevision(this->org_.id, c.id).value();
+  EXPECT_FALSE(first.empty());
+  EXPECT_NE(first, cat.revision) << "the store assigns the revision";
+  EXPECT_EQ(s.GetCatalog(this->org_.id, c.id).value().revision, first);
+  EXPECT_EQ(s.CatalogRevision(this->org_.id, c.id).value(), first) << "reading changes nothing";
+
+  // The same document written again (same time, same content) is still a new revision.
+  ASSERT_TRUE(s.PutCatalog(cat).ok());
+  const std::string second = s.CatalogRevision(this->org_.id, c.id).value();
+  EXPECT_NE(second, first);
+  EXPECT_EQ(s.GetCatalog(this->org_.id, c.id).value().revision, second);
+
+  // Seen by another instance on the same store.
+  auto other_instance = this->backend_.Open(this->deps());
+  ASSERT_TRUE(other_instance.ok()) << other_instance.status();
+  EXPECT_EQ((*other_instance)->CatalogRevision(this->org_.id, c.id).value(), second);
+
+  const Org other = s.CreateOrg("other").value();
+  EXPECT_EQ(s.CatalogRevision(other.id, c.id).status().code(), Code::kNotFound);
+  this->clock_.Advance(3601s);
+  EXPECT_EQ(s.CatalogRevision(this->org_.id, c.id).status().code(), Code::kNotFound)
+      << "expired, like GetCatalog";
+  this->clock_.Set(cat.fetched_at);
+  ASSERT_TRUE(s.DeleteConnection(this->org_.id, c.id).ok());
+  EXPECT_EQ(s.CatalogRevision(this->org_.id, c.id).status().code(), Code::kNotFound);
+}
+
 TYPED_TEST(StoreConformanceTest, SavedTablesAreReplacedWholeAndLoadedOneByOne) {
   Store& s = *this->store_;
   const Connection c = s.CreateConnection(this->SampleConnection()).value();
