@@ -285,6 +285,19 @@ class SqlStore final : public Store {
     return std::move(users[0]);
   }
 
+  Result<Role> GetUserRole(const std::string& org_id, const std::string& user_id) override {
+    Role role = Role::kMember;
+    const Value p[] = {org_id, user_id};
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const auto rows = SP_TRY(c.Query("SELECT role FROM users WHERE org_id = $1 AND id = $2", p));
+      if (rows.empty()) return NotFound("no such user");
+      role = SP_TRY(ParseRole(AsText(rows[0][0])));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return role;
+  }
+
   Result<std::vector<User>> ListUsers(const std::string& org_id) override {
     return QueryUsers(org_id,
                       "SELECT id, org_id, email_sealed, role, created_at FROM users WHERE "
@@ -473,6 +486,26 @@ class SqlStore final : public Store {
         {crypto::HashToken(token), Now()}));
     if (tokens.empty()) return Unauthenticated("the API token is unknown, revoked or expired");
     return std::move(tokens[0]);
+  }
+
+  Result<TokenHolder> LookupApiTokenHolder(const Secret& token) override {
+    TokenHolder holder;
+    const Value p[] = {crypto::HashToken(token), Now()};
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const auto rows = SP_TRY(
+          c.Query("SELECT t.id, t.user_id, t.org_id, u.role FROM api_tokens t JOIN users u ON "
+                  "u.id = t.user_id AND u.org_id = t.org_id WHERE t.token_hash = $1 AND "
+                  "(t.expires_at IS NULL OR t.expires_at > $2)",
+                  p));
+      if (rows.empty()) return Unauthenticated("the API token is unknown, revoked or expired");
+      holder.token_id = AsText(rows[0][0]);
+      holder.user_id = AsText(rows[0][1]);
+      holder.org_id = AsText(rows[0][2]);
+      holder.role = SP_TRY(ParseRole(AsText(rows[0][3])));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return holder;
   }
 
   Result<std::vector<ApiToken>> ListApiTokens(const std::string& org_id) override {

@@ -99,6 +99,14 @@ struct IssuedApiToken {
   Secret secret;
 };
 
+// Who holds an API token, as every request authenticated by one needs it.
+struct TokenHolder {
+  std::string token_id;
+  std::string user_id;
+  std::string org_id;
+  Role role = Role::kMember;
+};
+
 struct Connection {
   std::string id;  // assigned by CreateConnection
   std::string org_id;
@@ -224,6 +232,8 @@ class Store {
                                   const Secret& password) = 0;
   virtual Result<User> GetUser(const std::string& org_id, const std::string& user_id) = 0;
   virtual Result<std::vector<User>> ListUsers(const std::string& org_id) = 0;
+  // A user's role alone (nothing unsealed: the authentication of a session). kNotFound.
+  virtual Result<Role> GetUserRole(const std::string& org_id, const std::string& user_id) = 0;
   // kUnauthenticated for an unknown e-mail or a wrong password (same message for both).
   virtual Result<User> VerifyPassword(const std::string& email, const Secret& password) = 0;
   // The user with this e-mail (any org), e.g. to audit a failed login in its org. kNotFound.
@@ -247,6 +257,10 @@ class Store {
   virtual Result<IssuedApiToken> CreateApiToken(const std::string& user_id, const std::string& name,
                                                 std::optional<std::chrono::seconds> ttl) = 0;
   virtual Result<ApiToken> LookupApiToken(const Secret& token) = 0;
+  // The holder of a live API token: one query joining the token to its user, nothing unsealed
+  // (the authentication of every API call). kUnauthenticated when the token is unknown, revoked
+  // or expired, or its user is gone.
+  virtual Result<TokenHolder> LookupApiTokenHolder(const Secret& token) = 0;
   virtual Result<std::vector<ApiToken>> ListApiTokens(const std::string& org_id) = 0;
   virtual Status RevokeApiToken(const std::string& org_id, const std::string& token_id) = 0;
 

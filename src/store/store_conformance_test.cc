@@ -188,6 +188,16 @@ TYPED_TEST(StoreConformanceTest, ApiTokensAreHashedListedRevokedAndExpire) {
   const IssuedApiToken brief = s.CreateApiToken(u.id, "short", 60s).value();
   EXPECT_EQ(s.LookupApiToken(forever.secret).value().name, "ci pipeline");
   EXPECT_EQ(s.LookupApiToken(brief.secret).value().user_id, u.id);
+  const TokenHolder holder = s.LookupApiTokenHolder(forever.secret).value();
+  EXPECT_EQ(holder.token_id, forever.token.id);
+  EXPECT_EQ(holder.user_id, u.id);
+  EXPECT_EQ(holder.org_id, this->org_.id);
+  EXPECT_EQ(holder.role, Role::kAdmin);
+  EXPECT_EQ(s.GetUserRole(this->org_.id, u.id).value(), Role::kAdmin);
+  const Org other = s.CreateOrg("other").value();
+  EXPECT_EQ(s.GetUserRole(other.id, u.id).status().code(), Code::kNotFound);
+  EXPECT_EQ(s.LookupApiTokenHolder(Secret("spt_not-a-token")).status().code(),
+            Code::kUnauthenticated);
   EXPECT_EQ(s.ListApiTokens(this->org_.id).value().size(), 2u);
   const std::string raw = this->backend_.RawContents();
   EXPECT_EQ(raw.find(forever.secret.Reveal()), std::string::npos);
@@ -195,8 +205,11 @@ TYPED_TEST(StoreConformanceTest, ApiTokensAreHashedListedRevokedAndExpire) {
 
   this->clock_.Advance(61s);
   EXPECT_EQ(s.LookupApiToken(brief.secret).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(s.LookupApiTokenHolder(brief.secret).status().code(), Code::kUnauthenticated);
+  EXPECT_TRUE(s.LookupApiTokenHolder(forever.secret).ok());
   ASSERT_TRUE(s.RevokeApiToken(this->org_.id, forever.token.id).ok());
   EXPECT_EQ(s.LookupApiToken(forever.secret).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(s.LookupApiTokenHolder(forever.secret).status().code(), Code::kUnauthenticated);
   EXPECT_EQ(s.RevokeApiToken(this->org_.id, forever.token.id).code(), Code::kNotFound);
 }
 
@@ -569,7 +582,9 @@ TYPED_TEST(StoreConformanceTest, SessionsTouchAndUsersGoWithTheirSessionsAndToke
   ASSERT_TRUE(s.DeleteUser(this->org_.id, u.id).ok());
   EXPECT_EQ(s.LookupSession(a.token).status().code(), Code::kUnauthenticated);
   EXPECT_EQ(s.LookupApiToken(t.secret).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(s.LookupApiTokenHolder(t.secret).status().code(), Code::kUnauthenticated);
   EXPECT_EQ(s.GetUser(this->org_.id, u.id).status().code(), Code::kNotFound);
+  EXPECT_EQ(s.GetUserRole(this->org_.id, u.id).status().code(), Code::kNotFound);
   EXPECT_EQ(s.TouchSession(a.session.id, this->clock_.Now()).code(), Code::kUnauthenticated);
 
   const User found =
