@@ -1097,12 +1097,17 @@ class SqlStore final : public Store {
     return deps_.crypto.UnwrapDataKey(AsBytes(rows[0][0]), OrgKeyPlace(org_id));
   }
 
-  Result<crypto::Key> ConnectionKey(Conn& c, const std::string& org_id, const std::string& id) {
+  Result<Bytes> WrappedConnectionKey(Conn& c, const std::string& org_id, const std::string& id) {
     const Value p[] = {org_id, id};
     const auto rows =
         SP_TRY(c.Query("SELECT wrapped_key FROM connections WHERE org_id = $1 AND id = $2", p));
     if (rows.empty()) return NotFound("no such connection");
-    return deps_.crypto.UnwrapDataKey(AsBytes(rows[0][0]), ConnectionKeyPlace(org_id, id));
+    return AsBytes(rows[0][0]);
+  }
+
+  Result<crypto::Key> ConnectionKey(Conn& c, const std::string& org_id, const std::string& id) {
+    const Bytes wrapped = SP_TRY(WrappedConnectionKey(c, org_id, id));
+    return deps_.crypto.UnwrapDataKey(wrapped, ConnectionKeyPlace(org_id, id));
   }
 
   Status ConnectionExists(Conn& c, const std::string& org_id, const std::string& id) {
@@ -1244,10 +1249,10 @@ class SqlStore final : public Store {
   Result<std::vector<SavedTable>> QueryTables(const std::string& org_id,
                                               const std::string& connection_id,
                                               const std::string& table_id) {
-    std::vector<SavedTable> out;
+    Bytes wrapped;
+    std::vector<Row> rows;
     Status status = db_->Run([&](Conn& c) -> Status {
-      const crypto::Key key = SP_TRY(ConnectionKey(c, org_id, connection_id));
-      std::vector<std::vector<Value>> rows;
+      wrapped = SP_TRY(WrappedConnectionKey(c, org_id, connection_id));
       if (table_id.empty()) {
         const Value p[] = {org_id, connection_id};
         rows =
@@ -1261,21 +1266,26 @@ class SqlStore final : public Store {
                            "WHERE org_id = $1 AND connection_id = $2 AND id = $3",
                            p));
       }
-      out.reserve(rows.size());
-      for (const Row& r : rows) {
-        SavedTable t;
-        t.id = AsText(r[0]);
-        t.connection_id = connection_id;
-        t.org_id = org_id;
-        t.saved_at = FromMs(AsInt(r[1]));
-        const std::string plain = SP_TRY(
-            deps_.crypto.Open(key, AsBytes(r[2]), {org_id, "saved_tables", t.id, "metadata"}));
-        SP_TRY(DecodeTable(plain, t));
-        out.push_back(std::move(t));
-      }
       return Status::Ok();
     });
     SP_TRY(status);
+    // Unwrapped, opened and decoded after the reads: SQLite serializes every statement on its
+    // one connection, so the lock is held for the reads only (the hot path reads one table).
+    const crypto::Key key =
+        SP_TRY(deps_.crypto.UnwrapDataKey(wrapped, ConnectionKeyPlace(org_id, connection_id)));
+    std::vector<SavedTable> out;
+    out.reserve(rows.size());
+    for (const Row& r : rows) {
+      SavedTable t;
+      t.id = AsText(r[0]);
+      t.connection_id = connection_id;
+      t.org_id = org_id;
+      t.saved_at = FromMs(AsInt(r[1]));
+      const std::string plain =
+          SP_TRY(deps_.crypto.Open(key, AsBytes(r[2]), {org_id, "saved_tables", t.id, "metadata"}));
+      SP_TRY(DecodeTable(plain, t));
+      out.push_back(std::move(t));
+    }
     return out;
   }
 
