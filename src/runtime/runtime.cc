@@ -217,7 +217,7 @@ Result<std::shared_ptr<aws::HttpClient>> MakeHttpClient(const Environment& env,
 
 Result<std::unique_ptr<warehouse::ConnectorRegistry>> MakeConnectorRegistry(
     std::shared_ptr<aws::HttpClient> http, const Environment& env, Clock& clock, Random& random,
-    std::shared_ptr<Logger> logger) {
+    std::shared_ptr<Logger> logger, std::shared_ptr<aws::RateBudgets> rate_budgets) {
   auto registry = std::make_unique<warehouse::ConnectorRegistry>();
   warehouse::redshift::Dependencies deps;
   // Server settings only: a connection's fields never reach the endpoint resolution.
@@ -226,6 +226,8 @@ Result<std::unique_ptr<warehouse::ConnectorRegistry>> MakeConnectorRegistry(
   deps.clock = &clock;
   deps.random = &random;
   deps.logger = std::move(logger);
+  deps.rate_budgets =
+      rate_budgets ? std::move(rate_budgets) : std::make_shared<aws::RateBudgets>(clock);
   SP_TRY(registry->Register(warehouse::redshift::MakeConnectorType(std::move(deps))));
   return registry;
 }
@@ -234,7 +236,9 @@ Result<std::unique_ptr<WarehouseParts>> WireWarehouse(const Environment& env,
                                                       AwsCallObserver observer) {
   auto w = std::make_unique<WarehouseParts>();
   w->http = SP_TRY(MakeHttpClient(env, std::move(observer)));
-  w->registry = SP_TRY(MakeConnectorRegistry(w->http, env, w->clock, w->random, nullptr));
+  w->rate_budgets = std::make_shared<aws::RateBudgets>(w->clock);
+  w->registry =
+      SP_TRY(MakeConnectorRegistry(w->http, env, w->clock, w->random, nullptr, w->rate_budgets));
   return w;
 }
 
@@ -258,7 +262,9 @@ Result<std::unique_ptr<Runtime>> Wire(const Options& options, const Environment&
     ::chmod(w->data_dir.c_str(), 0700);
   }
   w->http = SP_TRY(MakeHttpClient(env, options.observer));
-  w->registry = SP_TRY(MakeConnectorRegistry(w->http, env, w->clock, w->random, options.logger));
+  w->rate_budgets = std::make_shared<aws::RateBudgets>(w->clock);
+  w->registry = SP_TRY(
+      MakeConnectorRegistry(w->http, env, w->clock, w->random, options.logger, w->rate_budgets));
   SP_TRY(OpenKeyProvider(config, env, *w));
   SP_TRY(OpenStore(config, *w));
   w->worker_threads = static_cast<int>(config.GetInt("jobs.workers"));

@@ -7,6 +7,9 @@
 //   AWS endpoints      from the server's environment only (AWS_ENDPOINT_URL*, AWS_CA_BUNDLE):
 //                      a connection's settings can never choose a host
 //   connectors         the registry with the Redshift connector
+//   rate budgets       one aws::RateBudgets per process: the Data API quotas belong to the AWS
+//                      account and Region, so every connection and job of the process that
+//                      uses an account draws from that account's one budget
 //   key provider       the local key file under the data dir (default) or AWS Secrets Manager
 //   store              SQLite under the data dir (default) or PostgreSQL
 //
@@ -54,10 +57,11 @@ std::shared_ptr<aws::HttpClient> ObserveAwsCalls(std::shared_ptr<aws::HttpClient
 ConfigSchema ServerConfigSchema(const ConfigSchema& extra = ConfigSchema());
 
 // The Redshift connector registry, on `http`, with endpoints from `env` (never from a
-// connection). REQUIRES: clock and random outlive the registry's connectors.
+// connection), drawing the Data API quotas from `rate_budgets` (the process's one; null makes
+// one for this registry). REQUIRES: clock and random outlive the registry's connectors.
 Result<std::unique_ptr<warehouse::ConnectorRegistry>> MakeConnectorRegistry(
     std::shared_ptr<aws::HttpClient> http, const Environment& env, Clock& clock, Random& random,
-    std::shared_ptr<Logger> logger);
+    std::shared_ptr<Logger> logger, std::shared_ptr<aws::RateBudgets> rate_budgets = nullptr);
 
 // The libcurl client configured from `env` (AWS_CA_BUNDLE), observed when `observer` is set.
 Result<std::shared_ptr<aws::HttpClient>> MakeHttpClient(const Environment& env,
@@ -68,6 +72,7 @@ struct WarehouseParts {
   SystemClock clock;
   SystemRandom random;
   std::shared_ptr<aws::HttpClient> http;
+  std::shared_ptr<aws::RateBudgets> rate_budgets;  // the process's Data API budgets
   std::unique_ptr<warehouse::ConnectorRegistry> registry;
 };
 Result<std::unique_ptr<WarehouseParts>> WireWarehouse(const Environment& env,
@@ -89,6 +94,9 @@ struct Runtime {
   SystemClock clock;
   SystemRandom random;
   std::shared_ptr<aws::HttpClient> http;
+  // The Data API quotas' budgets, one per account and Region, shared by every connection and
+  // job this process runs (every connector the registry makes draws from it).
+  std::shared_ptr<aws::RateBudgets> rate_budgets;
   std::unique_ptr<warehouse::ConnectorRegistry> registry;
   std::unique_ptr<aws::SecretsManagerClient> secrets_manager;  // only with that key provider
   std::unique_ptr<crypto::KeyProvider> keys;

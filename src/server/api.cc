@@ -144,6 +144,8 @@ json SavedTableJson(const service::SavedTableView& t) {
           {"mark", mark}};
 }
 
+}  // namespace
+
 json SavedTableDetailJson(const service::SavedTableDetail& d) {
   json out = SavedTableJson(d.table);
   json columns = json::array();
@@ -163,6 +165,34 @@ json SavedTableDetailJson(const service::SavedTableDetail& d) {
   out["removed_columns"] = d.removed_columns;
   return out;
 }
+
+std::string SavedTableDetailBody(const service::SavedTableDetail& d) {
+  const auto mark = [](JsonText& out, service::Mark m) -> JsonText& {
+    return m == service::Mark::kNew || m == service::Mark::kChanged
+               ? out.String(service::MarkName(m))
+               : out.Null();
+  };
+  const service::SavedTableView& t = d.table;
+  JsonText out;
+  // Keys in sorted order, as Dump() writes them.
+  out.BeginObject().Key("column_count").Int(t.column_count).Key("columns").BeginArray();
+  for (const auto& c : d.columns) {
+    out.BeginObject().Key("comment").OptString(c.comment);
+    out.Key("family").String(warehouse::TypeFamilyName(c.family)).Key("mark");
+    mark(out, c.mark).Key("name").String(c.name).Key("nullable").Bool(c.nullable);
+    out.Key("position").Int(c.position).Key("type").String(c.type).EndObject();
+  }
+  out.EndArray().Key("comment").OptString(t.comment).Key("database").String(t.database);
+  out.Key("id").String(t.id).Key("kind").String(t.kind).Key("mark");
+  mark(out, t.mark).Key("name").String(t.name).Key("removed_columns").BeginArray();
+  for (const auto& name : d.removed_columns) out.String(name);
+  out.EndArray().Key("saved_at").String(FormatIso8601(t.saved_at));
+  out.Key("schema").String(t.schema).EndObject();
+  if (!out.ok()) return Dump(SavedTableDetailJson(d));
+  return out.Take();
+}
+
+namespace {
 
 json RefJson(const std::string& table_id, const warehouse::TableRef& ref) {
   return {{"table_id", table_id},
@@ -563,7 +593,9 @@ class Api {
 
   Result<Reply> SavedTable(Call& c) {
     const auto detail = SP_TRY(s_.GetSavedTable(Who(c), c.params[0], c.params[1]));
-    return JsonReply(200, SavedTableDetailJson(detail));
+    Reply r;
+    r.body = SavedTableDetailBody(detail);
+    return r;
   }
 
   Result<Reply> DataMap(Call& c) {

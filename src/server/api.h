@@ -3,6 +3,8 @@
 // they hold no business logic.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <map>
 #include <optional>
@@ -55,6 +57,12 @@ std::string ClearSessionCookie();
 
 // Every route of the API (docs/api/openapi.yaml), except /metrics and static assets.
 std::vector<Route> ApiRoutes(service::Service& service, const Clock& clock);
+
+// One saved table with its columns, as the API answers it: SavedTableDetailJson is the value;
+// SavedTableDetailBody writes the same text directly (JsonText: the API's most frequent read),
+// or Dump(SavedTableDetailJson) when a string is not plain ASCII.
+nlohmann::json SavedTableDetailJson(const service::SavedTableDetail& d);
+std::string SavedTableDetailBody(const service::SavedTableDetail& d);
 
 // An error body {"error":{"code","message","request_id"}} and its HTTP status.
 int HttpStatus(Code code);

@@ -174,4 +174,83 @@ std::string Dump(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+void JsonText::Separate() {
+  if (!out_.empty() && out_.back() != '{' && out_.back() != '[' && out_.back() != ':') out_ += ',';
+}
+
+void JsonText::Quoted(std::string_view s) {
+  out_ += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80) {
+      ok_ = false;  // not ASCII: Dump() decides (valid UTF-8 as is, invalid replaced)
+      continue;
+    }
+    switch (c) {
+      case '"': out_ += "\\\""; break;
+      case '\\': out_ += "\\\\"; break;
+      case '\b': out_ += "\\b"; break;
+      case '\f': out_ += "\\f"; break;
+      case '\n': out_ += "\\n"; break;
+      case '\r': out_ += "\\r"; break;
+      case '\t': out_ += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out_ += fmt::format("\\u{:04x}", c);
+        } else {
+          out_ += ch;
+        }
+    }
+  }
+  out_ += '"';
+}
+
+JsonText& JsonText::BeginObject() {
+  Separate();
+  out_ += '{';
+  return *this;
+}
+JsonText& JsonText::EndObject() {
+  out_ += '}';
+  return *this;
+}
+JsonText& JsonText::BeginArray() {
+  Separate();
+  out_ += '[';
+  return *this;
+}
+JsonText& JsonText::EndArray() {
+  out_ += ']';
+  return *this;
+}
+JsonText& JsonText::Key(std::string_view key) {
+  Separate();
+  Quoted(key);
+  out_ += ':';
+  return *this;
+}
+JsonText& JsonText::String(std::string_view value) {
+  Separate();
+  Quoted(value);
+  return *this;
+}
+JsonText& JsonText::OptString(const std::optional<std::string>& value) {
+  return value ? String(*value) : Null();
+}
+JsonText& JsonText::Int(std::int64_t value) {
+  Separate();
+  fmt::format_to(std::back_inserter(out_), "{}", value);
+  return *this;
+}
+JsonText& JsonText::Bool(bool value) {
+  Separate();
+  out_ += value ? "true" : "false";
+  return *this;
+}
+JsonText& JsonText::Null() {
+  Separate();
+  out_ += "null";
+  return *this;
+}
+
 }  // namespace schemaport::server::internal

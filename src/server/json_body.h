@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -56,5 +57,32 @@ class JsonBody {
 
 // Dumps JSON for a response; invalid UTF-8 (never expected) is replaced, not thrown.
 std::string Dump(const nlohmann::json& value);
+
+// JSON text written directly, for the reply served most often (one saved table), where building
+// a nlohmann::json tree and dumping it cost more than the rest of the request. The text equals
+// Dump() of the same value when object keys are written in sorted order (nlohmann keeps them
+// sorted). Only plain ASCII strings are written: any other byte makes ok() false, and the caller
+// answers with Dump() instead (its UTF-8 checks stay the one rule).
+class JsonText {
+ public:
+  JsonText& BeginObject();
+  JsonText& EndObject();
+  JsonText& BeginArray();
+  JsonText& EndArray();
+  JsonText& Key(std::string_view key);
+  JsonText& String(std::string_view value);
+  JsonText& OptString(const std::optional<std::string>& value);  // null when absent
+  JsonText& Int(std::int64_t value);
+  JsonText& Bool(bool value);
+  JsonText& Null();
+  bool ok() const { return ok_; }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  void Separate();  // a comma before a value or key that follows another one
+  void Quoted(std::string_view s);
+  std::string out_;
+  bool ok_ = true;
+};
 
 }  // namespace schemaport::server::internal

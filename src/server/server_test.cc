@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "server/api.h"
 #include "server/json_body.h"
 #include "server/server.h"
 #include "server/tls.h"
@@ -154,6 +155,48 @@ TEST(JsonBodyTest, IntegersAreRangeChecked) {
   EXPECT_FALSE(body->OptInt("c", 1, 10).ok());
   EXPECT_FALSE(body->OptInt("d", 1, 10).ok());
   EXPECT_FALSE(body->OptInt("none", 1, 10).value().has_value());
+}
+
+// The saved-table reply is written directly (JsonText); it must be exactly what nlohmann's
+// Dump() writes for the same value, escapes included, and fall back to it for non-ASCII text.
+TEST(JsonTextTest, SavedTableBodyEqualsTheDumpOfItsJsonValue) {
+  service::SavedTableDetail d;
+  d.table.id = "tbl-1";
+  d.table.database = "dev";
+  d.table.schema = "sales \"q\" \\ back";
+  d.table.name = std::string("tab\tnew\nline\x01\x1f\x7f end", 24);
+  d.table.kind = "view";
+  d.table.comment = "";
+  d.table.column_count = 3;
+  d.table.saved_at = Clock::TimePoint(std::chrono::seconds(1764700000));
+  d.table.mark = service::Mark::kChanged;
+  for (int i = 0; i < 3; ++i) {
+    service::SavedColumnView c;
+    c.name = "col_" + std::to_string(i);
+    c.type = i == 0 ? "numeric(12,2)" : "character varying(256)";
+    c.family = i == 0 ? warehouse::TypeFamily::kDecimal : warehouse::TypeFamily::kOther;
+    c.position = i + 1;
+    c.nullable = i != 0;
+    if (i == 1) c.comment = "the \"key\"\r\b\f";
+    c.mark = i == 0 ? service::Mark::kNew : i == 1 ? service::Mark::kRemoved : service::Mark::kNone;
+    d.columns.push_back(c);
+  }
+  d.removed_columns = {"gone", "also \"gone\""};
+  EXPECT_EQ(internal::SavedTableDetailBody(d), internal::Dump(internal::SavedTableDetailJson(d)));
+
+  d.removed_columns.clear();
+  d.columns.clear();
+  d.table.comment.reset();
+  d.table.mark = service::Mark::kNone;
+  EXPECT_EQ(internal::SavedTableDetailBody(d), internal::Dump(internal::SavedTableDetailJson(d)));
+
+  // Not ASCII: valid UTF-8 as it is, invalid bytes replaced, both by Dump().
+  d.table.name = "caf\xc3\xa9";
+  EXPECT_EQ(internal::SavedTableDetailBody(d), internal::Dump(internal::SavedTableDetailJson(d)));
+  d.table.name = "bad\xff";
+  const std::string body = internal::SavedTableDetailBody(d);
+  EXPECT_EQ(body, internal::Dump(internal::SavedTableDetailJson(d)));
+  EXPECT_TRUE(nlohmann::json::accept(body));
 }
 
 TEST(MetricsTest, RendersRouteTemplatesHistogramsAndDataApiCalls) {

@@ -5,7 +5,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -33,6 +35,42 @@ Result<std::string> CheckName(std::string_view label, std::string_view name, std
 
 UserView ToView(const store::User& u);
 SavedTableView ToView(const store::SavedTable& t);
+
+// A catalog document as decoded at one store revision (store::FetchedCatalog::revision), shared
+// read-only: the service's cache holds it, readers keep it alive while they use it.
+struct LoadedDoc {
+  LoadedDoc(std::string rev, internal::CatalogDoc d);
+  LoadedDoc(const LoadedDoc&) = delete;
+  LoadedDoc& operator=(const LoadedDoc&) = delete;
+
+  std::string revision;  // "" for a row written before revisions: never cached
+  internal::CatalogDoc doc;
+  // The column marks of each table that has some (points into doc.column_marks).
+  std::map<warehouse::TableRef, const internal::ColumnMarks*> marks_by_table;
+};
+using DocPtr = std::shared_ptr<const LoadedDoc>;
+
+// Decoded catalog documents of the connections read most recently, up to a number of tables
+// in all. An entry is only ever returned for the revision it was decoded at, so the store's
+// revision (one cheap read) decides whether it is still the document: a write by this or any
+// other instance sharing the store makes a new revision.
+// Thread safety: thread-safe.
+class DocCache {
+ public:
+  explicit DocCache(std::int64_t max_tables) : max_tables_(max_tables) {}
+  // The document of the connection decoded at `revision`, or null.
+  DocPtr Find(const std::string& connection_id, const std::string& revision);
+  // Keeps `doc` (replacing the connection's entry) unless it is larger than the whole cache
+  // or has no revision; drops the least recently used entries past the limit.
+  void Put(const std::string& connection_id, DocPtr doc);
+  void Erase(const std::string& connection_id);
+
+ private:
+  std::mutex mu_;
+  std::int64_t max_tables_;
+  std::int64_t tables_ = 0;                            // guarded by mu_
+  std::list<std::pair<std::string, DocPtr>> entries_;  // guarded by mu_; most recent first
+};
 
 // One running job: its progress as the workers see it, shared with its heartbeat.
 struct RunningJob {
@@ -97,7 +135,12 @@ struct Service::Impl {
   Result<std::unique_ptr<warehouse::Connector>> OpenConnector(const std::string& org_id,
                                                               const std::string& connection_id);
 
-  Result<internal::CatalogDoc> LoadDoc(const std::string& org_id, const std::string& connection_id);
+  // Decoded catalog documents (see DocCache).
+  DocCache docs;
+
+  // The connection's catalog document: from the cache when the store's revision is the cached
+  // one, otherwise read, decoded and cached. kNotFound when none is kept (or it expired).
+  Result<DocPtr> LoadDoc(const std::string& org_id, const std::string& connection_id);
   Status StoreDoc(const std::string& org_id, const std::string& connection_id,
                   const internal::CatalogDoc& doc);
 

@@ -123,11 +123,11 @@ Result<SaveStarted> Service::SaveSelection(const Principal& who, const std::stri
   }
   if (!doc.ok()) return doc.status();
   const SelectionMatcher matcher =
-      SP_TRY(SelectionMatcher::Make(selection, internal::MatchCaseOf(*doc)));
+      SP_TRY(SelectionMatcher::Make(selection, internal::MatchCaseOf((*doc)->doc)));
   std::set<TableRef> fetched;
   std::int64_t selected = 0;
   TableRef ref;
-  for (const auto& d : doc->databases) {
+  for (const auto& d : (*doc)->doc.databases) {
     ref.database = d.name;
     for (const auto& s : d.schemas) {
       ref.schema = s.name;
@@ -414,7 +414,7 @@ Status Impl::RunFetch(RunningJob& run, bool refresh, const std::vector<std::stri
   const std::vector<store::SavedTable> saved = SP_TRY(deps.store.ListSavedTables(org, conn));
   std::optional<CatalogDoc> previous;
   if (auto doc = LoadDoc(org, conn); doc.ok()) {
-    previous = std::move(doc).value();
+    previous = (*doc)->doc;
   } else if (doc.status().code() != Code::kNotFound && doc.status().code() != Code::kDataLoss) {
     return doc.status();
   }
@@ -471,7 +471,8 @@ Status Impl::RunSave(RunningJob& run, const Selection& selection) {
   if (!loaded.ok() && loaded.status().code() == Code::kNotFound) {
     return FailedPrecondition("the fetched catalog expired; run Fetch Metadata, then save again");
   }
-  const CatalogDoc doc = SP_TRY(std::move(loaded));
+  const DocPtr loaded_doc = SP_TRY(std::move(loaded));
+  const CatalogDoc& doc = loaded_doc->doc;
   const SelectionMatcher matcher =
       SP_TRY(SelectionMatcher::Make(selection, internal::MatchCaseOf(doc)));
   std::set<TableRef> selected;
@@ -523,7 +524,7 @@ Status Impl::RunSave(RunningJob& run, const Selection& selection) {
 
   // The document now records this save: the selection, what is saved, and no marks.
   auto latest = LoadDoc(org, conn);
-  CatalogDoc next = latest.ok() ? std::move(latest).value() : doc;
+  CatalogDoc next = latest.ok() ? (*latest)->doc : doc;
   next.selection = selection;
   next.saved_at = deps.clock.Now();
   next.removed.clear();

@@ -115,7 +115,7 @@ Service::~Service() {
   Stop();
 }
 
-Impl::Impl(Deps d, Options o) : deps(d), options(std::move(o)) {
+Impl::Impl(Deps d, Options o) : deps(d), options(std::move(o)), docs(options.catalog_cache_tables) {
   instance_id =
       options.instance_id.empty() ? NewId(deps.random).substr(0, 12) : options.instance_id;
 }
@@ -322,12 +322,12 @@ Result<Principal> Service::AuthenticateSession(const Secret& session_token) {
     (void)m.deps.store.DeleteSession(session_token);
     return Unauthenticated("the session ended after a time without use; log in again");
   }
-  const store::User user = SP_TRY(m.deps.store.GetUser(session.org_id, session.user_id));
+  const store::Role role = SP_TRY(m.deps.store.GetUserRole(session.org_id, session.user_id));
   // The idle clock moves in steps of a minute: one write per minute per session at most.
   if (now - session.last_seen_at >= std::chrono::minutes(1)) {
     SP_TRY(m.deps.store.TouchSession(session.id, now));
   }
-  return Principal{user.id, user.org_id, user.role, session.id, ""};
+  return Principal{session.user_id, session.org_id, role, session.id, ""};
 }
 
 std::string Service::CsrfToken(const Secret& session_token) const {
@@ -343,9 +343,9 @@ bool Service::CheckCsrf(const Secret& session_token, std::string_view csrf_token
 Result<Principal> Service::AuthenticateApiToken(const Secret& token) {
   Impl& m = *impl_;
   if (token.empty()) return Unauthenticated("the API token is missing");
-  const store::ApiToken t = SP_TRY(m.deps.store.LookupApiToken(token));
-  const store::User user = SP_TRY(m.deps.store.GetUser(t.org_id, t.user_id));
-  return Principal{user.id, user.org_id, user.role, "", t.id};
+  // One store query, nothing unsealed: this runs for every request made with an API token.
+  const store::TokenHolder t = SP_TRY(m.deps.store.LookupApiTokenHolder(token));
+  return Principal{t.user_id, t.org_id, t.role, "", t.token_id};
 }
 
 Result<Me> Service::GetMe(const Principal& who) {
@@ -612,6 +612,7 @@ Status Service::DeleteConnection(const Principal& who, const std::string& id) {
   SP_TRY(m.RequireAdmin(who));
   const store::Connection c = SP_TRY(m.deps.store.GetConnection(who.org_id, id));
   SP_TRY(m.deps.store.DeleteConnection(who.org_id, id));
+  m.docs.Erase(id);  // its decoded catalog goes with its data key (other instances: at next read)
   m.Audit(who.org_id, who.user_id, "connection.delete", id, {{"name", c.name}});
   return Status::Ok();
 }
@@ -637,9 +638,62 @@ Result<std::unique_ptr<warehouse::Connector>> Impl::OpenConnector(
 // ---------------------------------------------------------------------------------------------
 // Metadata views
 
-Result<CatalogDoc> Impl::LoadDoc(const std::string& org_id, const std::string& connection_id) {
-  const store::FetchedCatalog cat = SP_TRY(deps.store.GetCatalog(org_id, connection_id));
-  return DecodeDoc(cat.document);
+LoadedDoc::LoadedDoc(std::string rev, CatalogDoc d) : revision(std::move(rev)), doc(std::move(d)) {
+  for (const auto& cm : doc.column_marks) marks_by_table.emplace(cm.table, &cm);
+}
+
+DocPtr DocCache::Find(const std::string& connection_id, const std::string& revision) {
+  std::lock_guard lock(mu_);
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (it->first != connection_id) continue;
+    if (it->second->revision != revision) return nullptr;
+    entries_.splice(entries_.begin(), entries_, it);
+    return entries_.front().second;
+  }
+  return nullptr;
+}
+
+void DocCache::Put(const std::string& connection_id, DocPtr doc) {
+  const std::int64_t size = std::max<std::int64_t>(1, doc->doc.TableCount());
+  std::lock_guard lock(mu_);
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (it->first != connection_id) continue;
+    tables_ -= std::max<std::int64_t>(1, it->second->doc.TableCount());
+    entries_.erase(it);
+    break;
+  }
+  if (doc->revision.empty() || size > max_tables_) return;
+  entries_.emplace_front(connection_id, std::move(doc));
+  tables_ += size;
+  while (tables_ > max_tables_) {
+    tables_ -= std::max<std::int64_t>(1, entries_.back().second->doc.TableCount());
+    entries_.pop_back();
+  }
+}
+
+void DocCache::Erase(const std::string& connection_id) {
+  std::lock_guard lock(mu_);
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (it->first != connection_id) continue;
+    tables_ -= std::max<std::int64_t>(1, it->second->doc.TableCount());
+    entries_.erase(it);
+    return;
+  }
+}
+
+Result<DocPtr> Impl::LoadDoc(const std::string& org_id, const std::string& connection_id) {
+  // The revision read is org-scoped: another org's connection id is kNotFound, never a hit.
+  auto revision = deps.store.CatalogRevision(org_id, connection_id);
+  if (!revision.ok()) {
+    if (revision.status().code() == Code::kNotFound) docs.Erase(connection_id);
+    return revision.status();
+  }
+  if (DocPtr hit = docs.Find(connection_id, *revision)) return hit;
+  store::FetchedCatalog cat = SP_TRY(deps.store.GetCatalog(org_id, connection_id));
+  auto loaded =
+      std::make_shared<const LoadedDoc>(std::move(cat.revision), SP_TRY(DecodeDoc(cat.document)));
+  docs.Put(connection_id, loaded);
+  return DocPtr(std::move(loaded));
 }
 
 Status Impl::StoreDoc(const std::string& org_id, const std::string& connection_id,
@@ -662,9 +716,10 @@ Result<CatalogView> Service::GetCatalog(const Principal& who, const std::string&
     return NotFound("no metadata fetched yet for this connection; run Fetch Metadata first");
   }
   if (!doc.ok()) return doc.status();
+  const CatalogDoc& d = (*doc)->doc;
   const SelectionMatcher matcher =
-      SP_TRY(SelectionMatcher::Make(doc->selection, internal::MatchCaseOf(*doc)));
-  return BuildCatalogView(*doc, matcher);
+      SP_TRY(SelectionMatcher::Make(d.selection, internal::MatchCaseOf(d)));
+  return BuildCatalogView(d, matcher);
 }
 
 Result<SelectionPreview> Service::PreviewSelection(const Principal& who,
@@ -679,10 +734,10 @@ Result<SelectionPreview> Service::PreviewSelection(const Principal& who,
   }
   if (!doc.ok()) return doc.status();
   const SelectionMatcher matcher =
-      SP_TRY(SelectionMatcher::Make(selection, internal::MatchCaseOf(*doc)));
+      SP_TRY(SelectionMatcher::Make(selection, internal::MatchCaseOf((*doc)->doc)));
   SelectionPreview preview;
   TableRef ref;
-  for (const auto& d : doc->databases) {
+  for (const auto& d : (*doc)->doc.databases) {
     ref.database = d.name;
     for (const auto& s : d.schemas) {
       ref.schema = s.name;
@@ -702,7 +757,7 @@ Result<std::vector<SavedTableView>> Service::ListSavedTables(const Principal& wh
   const auto tables = SP_TRY(m.deps.store.ListSavedTables(who.org_id, connection_id));
   std::map<TableRef, Mark> marks;
   if (auto doc = m.LoadDoc(who.org_id, connection_id); doc.ok()) {
-    for (const auto& cm : doc->column_marks) marks[cm.table] = Mark::kChanged;
+    for (const auto& cm : (*doc)->doc.column_marks) marks[cm.table] = Mark::kChanged;
   }
   std::vector<SavedTableView> out;
   out.reserve(tables.size());
@@ -727,12 +782,11 @@ Result<SavedTableDetail> Service::GetSavedTable(const Principal& who,
   detail.table = ToView(t);
   std::map<std::string, Mark> column_marks;
   if (auto doc = m.LoadDoc(who.org_id, connection_id); doc.ok()) {
-    const TableRef ref = RefOf(t);
-    for (const auto& cm : doc->column_marks) {
-      if (cm.table != ref) continue;
+    const auto& by_table = (*doc)->marks_by_table;
+    if (auto it = by_table.find(RefOf(t)); it != by_table.end()) {
       detail.table.mark = Mark::kChanged;
-      for (const auto& [name, mark] : cm.columns) column_marks[name] = mark;
-      detail.removed_columns = cm.removed;
+      for (const auto& [name, mark] : it->second->columns) column_marks[name] = mark;
+      detail.removed_columns = it->second->removed;
     }
   }
   for (const auto& c : t.columns) {

@@ -71,6 +71,10 @@ struct Options {
   std::chrono::seconds failure_window{std::chrono::minutes(15)};
   // How long a fetched catalog is kept for the selection step.
   std::chrono::hours catalog_ttl{24 * 30};
+  // Decoded catalog documents kept in memory, counted in tables (10,000 tables take a few MB):
+  // reads of the catalog tree and of saved tables (their change marks) then open nothing but
+  // the catalog's revision in the store. 0: none kept.
+  std::int64_t catalog_cache_tables = 200'000;
   // Jobs.
   int worker_threads = 2;  // 0: this instance runs no jobs
   std::chrono::milliseconds job_lease{std::chrono::seconds(30)};

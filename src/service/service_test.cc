@@ -799,6 +799,118 @@ TEST_F(ServiceTest, RefreshMarksChangesAndKeepsTheSelection) {
   EXPECT_EQ(again.removed.size(), 1u);
 }
 
+// The saved-table read takes its change marks from a decoded catalog kept in memory: every
+// write of the catalog (refresh, re-save, delete), by this instance or another one sharing the
+// store, must show on the next read of each instance.
+TEST_F(ServiceTest, SavedTableMarksFollowEveryCatalogWriteOnEveryInstance) {
+  const SignedIn admin = Admin();
+  const ConnectionView c = service_->CreateConnection(admin.principal, Input()).value();
+  (void)service_->StartFetch(admin.principal, c.id, {"dev"}).value();
+  Drain();
+  Selection sel;
+  sel.tables = {{"dev", "public", "orders"}, {"dev", "public", "customers"}};
+  (void)service_->SaveSelection(admin.principal, c.id, sel).value();
+  Drain();
+  auto other_store = OpenStore();
+  auto other = MakeService(*other_store);  // a second instance: its own store handle and cache
+  const auto rows = service_->ListSavedTables(admin.principal, c.id).value();
+  ASSERT_EQ(rows.size(), 2u);
+  const std::string orders_id = rows[0].name == "orders" ? rows[0].id : rows[1].id;
+  const auto read = [&](Service& s) {
+    return s.GetSavedTable(admin.principal, c.id, orders_id).value();
+  };
+  // Both instances have read (and keep) the document of the save: no marks.
+  for (Service* s : {service_.get(), other.get()}) {
+    const SavedTableDetail d = read(*s);
+    EXPECT_EQ(d.table.mark, Mark::kNone);
+    for (const auto& col : d.columns) EXPECT_EQ(col.mark, Mark::kNone) << col.name;
+    EXPECT_EQ(s->GetCatalog(admin.principal, c.id).value().table_count, 3);
+  }
+
+  // A column of orders changes and one is dropped; this instance refreshes.
+  for (auto& t : warehouse_.Schema("dev", "public").tables) {
+    if (t.name != "orders") continue;
+    t.columns[0].type = "bigint";
+    t.columns.pop_back();
+  }
+  (void)service_->StartRefresh(admin.principal, c.id).value();
+  Drain();
+  for (Service* s : {other.get(), service_.get()}) {
+    const SavedTableDetail d = read(*s);
+    EXPECT_EQ(d.table.mark, Mark::kChanged);
+    ASSERT_EQ(d.columns.size(), 2u) << "what is saved, until the next save";
+    EXPECT_EQ(d.columns[0].name, "id");
+    EXPECT_EQ(d.columns[0].mark, Mark::kChanged);
+    EXPECT_EQ(d.columns[1].mark, Mark::kNone);
+    EXPECT_EQ(d.removed_columns, std::vector<std::string>{"total"});
+    const auto listed = s->ListSavedTables(admin.principal, c.id).value();
+    for (const auto& row : listed)
+      EXPECT_EQ(row.mark, row.id == orders_id ? Mark::kChanged : Mark::kNone) << row.name;
+  }
+
+  // The other instance saves again: the marks are gone everywhere, the new columns are saved.
+  (void)other->SaveSelection(admin.principal, c.id, sel).value();
+  while (other->RunOneJob().value()) {
+  }
+  for (Service* s : {service_.get(), other.get()}) {
+    const SavedTableDetail d = read(*s);
+    EXPECT_EQ(d.table.mark, Mark::kNone);
+    ASSERT_EQ(d.columns.size(), 1u);
+    EXPECT_EQ(d.columns[0].type, "bigint");
+    EXPECT_EQ(d.columns[0].mark, Mark::kNone);
+    EXPECT_TRUE(d.removed_columns.empty());
+  }
+
+  // A refresh that finds nothing new keeps no marks; the next change is seen again.
+  (void)other->StartRefresh(admin.principal, c.id).value();
+  while (other->RunOneJob().value()) {
+  }
+  EXPECT_EQ(read(*service_).table.mark, Mark::kNone);
+  for (auto& t : warehouse_.Schema("dev", "public").tables) {
+    if (t.name == "orders") t.columns[0].type = "integer";
+  }
+  (void)other->StartRefresh(admin.principal, c.id).value();
+  while (other->RunOneJob().value()) {
+  }
+  EXPECT_EQ(read(*service_).columns[0].mark, Mark::kChanged);
+
+  // Deleted on one instance: gone on both (nothing answered from memory).
+  ASSERT_TRUE(other->DeleteConnection(admin.principal, c.id).ok());
+  for (Service* s : {service_.get(), other.get()}) {
+    EXPECT_EQ(s->GetSavedTable(admin.principal, c.id, orders_id).status().code(), Code::kNotFound);
+    EXPECT_EQ(s->GetCatalog(admin.principal, c.id).status().code(), Code::kNotFound);
+  }
+}
+
+// With no cache (catalog_cache_tables = 0) the reads are the same, document by document.
+TEST_F(ServiceTest, SavedTableMarksAreTheSameWithoutTheCatalogCache) {
+  Options o;
+  o.catalog_cache_tables = 0;
+  auto uncached_store = OpenStore();
+  Service uncached(Deps{*uncached_store, registry_, *keys_, clock_, random_, logger_}, o);
+  const SignedIn admin = Admin();
+  const ConnectionView c = service_->CreateConnection(admin.principal, Input()).value();
+  (void)service_->StartFetch(admin.principal, c.id, {"dev"}).value();
+  Drain();
+  Selection sel;
+  sel.tables = {{"dev", "public", "orders"}};
+  (void)service_->SaveSelection(admin.principal, c.id, sel).value();
+  Drain();
+  const std::string id = service_->ListSavedTables(admin.principal, c.id).value().at(0).id;
+  for (auto& t : warehouse_.Schema("dev", "public").tables) {
+    if (t.name == "orders") t.columns[1].type = "numeric(18,4)";
+  }
+  (void)uncached.StartRefresh(admin.principal, c.id).value();
+  while (uncached.RunOneJob().value()) {
+  }
+  for (Service* s : {service_.get(), &uncached}) {
+    const SavedTableDetail d = s->GetSavedTable(admin.principal, c.id, id).value();
+    EXPECT_EQ(d.table.mark, Mark::kChanged);
+    EXPECT_EQ(d.columns.at(1).mark, Mark::kChanged);
+    EXPECT_EQ(d.columns.at(0).mark, Mark::kNone);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Jobs
 

@@ -133,6 +133,11 @@ CREATE TABLE connection_documents (
   PRIMARY KEY (connection_id, kind)
 );
 )sql",
+    // 4: a catalog carries a revision, a random id that every write replaces, so a reader can
+    //    check a decoded copy without unsealing the document ('' for rows written before).
+    R"sql(
+ALTER TABLE catalogs ADD COLUMN revision TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 static_assert(std::size(kMigrations) == kSchemaVersion,

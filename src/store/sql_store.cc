@@ -285,6 +285,19 @@ class SqlStore final : public Store {
     return std::move(users[0]);
   }
 
+  Result<Role> GetUserRole(const std::string& org_id, const std::string& user_id) override {
+    Role role = Role::kMember;
+    const Value p[] = {org_id, user_id};
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const auto rows = SP_TRY(c.Query("SELECT role FROM users WHERE org_id = $1 AND id = $2", p));
+      if (rows.empty()) return NotFound("no such user");
+      role = SP_TRY(ParseRole(AsText(rows[0][0])));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return role;
+  }
+
   Result<std::vector<User>> ListUsers(const std::string& org_id) override {
     return QueryUsers(org_id,
                       "SELECT id, org_id, email_sealed, role, created_at FROM users WHERE "
@@ -475,6 +488,26 @@ class SqlStore final : public Store {
     return std::move(tokens[0]);
   }
 
+  Result<TokenHolder> LookupApiTokenHolder(const Secret& token) override {
+    TokenHolder holder;
+    const Value p[] = {crypto::HashToken(token), Now()};
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const auto rows = SP_TRY(
+          c.Query("SELECT t.id, t.user_id, t.org_id, u.role FROM api_tokens t JOIN users u ON "
+                  "u.id = t.user_id AND u.org_id = t.org_id WHERE t.token_hash = $1 AND "
+                  "(t.expires_at IS NULL OR t.expires_at > $2)",
+                  p));
+      if (rows.empty()) return Unauthenticated("the API token is unknown, revoked or expired");
+      holder.token_id = AsText(rows[0][0]);
+      holder.user_id = AsText(rows[0][1]);
+      holder.org_id = AsText(rows[0][2]);
+      holder.role = SP_TRY(ParseRole(AsText(rows[0][3])));
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return holder;
+  }
+
   Result<std::vector<ApiToken>> ListApiTokens(const std::string& org_id) override {
     return QueryApiTokens(
         "SELECT id, user_id, org_id, name_sealed, created_at, expires_at FROM api_tokens "
@@ -586,17 +619,24 @@ class SqlStore final : public Store {
   // Catalogs
 
   Status PutCatalog(const FetchedCatalog& cat) override {
+    const std::string revision = NewId(deps_.random);
     return db_->Transaction([&](Conn& c) -> Status {
       const crypto::Key key = SP_TRY(ConnectionKey(c, cat.org_id, cat.connection_id));
       const Bytes sealed = SP_TRY(deps_.crypto.Seal(
           key, cat.document, {cat.org_id, "catalogs", cat.connection_id, "document"}));
-      const Value p[] = {cat.connection_id,  cat.org_id,      Ms(cat.fetched_at),
-                         Ms(cat.expires_at), cat.table_count, sealed};
+      const Value p[] = {cat.connection_id,
+                         cat.org_id,
+                         Ms(cat.fetched_at),
+                         Ms(cat.expires_at),
+                         cat.table_count,
+                         sealed,
+                         revision};
       SP_TRY(c.Exec(
           "INSERT INTO catalogs (connection_id, org_id, fetched_at, expires_at, table_count, "
-          "document_sealed) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (connection_id) DO "
-          "UPDATE SET fetched_at = excluded.fetched_at, expires_at = excluded.expires_at, "
-          "table_count = excluded.table_count, document_sealed = excluded.document_sealed",
+          "document_sealed, revision) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT "
+          "(connection_id) DO UPDATE SET fetched_at = excluded.fetched_at, expires_at = "
+          "excluded.expires_at, table_count = excluded.table_count, document_sealed = "
+          "excluded.document_sealed, revision = excluded.revision",
           p));
       return Status::Ok();
     });
@@ -609,8 +649,8 @@ class SqlStore final : public Store {
       const crypto::Key key = SP_TRY(ConnectionKey(c, org_id, connection_id));
       const Value p[] = {org_id, connection_id, Now()};
       const auto rows = SP_TRY(
-          c.Query("SELECT fetched_at, expires_at, table_count, document_sealed FROM catalogs "
-                  "WHERE org_id = $1 AND connection_id = $2 AND expires_at > $3",
+          c.Query("SELECT fetched_at, expires_at, table_count, document_sealed, revision FROM "
+                  "catalogs WHERE org_id = $1 AND connection_id = $2 AND expires_at > $3",
                   p));
       if (rows.empty()) return NotFound("no fetched catalog (none fetched, or it expired)");
       cat.connection_id = connection_id;
@@ -618,12 +658,30 @@ class SqlStore final : public Store {
       cat.fetched_at = FromMs(AsInt(rows[0][0]));
       cat.expires_at = FromMs(AsInt(rows[0][1]));
       cat.table_count = AsInt(rows[0][2]);
+      cat.revision = AsText(rows[0][4]);
       cat.document = SP_TRY(deps_.crypto.Open(key, AsBytes(rows[0][3]),
                                               {org_id, "catalogs", connection_id, "document"}));
       return Status::Ok();
     });
     SP_TRY(status);
     return cat;
+  }
+
+  Result<std::string> CatalogRevision(const std::string& org_id,
+                                      const std::string& connection_id) override {
+    std::string revision;
+    Status status = db_->Run([&](Conn& c) -> Status {
+      const Value p[] = {org_id, connection_id, Now()};
+      const auto rows =
+          SP_TRY(c.Query("SELECT revision FROM catalogs WHERE org_id = $1 AND connection_id = $2 "
+                         "AND expires_at > $3",
+                         p));
+      if (rows.empty()) return NotFound("no fetched catalog (none fetched, or it expired)");
+      revision = AsText(rows[0][0]);
+      return Status::Ok();
+    });
+    SP_TRY(status);
+    return revision;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1083,12 +1141,17 @@ class SqlStore final : public Store {
     return deps_.crypto.UnwrapDataKey(AsBytes(rows[0][0]), OrgKeyPlace(org_id));
   }
 
-  Result<crypto::Key> ConnectionKey(Conn& c, const std::string& org_id, const std::string& id) {
+  Result<Bytes> WrappedConnectionKey(Conn& c, const std::string& org_id, const std::string& id) {
     const Value p[] = {org_id, id};
     const auto rows =
         SP_TRY(c.Query("SELECT wrapped_key FROM connections WHERE org_id = $1 AND id = $2", p));
     if (rows.empty()) return NotFound("no such connection");
-    return deps_.crypto.UnwrapDataKey(AsBytes(rows[0][0]), ConnectionKeyPlace(org_id, id));
+    return AsBytes(rows[0][0]);
+  }
+
+  Result<crypto::Key> ConnectionKey(Conn& c, const std::string& org_id, const std::string& id) {
+    const Bytes wrapped = SP_TRY(WrappedConnectionKey(c, org_id, id));
+    return deps_.crypto.UnwrapDataKey(wrapped, ConnectionKeyPlace(org_id, id));
   }
 
   Status ConnectionExists(Conn& c, const std::string& org_id, const std::string& id) {
@@ -1230,10 +1293,10 @@ class SqlStore final : public Store {
   Result<std::vector<SavedTable>> QueryTables(const std::string& org_id,
                                               const std::string& connection_id,
                                               const std::string& table_id) {
-    std::vector<SavedTable> out;
+    Bytes wrapped;
+    std::vector<Row> rows;
     Status status = db_->Run([&](Conn& c) -> Status {
-      const crypto::Key key = SP_TRY(ConnectionKey(c, org_id, connection_id));
-      std::vector<std::vector<Value>> rows;
+      wrapped = SP_TRY(WrappedConnectionKey(c, org_id, connection_id));
       if (table_id.empty()) {
         const Value p[] = {org_id, connection_id};
         rows =
@@ -1247,21 +1310,26 @@ class SqlStore final : public Store {
                            "WHERE org_id = $1 AND connection_id = $2 AND id = $3",
                            p));
       }
-      out.reserve(rows.size());
-      for (const Row& r : rows) {
-        SavedTable t;
-        t.id = AsText(r[0]);
-        t.connection_id = connection_id;
-        t.org_id = org_id;
-        t.saved_at = FromMs(AsInt(r[1]));
-        const std::string plain = SP_TRY(
-            deps_.crypto.Open(key, AsBytes(r[2]), {org_id, "saved_tables", t.id, "metadata"}));
-        SP_TRY(DecodeTable(plain, t));
-        out.push_back(std::move(t));
-      }
       return Status::Ok();
     });
     SP_TRY(status);
+    // Unwrapped, opened and decoded after the reads: SQLite serializes every statement on its
+    // one connection, so the lock is held for the reads only (the hot path reads one table).
+    const crypto::Key key =
+        SP_TRY(deps_.crypto.UnwrapDataKey(wrapped, ConnectionKeyPlace(org_id, connection_id)));
+    std::vector<SavedTable> out;
+    out.reserve(rows.size());
+    for (const Row& r : rows) {
+      SavedTable t;
+      t.id = AsText(r[0]);
+      t.connection_id = connection_id;
+      t.org_id = org_id;
+      t.saved_at = FromMs(AsInt(r[1]));
+      const std::string plain =
+          SP_TRY(deps_.crypto.Open(key, AsBytes(r[2]), {org_id, "saved_tables", t.id, "metadata"}));
+      SP_TRY(DecodeTable(plain, t));
+      out.push_back(std::move(t));
+    }
     return out;
   }
 

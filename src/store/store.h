@@ -19,7 +19,8 @@
 //                                                           login finds its user without the
 //                                                           e-mail in clear
 // In clear: ids, org ids, timestamps, states, counts, roles, the data store type, audit action
-// names, Argon2id password hashes, SHA-256 token hashes and the e-mail blind index.
+// names, Argon2id password hashes, SHA-256 token hashes, the e-mail blind index and catalog
+// revisions (random ids).
 // Every sealed value is bound to its row and field: a value copied elsewhere reads as
 // kDataLoss. Deleting a connection deletes its wrapped data key (crypto-shredding); a copy of
 // the store taken before is shredded too once the master key versions it names are retired.
@@ -50,7 +51,7 @@ using TimePoint = Clock::TimePoint;  // stored with millisecond precision
 
 // The schema version this build knows. Opening a store whose schema is newer fails with
 // kFailedPrecondition; an older one is migrated at open (each migration in one transaction).
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 struct Org {
   std::string id;
@@ -99,6 +100,14 @@ struct IssuedApiToken {
   Secret secret;
 };
 
+// Who holds an API token, as every request authenticated by one needs it.
+struct TokenHolder {
+  std::string token_id;
+  std::string user_id;
+  std::string org_id;
+  Role role = Role::kMember;
+};
+
 struct Connection {
   std::string id;  // assigned by CreateConnection
   std::string org_id;
@@ -119,6 +128,10 @@ struct FetchedCatalog {
   TimePoint expires_at;
   std::int64_t table_count = 0;  // clear
   std::string document;          // sealed
+  // A random id (clear) that PutCatalog assigns anew with every write (whatever the caller
+  // set), so that equal revisions mean an equal document, across instances: a reader may keep
+  // a decoded document and check it with CatalogRevision, which opens nothing.
+  std::string revision;
 };
 
 struct SavedColumn {
@@ -220,6 +233,8 @@ class Store {
                                   const Secret& password) = 0;
   virtual Result<User> GetUser(const std::string& org_id, const std::string& user_id) = 0;
   virtual Result<std::vector<User>> ListUsers(const std::string& org_id) = 0;
+  // A user's role alone (nothing unsealed: the authentication of a session). kNotFound.
+  virtual Result<Role> GetUserRole(const std::string& org_id, const std::string& user_id) = 0;
   // kUnauthenticated for an unknown e-mail or a wrong password (same message for both).
   virtual Result<User> VerifyPassword(const std::string& email, const Secret& password) = 0;
   // The user with this e-mail (any org), e.g. to audit a failed login in its org. kNotFound.
@@ -243,6 +258,10 @@ class Store {
   virtual Result<IssuedApiToken> CreateApiToken(const std::string& user_id, const std::string& name,
                                                 std::optional<std::chrono::seconds> ttl) = 0;
   virtual Result<ApiToken> LookupApiToken(const Secret& token) = 0;
+  // The holder of a live API token: one query joining the token to its user, nothing unsealed
+  // (the authentication of every API call). kUnauthenticated when the token is unknown, revoked
+  // or expired, or its user is gone.
+  virtual Result<TokenHolder> LookupApiTokenHolder(const Secret& token) = 0;
   virtual Result<std::vector<ApiToken>> ListApiTokens(const std::string& org_id) = 0;
   virtual Status RevokeApiToken(const std::string& org_id, const std::string& token_id) = 0;
 
@@ -266,6 +285,10 @@ class Store {
   // kNotFound when absent or expired.
   virtual Result<FetchedCatalog> GetCatalog(const std::string& org_id,
                                             const std::string& connection_id) = 0;
+  // The catalog's revision alone (one indexed row, nothing unsealed): what GetCatalog would
+  // return as `revision` now. kNotFound when absent or expired.
+  virtual Result<std::string> CatalogRevision(const std::string& org_id,
+                                              const std::string& connection_id) = 0;
 
   // --- saved tables ---
   // Replaces every saved table of the connection with `tables`, in one transaction: readers

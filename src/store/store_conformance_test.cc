@@ -188,6 +188,16 @@ TYPED_TEST(StoreConformanceTest, ApiTokensAreHashedListedRevokedAndExpire) {
   const IssuedApiToken brief = s.CreateApiToken(u.id, "short", 60s).value();
   EXPECT_EQ(s.LookupApiToken(forever.secret).value().name, "ci pipeline");
   EXPECT_EQ(s.LookupApiToken(brief.secret).value().user_id, u.id);
+  const TokenHolder holder = s.LookupApiTokenHolder(forever.secret).value();
+  EXPECT_EQ(holder.token_id, forever.token.id);
+  EXPECT_EQ(holder.user_id, u.id);
+  EXPECT_EQ(holder.org_id, this->org_.id);
+  EXPECT_EQ(holder.role, Role::kAdmin);
+  EXPECT_EQ(s.GetUserRole(this->org_.id, u.id).value(), Role::kAdmin);
+  const Org other = s.CreateOrg("other").value();
+  EXPECT_EQ(s.GetUserRole(other.id, u.id).status().code(), Code::kNotFound);
+  EXPECT_EQ(s.LookupApiTokenHolder(Secret("spt_not-a-token")).status().code(),
+            Code::kUnauthenticated);
   EXPECT_EQ(s.ListApiTokens(this->org_.id).value().size(), 2u);
   const std::string raw = this->backend_.RawContents();
   EXPECT_EQ(raw.find(forever.secret.Reveal()), std::string::npos);
@@ -195,8 +205,11 @@ TYPED_TEST(StoreConformanceTest, ApiTokensAreHashedListedRevokedAndExpire) {
 
   this->clock_.Advance(61s);
   EXPECT_EQ(s.LookupApiToken(brief.secret).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(s.LookupApiTokenHolder(brief.secret).status().code(), Code::kUnauthenticated);
+  EXPECT_TRUE(s.LookupApiTokenHolder(forever.secret).ok());
   ASSERT_TRUE(s.RevokeApiToken(this->org_.id, forever.token.id).ok());
   EXPECT_EQ(s.LookupApiToken(forever.secret).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(s.LookupApiTokenHolder(forever.secret).status().code(), Code::kUnauthenticated);
   EXPECT_EQ(s.RevokeApiToken(this->org_.id, forever.token.id).code(), Code::kNotFound);
 }
 
@@ -311,6 +324,40 @@ TYPED_TEST(StoreConformanceTest, ConnectionDocumentOfAnotherKindOrRowIsDataLoss)
       this->backend_.WriteBlob("connection_documents", "document_sealed", "kind", "b", a).ok());
   EXPECT_EQ(s.GetConnectionDocument(this->org_.id, c.id, "b").status().code(), Code::kDataLoss);
   EXPECT_EQ(s.GetConnectionDocument(this->org_.id, c.id, "a").value(), "first");
+}
+
+TYPED_TEST(StoreConformanceTest, CatalogRevisionChangesWithEveryWriteAndIsOrgScoped) {
+  Store& s = *this->store_;
+  const Connection c = s.CreateConnection(this->SampleConnection()).value();
+  EXPECT_EQ(s.CatalogRevision(this->org_.id, c.id).status().code(), Code::kNotFound);
+  FetchedCatalog cat{c.id, this->org_.id, this->clock_.Now(), this->clock_.Now() + 3600s, 1, "doc"};
+  cat.revision = "chosen-by-the-caller";
+  ASSERT_TRUE(s.PutCatalog(cat).ok());
+  const std::string first = s.CatalogRevision(this->org_.id, c.id).value();
+  EXPECT_FALSE(first.empty());
+  EXPECT_NE(first, cat.revision) << "the store assigns the revision";
+  EXPECT_EQ(s.GetCatalog(this->org_.id, c.id).value().revision, first);
+  EXPECT_EQ(s.CatalogRevision(this->org_.id, c.id).value(), first) << "reading changes nothing";
+
+  // The same document written again (same time, same content) is still a new revision.
+  ASSERT_TRUE(s.PutCatalog(cat).ok());
+  const std::string second = s.CatalogRevision(this->org_.id, c.id).value();
+  EXPECT_NE(second, first);
+  EXPECT_EQ(s.GetCatalog(this->org_.id, c.id).value().revision, second);
+
+  // Seen by another instance on the same store.
+  auto other_instance = this->backend_.Open(this->deps());
+  ASSERT_TRUE(other_instance.ok()) << other_instance.status();
+  EXPECT_EQ((*other_instance)->CatalogRevision(this->org_.id, c.id).value(), second);
+
+  const Org other = s.CreateOrg("other").value();
+  EXPECT_EQ(s.CatalogRevision(other.id, c.id).status().code(), Code::kNotFound);
+  this->clock_.Advance(3601s);
+  EXPECT_EQ(s.CatalogRevision(this->org_.id, c.id).status().code(), Code::kNotFound)
+      << "expired, like GetCatalog";
+  this->clock_.Set(cat.fetched_at);
+  ASSERT_TRUE(s.DeleteConnection(this->org_.id, c.id).ok());
+  EXPECT_EQ(s.CatalogRevision(this->org_.id, c.id).status().code(), Code::kNotFound);
 }
 
 TYPED_TEST(StoreConformanceTest, SavedTablesAreReplacedWholeAndLoadedOneByOne) {
@@ -581,7 +628,9 @@ TYPED_TEST(StoreConformanceTest, SessionsTouchAndUsersGoWithTheirSessionsAndToke
   ASSERT_TRUE(s.DeleteUser(this->org_.id, u.id).ok());
   EXPECT_EQ(s.LookupSession(a.token).status().code(), Code::kUnauthenticated);
   EXPECT_EQ(s.LookupApiToken(t.secret).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(s.LookupApiTokenHolder(t.secret).status().code(), Code::kUnauthenticated);
   EXPECT_EQ(s.GetUser(this->org_.id, u.id).status().code(), Code::kNotFound);
+  EXPECT_EQ(s.GetUserRole(this->org_.id, u.id).status().code(), Code::kNotFound);
   EXPECT_EQ(s.TouchSession(a.session.id, this->clock_.Now()).code(), Code::kUnauthenticated);
 
   const User found =

@@ -3,6 +3,7 @@
 // fetch with an unreadable database, selection by tables and patterns, Save Metadata, saved
 // columns equal to PostgreSQL's catalog, unselected tables never read, no scan of a user
 // table, refresh marks with the selection kept, and no secret anywhere at rest or in the logs.
+// Also: two connections of one AWS account share the process's Data API rate budget (runtime).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -442,6 +443,113 @@ TEST_F(ServiceFlowTest, AssumeRoleConnectionRunsAsTheRoleAndAWrongExternalIdIsNa
   const warehouse::TestReport wrong = A().TestSettings(admin.principal, input).value();
   EXPECT_EQ(wrong.steps[0].status, warehouse::StepStatus::kFailed);
   EXPECT_NE(wrong.steps[0].fix.find("sts:AssumeRole"), std::string::npos) << wrong.steps[0].fix;
+}
+
+// The Data API quotas are per account and Region (issue 12). Two connections of one account
+// (two IAM users) fetching at once in one service, wired by the runtime as `serve` wires it,
+// draw from the process's one budget and so stay under the quotas together: the emulator,
+// which enforces AWS's quotas per account, answers no ThrottlingException although the two
+// fetches need several seconds' worth of GetStatementResult quota (one row a result page).
+TEST(SharedRateBudgetTest, TwoConnectionsOfOneAccountStayUnderTheQuotasTogether) {
+  PgCluster& pg = SharedPgCluster();
+  const std::string db = pg.CreateDatabase("budget").value();
+  constexpr int kTables = 40;
+  std::string ddl = "CREATE SCHEMA s; ";
+  for (int i = 0; i < kTables; ++i) ddl += fmt::format("CREATE TABLE s.t{} (id int); ", i);
+  ddl += "GRANT USAGE ON SCHEMA s TO PUBLIC; GRANT SELECT ON ALL TABLES IN SCHEMA s TO PUBLIC;";
+  ASSERT_TRUE(pg.Exec(db, ddl).ok());
+  // The emulator's quotas are its defaults, AWS's documented figures.
+  auto emu = Emulator::Start(fmt::format(
+      R"(account_id = "123456789012"
+region = "us-east-1"
+seed = 11
+[postgres]
+host = "127.0.0.1"
+port = {port}
+superuser = "{superuser}"
+[limits]
+result_page_rows = 1
+[[users]]
+name = "alice"
+access_key_id = "AKIAALICEBUDGET00000"
+secret_access_key = "alice-budget-secret-0000000000000000000"
+allow = ["redshift-data:*", "redshift-serverless:GetCredentials"]
+[[users]]
+name = "bob"
+access_key_id = "AKIABOBBUDGET000000"
+secret_access_key = "bob-budget-secret-00000000000000000000"
+allow = ["redshift-data:*", "redshift-serverless:GetCredentials"]
+[[workgroups]]
+name = "analytics"
+databases = {{ "{db}" = "{db}" }}
+)",
+      fmt::arg("port", pg.port()), fmt::arg("superuser", pg.superuser()), fmt::arg("db", db)));
+  ASSERT_TRUE(emu.ok()) << emu.status();
+  const auto quotas = nlohmann::json::parse((*emu)->Admin("GET", "/quotas").value());
+  ASSERT_EQ(quotas["rates_per_second"]["GetStatementResult"].get<double>(), 20.0);
+
+  TempDir dir("rate-budget");
+  runtime::Options options;
+  options.data_dir_override = (dir / "data").string();
+  auto rt = runtime::Wire(options, Environment{{"AWS_ENDPOINT_URL", (*emu)->EndpointUrl()}});
+  ASSERT_TRUE(rt.ok()) << rt.status();
+  runtime::Runtime& w = **rt;
+  service::Options o;
+  o.worker_threads = 2;
+  o.job_poll = 20ms;
+  Service svc(service::Deps{*w.store, *w.registry, *w.keys, w.clock, w.random, nullptr}, o);
+  const Secret token = svc.PrepareSetup().value().value();
+  const service::Principal who =
+      svc.Setup(token, "Acme", "admin@acme.example", Secret(kPassword)).value().principal;
+  std::vector<std::string> connections;
+  for (const auto& [key, secret] :
+       {std::pair{"AKIAALICEBUDGET00000", "alice-budget-secret-0000000000000000000"},
+        std::pair{"AKIABOBBUDGET000000", "bob-budget-secret-00000000000000000000"}}) {
+    service::ConnectionInput input;
+    input.name = key;
+    input.data_store = "redshift";
+    input.settings = {{"access_key_id", key},
+                      {"region", "us-east-1"},
+                      {"workgroup", "analytics"},
+                      {"database", db}};
+    input.secrets = {{"secret_access_key", Secret(secret)}};
+    connections.push_back(svc.CreateConnection(who, input).value().id);
+  }
+
+  ASSERT_TRUE((*emu)->Admin("DELETE", "/counters").ok());
+  std::vector<std::string> jobs;
+  for (const auto& id : connections) jobs.push_back(svc.StartFetch(who, id, {}).value().id);
+  svc.Start();  // both jobs queued: the two workers run them at once
+  for (const auto& id : jobs) {
+    service::JobView j;
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          j = svc.GetJob(who, id).value();
+          return j.state == store::JobState::kSucceeded || j.state == store::JobState::kFailed;
+        },
+        180s));
+    ASSERT_EQ(j.state, store::JobState::kSucceeded) << (j.error ? j.error->ToString() : "");
+  }
+  svc.Stop();
+  for (const auto& id : connections) {
+    EXPECT_EQ(svc.GetCatalog(who, id).value().table_count, kTables);
+  }
+
+  const auto counters = nlohmann::json::parse((*emu)->Admin("GET", "/counters").value());
+  std::int64_t throttled = 0;
+  for (const auto& [op, outcomes] : counters["counters"].items()) {
+    if (outcomes.contains("ThrottlingException")) {
+      ADD_FAILURE() << op << " was throttled " << outcomes["ThrottlingException"] << " times";
+      throttled += outcomes["ThrottlingException"].get<std::int64_t>();
+    }
+  }
+  EXPECT_EQ(throttled, 0) << counters.dump();
+  // The quota was really in play: more pages than two seconds of it (its one-second burst and
+  // one second of its rate), which two budgets of their own would have sent at 2 x 18/s.
+  const std::int64_t pages = counters["counters"]["GetStatementResult"].value("ok", 0);
+  EXPECT_GE(pages, 2 * kTables) << counters.dump();
+  // One budget: both access keys were found to belong to the one account.
+  EXPECT_EQ(w.rate_budgets->size(), 1u);
 }
 
 }  // namespace
