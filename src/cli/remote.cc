@@ -522,7 +522,13 @@ struct RemoteCommands::Impl {
 
   void PrintTree(const json& catalog) {
     std::optional<warehouse::TableFilter> keep;
-    if (!filter.empty()) keep = warehouse::TableFilter::Make({filter}, {}).value();
+    // As the server matches patterns: ignoring ASCII case unless the warehouse is case-sensitive.
+    const auto sensitive = catalog.find("case_sensitive");
+    const MatchCase match_case =
+        sensitive != catalog.end() && sensitive->is_boolean() && sensitive->get<bool>()
+            ? MatchCase::kExact
+            : MatchCase::kIgnoreAscii;
+    if (!filter.empty()) keep = warehouse::TableFilter::Make({filter}, {}, match_case).value();
     *out << "Fetched " << Str(catalog, "fetched_at") << ": " << Num(catalog, "table_count")
          << " tables"
          << (Str(catalog, "saved_at").empty() ? "" : ", saved " + Str(catalog, "saved_at")) << "\n";

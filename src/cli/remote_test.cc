@@ -259,6 +259,7 @@ class FakeServer {
         {"fetched_at", "2026-12-02T00:00:00Z"},
         {"table_count", 1},
         {"saved_at", nullptr},
+        {"case_sensitive", false},
         {"selection", {{"include", json::array()}, {"exclude", json::array()}}},
         {"databases",
          {{{"name", "dev"},
@@ -391,6 +392,11 @@ TEST_F(CliRemoteTest, JsonOutputParsesBackAndSecretsComeFromStdin) {
   EXPECT_NE(out_.find("[ ] sales"), std::string::npos) << out_;
   ASSERT_EQ(Run({"metadata", "tree", "c1", "--json"}), kExitOk) << err_;
   EXPECT_EQ(json::parse(out_), FakeServer::Catalog());
+  // The warehouse is not case-sensitive (Redshift's default): the filter ignores ASCII case.
+  ASSERT_EQ(Run({"metadata", "tree", "c1", "--filter", "dev.TICKIT.Sa*"}), kExitOk) << err_;
+  EXPECT_NE(out_.find("[ ] sales"), std::string::npos) << out_;
+  ASSERT_EQ(Run({"metadata", "tree", "c1", "--filter", "dev.tickit.orders"}), kExitOk) << err_;
+  EXPECT_EQ(out_.find("sales"), std::string::npos) << out_;
 
   EXPECT_EQ(Run({"connections", "show", "nope"}), kExitFailure);
   EXPECT_NE(err_.find("connection nope: not found"), std::string::npos) << err_;
