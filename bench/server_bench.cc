@@ -8,7 +8,8 @@
 //      fetch of the same columns (`schemaport warehouse fetch`, the same emulator latency);
 //   2. the catalog tree (GET .../metadata/catalog) of all tables, over TLS keep-alive;
 //   3. reading one saved table (GET .../metadata/tables/{id}) with wrk over TLS keep-alive:
-//      requests/s and latency percentiles.
+//      requests/s and latency percentiles;
+//   4. the Data Map of every saved table (GET .../datamap) and each of its four exports.
 // Needs the release build (build/bin/schemaport, build/bin/aws-emulator) and wrk (Debian).
 #include <httplib.h>
 
@@ -60,6 +61,13 @@ class Api {
   }
   std::string bearer;
   json Call(const std::string& method, const std::string& path, const json& body, int expect) {
+    const std::string text = Raw(method, path, expect, body);
+    if (text.empty()) return json();
+    return json::parse(text);
+  }
+  // The reply's bytes, unparsed (exports).
+  std::string Raw(const std::string& method, const std::string& path, int expect,
+                  const json& body = nullptr) {
     httplib::Request req;
     req.method = method;
     req.path = path;
@@ -73,8 +81,7 @@ class Api {
     if (res->status != expect)
       Die(fmt::format("{} {}: {} {}", method, path, res->status, res->body.substr(0, 500)));
     last_body_size = res->body.size();
-    if (res->body.empty()) return json();
-    return json::parse(res->body);
+    return std::move(res->body);
   }
   std::size_t last_body_size = 0;
 
@@ -262,6 +269,31 @@ databases = {{ {mapping} }}
   }
   std::sort(catalog_ms.begin(), catalog_ms.end());
 
+  // 4. The Data Map and its exports (built from the saved tables on each call).
+  std::vector<double> datamap_ms;
+  std::size_t datamap_bytes = 0, relationships = 0;
+  for (int i = 0; i < 5; ++i) {
+    t0 = std::chrono::steady_clock::now();
+    json map = api.Call("GET", base + "/datamap", nullptr, 200);
+    datamap_ms.push_back(Seconds(std::chrono::steady_clock::now() - t0) * 1000);
+    datamap_bytes = api.last_body_size;
+    relationships = map["relationships"].size();
+    if (map["tables"].size() != static_cast<std::size_t>(selected)) Die("Data Map too small");
+  }
+  std::sort(datamap_ms.begin(), datamap_ms.end());
+  struct ExportRun {
+    std::string format;
+    double ms = 0;
+    std::size_t bytes = 0;
+  };
+  std::vector<ExportRun> exports;
+  for (const char* format : {"catalog-json", "dbt", "ddl", "markdown"}) {
+    t0 = std::chrono::steady_clock::now();
+    api.Raw("GET", base + "/datamap/export?format=" + std::string(format), 200);
+    exports.push_back(
+        {format, Seconds(std::chrono::steady_clock::now() - t0) * 1000, api.last_body_size});
+  }
+
   // 3. One saved table, with wrk.
   json tables = api.Call("GET", base + "/metadata/tables", nullptr, 200);
   if (tables["tables"].size() != static_cast<std::size_t>(selected))
@@ -315,6 +347,15 @@ databases = {{ {mapping} }}
       opt.wrk_threads, opt.wrk_connections, opt.wrk_seconds, rps.size() > 1 ? rps[1].str() : "?",
       p50.size() > 1 ? p50[1].str() : "?", p99.size() > 1 ? p99[1].str() : "?",
       errors ? ", non-2xx: " + non2xx[1].str() : "");
+  std::cout << fmt::format(
+      "| Data Map of {} tables ({} relationships, {} KB), 5 GETs | median {:.1f} ms, max {:.1f} "
+      "ms | |\n",
+      selected, relationships, datamap_bytes / 1024, datamap_ms[datamap_ms.size() / 2],
+      datamap_ms.back());
+  for (const auto& e : exports) {
+    std::cout << fmt::format("| export {} ({} KB) | {:.0f} ms | |\n", e.format, e.bytes / 1024,
+                             e.ms);
+  }
   std::cout << "\nwrk:\n" << wrk_out << "\n";
   serve->Stop();
   return 0;
