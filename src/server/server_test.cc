@@ -164,7 +164,7 @@ TEST(JsonTextTest, SavedTableBodyEqualsTheDumpOfItsJsonValue) {
   d.table.id = "tbl-1";
   d.table.database = "dev";
   d.table.schema = "sales \"q\" \\ back";
-  d.table.name = std::string("tab\tnew\nline\x01\x1f\x7f end", 24);
+  d.table.name = "tab\tnew\nline\x01\x1f\x7f end";
   d.table.kind = "view";
   d.table.comment = "";
   d.table.column_count = 3;

@@ -914,7 +914,18 @@ void StatementEngine::Execute(const std::string& id) {
       if (config_.limits.redshift_sql_rules) {
         refusal = RedshiftRefusal(*conn, b->sql, static_cast<int>(b->values.size()));
       }
-      r = refusal ? Result<PgResult>(InvalidArgument(*refusal)) : conn->Exec(b->sql, b->values);
+      // A cancel that came before the statement reached PostgreSQL (while it was being checked,
+      // say) found nothing to interrupt there: honour it here, or the statement would run on.
+      bool cancel_requested = false;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        cancel_requested = running_[id].cancel_requested;
+      }
+      if (cancel_requested) {
+        r = Status(Code::kCancelled, "cancelled before it started");
+      } else {
+        r = refusal ? Result<PgResult>(InvalidArgument(*refusal)) : conn->Exec(b->sql, b->values);
+      }
     } else {
       r = InvalidArgument(std::get<ApiError>(bound).message);
     }
