@@ -22,7 +22,7 @@ import {
 import { CopyButton, Empty, ErrorBox, Loading, formatTime, useId } from '../ui';
 import { SchemaDiagram } from './diagram';
 import { RelationshipItem, type Update } from './relationships';
-import { ConnectionPicker, initialConnection, useConnections } from './metadata';
+import { ColumnTable, ConnectionPicker, initialConnection, useConnections } from './metadata';
 
 const PAGE_SIZE = 50;
 const OPEN_UP_TO = 30; // tables shown expanded when no more than this many match
@@ -282,7 +282,7 @@ function TableItem(props: {
             <RoleControl connectionId={props.connectionId} table={table} update={props.update} />
             <ErrorBox error={error} />
             {!detail && !error ? <Loading what="columns" /> : null}
-            {detail ? <KeyedColumns detail={detail} table={table} /> : null}
+            {detail ? <ColumnTable detail={detail} name={qualifiedName(table)} keys={{ primary: table.primary_key, unique: table.unique_keys.flat() }} /> : null}
             <h4>Relationships</h4>
             {relationships.length === 0 && props.removed.length === 0 ? (
               <p class="help">None: no declared foreign key, and nothing inferred from names and types.</p>
@@ -349,64 +349,6 @@ function RoleControl({ connectionId, table, update }: { connectionId: string; ta
 function reasonText(s: string): string {
   const t = s.trim().replace(/\.$/, '');
   return t ? `${t[0].toLowerCase()}${t.slice(1)}.` : 'from its keys, columns and relationships.';
-}
-
-function KeyedColumns({ detail, table }: { detail: TableDetail; table: DataMapTable }) {
-  const pk = new Set(table.primary_key);
-  const unique = new Set(table.unique_keys.flat());
-  return (
-    <table class="columns">
-      <caption class="sr-only">Columns of {qualifiedName(table)}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Column</th>
-          <th scope="col">Type</th>
-          <th scope="col">Key</th>
-          <th scope="col">Null</th>
-          <th scope="col">Comment</th>
-        </tr>
-      </thead>
-      <tbody>
-        {detail.columns.map((c) => (
-          <tr key={c.name}>
-            <td>
-              {c.name}
-              {c.mark ? <span class={`mark mark-${c.mark}`}>{c.mark}</span> : null}
-            </td>
-            <td>
-              <code>{c.type}</code>
-            </td>
-            <td>
-              {pk.has(c.name) ? (
-                <span class="badge badge-key" title="primary key">
-                  PK
-                </span>
-              ) : null}
-              {unique.has(c.name) ? (
-                <span class="badge badge-key" title="unique">
-                  unique
-                </span>
-              ) : null}
-            </td>
-            <td>{c.nullable ? 'yes' : 'no'}</td>
-            <td>{c.comment ?? ''}</td>
-          </tr>
-        ))}
-        {detail.removed_columns.map((n) => (
-          <tr key={`removed-${n}`} class="removed">
-            <td>
-              {n}
-              <span class="mark mark-removed">removed</span>
-            </td>
-            <td />
-            <td />
-            <td />
-            <td />
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
 }
 
 const EXPORTS: { format: ExportFormat; label: string; file: string; what: string }[] = [

@@ -386,16 +386,18 @@ export function SavedTableItem({ connectionId, table, open }: { connectionId: st
   );
 }
 
-export function ColumnTable({ detail }: { detail: TableDetail }) {
+// The columns of a saved table; with `keys`, a Key column marks primary-key and unique columns.
+export function ColumnTable({ detail, name, keys }: { detail: TableDetail; name?: string; keys?: { primary: string[]; unique: string[] } }) {
+  const pk = new Set(keys?.primary ?? []);
+  const unique = new Set(keys?.unique ?? []);
   return (
     <table class="columns">
-      <caption class="sr-only">
-        Columns of {detail.schema}.{detail.name}
-      </caption>
+      <caption class="sr-only">Columns of {name ?? `${detail.schema}.${detail.name}`}</caption>
       <thead>
         <tr>
           <th scope="col">Column</th>
           <th scope="col">Type</th>
+          {keys ? <th scope="col">Key</th> : null}
           <th scope="col">Null</th>
           <th scope="col">Comment</th>
         </tr>
@@ -410,6 +412,20 @@ export function ColumnTable({ detail }: { detail: TableDetail }) {
             <td>
               <code>{c.type}</code>
             </td>
+            {keys ? (
+              <td>
+                {pk.has(c.name) ? (
+                  <span class="badge badge-key" title="primary key">
+                    PK
+                  </span>
+                ) : null}
+                {unique.has(c.name) ? (
+                  <span class="badge badge-key" title="unique">
+                    unique
+                  </span>
+                ) : null}
+              </td>
+            ) : null}
             <td>{c.nullable ? 'yes' : 'no'}</td>
             <td>{c.comment ?? ''}</td>
           </tr>
@@ -421,6 +437,7 @@ export function ColumnTable({ detail }: { detail: TableDetail }) {
               <span class="mark mark-removed">removed</span>
             </td>
             <td />
+            {keys ? <td /> : null}
             <td />
             <td />
           </tr>
