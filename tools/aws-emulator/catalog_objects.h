@@ -276,6 +276,71 @@ CREATE VIEW pg_catalog.svv_column_privileges AS
     AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
     AND (x.grantee = 0 OR pg_has_role(x.grantee, 'USAGE') OR pg_has_role(c.relowner, 'USAGE'));
 
+-- Unsupported PostgreSQL features (Database Developer Guide, "Unsupported PostgreSQL features"):
+-- DDL that PostgreSQL runs and Redshift does not fails, recognised by PostgreSQL itself through
+-- event triggers (the command tag at ddl_command_start; the created or altered relation at
+-- ddl_command_end), never from the SQL text. Only sessions the emulator opens for Data API
+-- statements set emulator.redshift_sql_rules; fixture setup straight on PostgreSQL is not refused.
+-- AWS documents no error text for these; CREATE INDEX gives the text Redshift is reported to give.
+CREATE OR REPLACE FUNCTION pg_catalog.emulator_refuse_unsupported_ddl() RETURNS event_trigger
+LANGUAGE plpgsql AS $refuse$
+DECLARE
+  what text;
+  feature text;
+  obj record;
+BEGIN
+  IF coalesce(current_setting('emulator.redshift_sql_rules', true), '') <> 'on' THEN RETURN; END IF;
+  IF TG_EVENT = 'ddl_command_start' THEN
+    IF TG_TAG = 'CREATE INDEX' THEN
+      RAISE EXCEPTION 'SQL command "%" not supported on Redshift tables.', current_query()
+        USING ERRCODE = 'feature_not_supported';
+    END IF;
+    feature := CASE
+      WHEN TG_TAG IN ('CREATE SEQUENCE', 'ALTER SEQUENCE') THEN 'Sequences'
+      WHEN TG_TAG IN ('CREATE TRIGGER', 'ALTER TRIGGER') THEN 'Triggers'
+      WHEN TG_TAG IN ('CREATE FOREIGN TABLE', 'CREATE SERVER', 'CREATE FOREIGN DATA WRAPPER',
+                      'CREATE USER MAPPING', 'IMPORT FOREIGN SCHEMA')
+        THEN 'Foreign data management (SQL/MED)'
+      WHEN TG_TAG LIKE 'CREATE TEXT SEARCH %' THEN 'Full text search'
+      WHEN TG_TAG = 'CREATE COLLATION' THEN 'Collations'
+    END;
+    IF feature IS NOT NULL THEN
+      RAISE EXCEPTION '% is not supported by Amazon Redshift (unsupported PostgreSQL feature: %).',
+        TG_TAG, feature USING ERRCODE = 'feature_not_supported';
+    END IF;
+    RETURN;
+  END IF;
+  FOR obj IN SELECT c.relkind, c.relispartition, c.reltablespace,
+                    EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid) AS inherits
+             FROM pg_catalog.pg_event_trigger_ddl_commands() d
+             JOIN pg_catalog.pg_class c ON c.oid = d.objid
+             WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0 LOOP
+    IF obj.relkind = 'p' OR obj.relispartition THEN
+      what := 'PARTITION BY'; feature := 'Table partitioning';
+    ELSIF obj.inherits THEN
+      what := 'INHERITS'; feature := 'Inheritance';
+    ELSIF obj.reltablespace <> 0 AND obj.relkind IN ('r', 'm') THEN
+      what := 'TABLESPACE'; feature := 'Tablespaces';
+    END IF;
+    IF feature IS NOT NULL THEN
+      RAISE EXCEPTION '% is not supported by Amazon Redshift (unsupported PostgreSQL feature: %).',
+        what, feature USING ERRCODE = 'feature_not_supported';
+    END IF;
+  END LOOP;
+END $refuse$;
+DROP EVENT TRIGGER IF EXISTS emulator_refuse_unsupported_ddl_start;
+CREATE EVENT TRIGGER emulator_refuse_unsupported_ddl_start ON ddl_command_start
+  WHEN TAG IN ('CREATE INDEX', 'CREATE SEQUENCE', 'ALTER SEQUENCE', 'CREATE TRIGGER', 'ALTER TRIGGER',
+               'CREATE FOREIGN TABLE', 'CREATE SERVER', 'CREATE FOREIGN DATA WRAPPER',
+               'CREATE USER MAPPING', 'IMPORT FOREIGN SCHEMA', 'CREATE TEXT SEARCH CONFIGURATION',
+               'CREATE TEXT SEARCH DICTIONARY', 'CREATE TEXT SEARCH PARSER',
+               'CREATE TEXT SEARCH TEMPLATE', 'CREATE COLLATION')
+  EXECUTE FUNCTION pg_catalog.emulator_refuse_unsupported_ddl();
+DROP EVENT TRIGGER IF EXISTS emulator_refuse_unsupported_ddl_end;
+CREATE EVENT TRIGGER emulator_refuse_unsupported_ddl_end ON ddl_command_end
+  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
+  EXECUTE FUNCTION pg_catalog.emulator_refuse_unsupported_ddl();
+
 GRANT SELECT ON pg_catalog.svv_external_schemas, pg_catalog.svv_external_tables,
   pg_catalog.svv_external_columns, pg_catalog.emulator_local_tables, pg_catalog.emulator_local_columns,
   pg_catalog.svv_redshift_tables, pg_catalog.svv_redshift_columns, pg_catalog.svv_tables,

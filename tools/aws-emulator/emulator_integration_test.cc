@@ -267,6 +267,27 @@ TEST_F(EmulatorIntegrationTest, RedshiftRulesAndDataApiLimits) {
   EXPECT_EQ(RunNode(emu, "redshift_rules.mjs"), 0);
 }
 
+TEST_F(EmulatorIntegrationTest, UnsupportedDdlIsRefusedOnlyInDataApiSessionsAndSwitchesOff) {
+  // Start-up installs the event triggers; fixture setup straight on PostgreSQL still runs DDL
+  // Redshift lacks, and a session that asks for Redshift's rules (as the Data API's do) is
+  // refused with the emulator's text.
+  Emu emu = Start(Config("redshift_sql_rules = false"));
+  ASSERT_GT(emu.port, 0);
+  PgCluster& pg = SharedPgCluster();
+  EXPECT_TRUE(
+      pg.Exec(*database_, "CREATE SEQUENCE public.fixture_ids; DROP SEQUENCE public.fixture_ids;")
+          .ok());
+  Status refused =
+      pg.Exec(*database_, "SET emulator.redshift_sql_rules = on; CREATE SEQUENCE public.ruled_ids");
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("CREATE SEQUENCE is not supported by Amazon Redshift "
+                                   "(unsupported PostgreSQL feature: Sequences)."),
+            std::string::npos)
+      << refused;
+  // With the setting off, the Data API's sessions do not ask for the rules.
+  EXPECT_EQ(RunNode(emu, "ddl_rules_off.mjs"), 0);
+}
+
 TEST_F(EmulatorIntegrationTest, ServesHttpsWithGivenCertificate) {
   TempDir certs("emu-tls");
   std::string cmd = fmt::format(

@@ -24,7 +24,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kCatalogVersion = 3;
+constexpr int kCatalogVersion = 4;
 
 struct ServiceInfo {
   const char* signing_name;

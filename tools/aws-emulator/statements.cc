@@ -884,6 +884,15 @@ void StatementEngine::Execute(const std::string& id) {
     final_status = StatementStatus::kFailed;
     final_error = "ERROR: Query failed: fault injected by the emulator";
   }
+  // The event triggers installed with the catalog objects refuse the DDL of features Redshift
+  // lacks only in sessions that say so: those of the Data API, never fixture setup on PostgreSQL.
+  if (final_status == StatementStatus::kFinished && config_.limits.redshift_sql_rules) {
+    Status ruled = conn->Run("SET emulator.redshift_sql_rules = on");
+    if (!ruled.ok()) {
+      final_status = StatementStatus::kFailed;
+      final_error = ruled.message();
+    }
+  }
 
   bool in_transaction = false;
   if (final_status == StatementStatus::kFinished && batch && transaction && sqls.size() > 1) {

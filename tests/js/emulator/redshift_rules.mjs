@@ -1,8 +1,9 @@
 // Where Redshift is not PostgreSQL, checked with the official SDK: materialized views as a view
 // plus a backing table, datashare (consumer) databases, external tables of every database,
 // keys any user can read, column grants, the statements Redshift refuses (leader-node-only and
-// unsupported functions with compute-node tables), and the Data API's limits: 64 KB rows, the
-// result cap, pages bounded by rows and bytes, and request quotas per account and Region.
+// unsupported functions with compute-node tables; DDL of unsupported PostgreSQL features), and the
+// Data API's limits: 64 KB rows, the result cap, pages bounded by rows and bytes, and request
+// quotas per account and Region.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
@@ -51,6 +52,7 @@ superuser(`
   INSERT INTO sales.wide_rows SELECT i, repeat('x', 10000) FROM generate_series(1, 300) i;
   INSERT INTO sales.wide_rows VALUES (1000, repeat('y', 70000));
   GRANT SELECT ON sales.wide_rows TO analyst;
+  DROP SCHEMA IF EXISTS ddl_rules CASCADE; CREATE SCHEMA ddl_rules AUTHORIZATION analyst;
 `);
 
 await check('a materialized view is a view (relkind v) with a backing table, listed by svv_mv_info', async () => {
@@ -102,6 +104,29 @@ await check('unsupported PostgreSQL functions fail with compute-node tables, not
   assert.equal(agg.Status, 'FAILED');
   assert.ok(agg.Error.includes(refused), agg.Error);
   assert.deepEqual(await rows('select count(*) from generate_series(1, 3)'), [[3]]);
+});
+
+await check('DDL of unsupported PostgreSQL features fails with Redshift\'s message; CREATE TABLE runs', async () => {
+  const created = await run('create table ddl_rules.parent (id int primary key, note varchar(20))');
+  assert.equal(created.Status, 'FINISHED', created.Error);
+  const unsupported = (what, feature) => `${what} is not supported by Amazon Redshift (unsupported PostgreSQL feature: ${feature}).`;
+  const refusedDdl = [
+    ['create sequence ddl_rules.ids', unsupported('CREATE SEQUENCE', 'Sequences')],
+    ['create trigger keep before update on ddl_rules.parent for each row execute function suppress_redundant_updates_trigger()',
+      unsupported('CREATE TRIGGER', 'Triggers')],
+    ['create table ddl_rules.events (id int, at date) partition by range (at)', unsupported('PARTITION BY', 'Table partitioning')],
+    ['create table ddl_rules.child (extra int) inherits (ddl_rules.parent)', unsupported('INHERITS', 'Inheritance')],
+    ['create index parent_note on ddl_rules.parent (note)',
+      'SQL command "create index parent_note on ddl_rules.parent (note)" not supported on Redshift tables.'],
+  ];
+  for (const [sql, message] of refusedDdl) {
+    const d = await run(sql);
+    assert.equal(d.Status, 'FAILED', sql);
+    assert.equal(d.Error, `ERROR: ${message}`);
+  }
+  // Nothing was created; fixture setup straight on PostgreSQL is not refused.
+  assert.deepEqual(await rows("select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where nspname = 'ddl_rules' and relkind <> 'i' order by 1"), [['parent']]);
+  superuser('CREATE SEQUENCE ddl_rules.fixture_ids; DROP SEQUENCE ddl_rules.fixture_ids;');
 });
 
 await check('a result row over 64 KB fails the statement', async () => {
