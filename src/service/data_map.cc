@@ -174,6 +174,22 @@ Result<datamap::Decisions> Impl::LoadDecisions(const std::string& org_id,
   return datamap::DecisionsFromJson(*doc);
 }
 
+Result<datamap::Decisions> Impl::UpdateDecisions(
+    const std::string& org_id, const std::string& connection_id,
+    const std::function<void(datamap::Decisions&)>& change) {
+  datamap::Decisions stored;
+  SP_TRY(deps.store.UpdateConnectionDocument(
+      org_id, connection_id, std::string(datamap::kDecisionsDocument),
+      [&](const std::optional<std::string>& doc) -> Result<std::string> {
+        datamap::Decisions d;
+        if (doc) d = SP_TRY(datamap::DecisionsFromJson(*doc));
+        change(d);
+        stored = d;
+        return datamap::DecisionsToJson(d);
+      }));
+  return stored;
+}
+
 Result<Impl::LoadedMap> Impl::LoadMap(const std::string& org_id, const std::string& connection_id) {
   LoadedMap out;
   out.saved = SP_TRY(deps.store.ListSavedTables(org_id, connection_id));
@@ -287,8 +303,6 @@ Result<DataMapRelationship> Service::SetRelationshipDecision(
     const Principal& who, const std::string& connection_id, const std::string& relationship_id,
     std::optional<datamap::Decision> decision) {
   Impl& m = *impl_;
-  // One read-modify-write of the decisions at a time in this instance.
-  std::lock_guard lock(m.datamap_mu);
   Impl::LoadedMap loaded = SP_TRY(m.LoadMap(who.org_id, connection_id));
   const auto it = std::find_if(loaded.map.relationships.begin(), loaded.map.relationships.end(),
                                [&](const Relationship& r) { return r.id == relationship_id; });
@@ -300,14 +314,14 @@ Result<DataMapRelationship> Service::SetRelationshipDecision(
         "declared relationships are facts from the warehouse; only inferred ones can be "
         "accepted or rejected");
   }
-  if (decision) {
-    loaded.decisions.relationships[relationship_id] = *decision;
-  } else {
-    loaded.decisions.relationships.erase(relationship_id);
-  }
-  SP_TRY(m.deps.store.PutConnectionDocument(who.org_id, connection_id,
-                                            std::string(datamap::kDecisionsDocument),
-                                            datamap::DecisionsToJson(loaded.decisions)));
+  loaded.decisions =
+      SP_TRY(m.UpdateDecisions(who.org_id, connection_id, [&](datamap::Decisions& d) {
+        if (decision) {
+          d.relationships[relationship_id] = *decision;
+        } else {
+          d.relationships.erase(relationship_id);
+        }
+      }));
   it->status = Apply(*it, loaded.decisions);
   m.Audit(who.org_id, who.user_id, "datamap.relationship", connection_id,
           {{"relationship_id", relationship_id},
@@ -324,20 +338,19 @@ Result<DataMapTable> Service::SetTableRole(const Principal& who, const std::stri
                                            const std::string& table_id,
                                            std::optional<datamap::TableRole> role) {
   Impl& m = *impl_;
-  std::lock_guard lock(m.datamap_mu);
   Impl::LoadedMap loaded = SP_TRY(m.LoadMap(who.org_id, connection_id));
   const auto saved = std::find_if(loaded.saved.begin(), loaded.saved.end(),
                                   [&](const store::SavedTable& t) { return t.id == table_id; });
   if (saved == loaded.saved.end()) return NotFound("no such saved table");
   const TableRef ref = internal::RefOf(*saved);
-  if (role) {
-    loaded.decisions.roles[ref] = *role;
-  } else {
-    loaded.decisions.roles.erase(ref);
-  }
-  SP_TRY(m.deps.store.PutConnectionDocument(who.org_id, connection_id,
-                                            std::string(datamap::kDecisionsDocument),
-                                            datamap::DecisionsToJson(loaded.decisions)));
+  loaded.decisions =
+      SP_TRY(m.UpdateDecisions(who.org_id, connection_id, [&](datamap::Decisions& d) {
+        if (role) {
+          d.roles[ref] = *role;
+        } else {
+          d.roles.erase(ref);
+        }
+      }));
   if (auto r = loaded.map.roles.find(ref); r != loaded.map.roles.end()) {
     r->second.overridden = role.has_value();
     r->second.role = role.value_or(r->second.suggested);

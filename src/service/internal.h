@@ -144,11 +144,15 @@ struct Service::Impl {
   Status StoreDoc(const std::string& org_id, const std::string& connection_id,
                   const internal::CatalogDoc& doc);
 
-  // Data Map (data_map.cc). datamap_mu serialises this instance's changes to the decisions.
-  std::mutex datamap_mu;
+  // Data Map (data_map.cc).
   struct LoadedMap;
   Result<datamap::Decisions> LoadDecisions(const std::string& org_id,
                                            const std::string& connection_id);
+  // Applies `change` to the stored decisions in one read-modify-write of the store (writers take
+  // turns across instances, so a concurrent decision is never lost); the decisions as stored.
+  Result<datamap::Decisions> UpdateDecisions(
+      const std::string& org_id, const std::string& connection_id,
+      const std::function<void(datamap::Decisions&)>& change);
   Result<LoadedMap> LoadMap(const std::string& org_id, const std::string& connection_id);
   Result<DataMapView> BuildDataMapView(const std::string& org_id, const std::string& connection_id,
                                        const LoadedMap& loaded);

@@ -755,13 +755,34 @@ class SqlStore final : public Store {
 
   Status PutConnectionDocument(const std::string& org_id, const std::string& connection_id,
                                const std::string& kind, const std::string& document) override {
+    return UpdateConnectionDocument(
+        org_id, connection_id, kind,
+        [&](const std::optional<std::string>&) -> Result<std::string> { return document; });
+  }
+
+  Status UpdateConnectionDocument(const std::string& org_id, const std::string& connection_id,
+                                  const std::string& kind, const DocumentUpdate& update) override {
     if (kind.empty()) return InvalidArgument("a connection document needs a kind");
     // The kind is part of the row: a document sealed for one kind does not open as another.
     const std::string row = connection_id + "/" + kind;
+    const crypto::Place aad{org_id, "connection_documents", row, "document"};
     return db_->Transaction([&](Conn& c) -> Status {
+      if (db_->dialect() == Dialect::kPostgres) {
+        // Writers of one document take turns (SQLite's writers always do: BEGIN IMMEDIATE). The
+        // lock ends with the transaction.
+        const Value lock[] = {row};
+        SP_TRY(c.Query("SELECT pg_advisory_xact_lock(hashtextextended($1, 5120348803))", lock));
+      }
       const crypto::Key key = SP_TRY(ConnectionKey(c, org_id, connection_id));
-      const Bytes sealed = SP_TRY(
-          deps_.crypto.Seal(key, document, {org_id, "connection_documents", row, "document"}));
+      const Value q[] = {org_id, connection_id, kind};
+      const auto rows =
+          SP_TRY(c.Query("SELECT document_sealed FROM connection_documents WHERE org_id = $1 AND "
+                         "connection_id = $2 AND kind = $3",
+                         q));
+      std::optional<std::string> current;
+      if (!rows.empty()) current = SP_TRY(deps_.crypto.Open(key, AsBytes(rows[0][0]), aad));
+      const std::string document = SP_TRY(update(current));
+      const Bytes sealed = SP_TRY(deps_.crypto.Seal(key, document, aad));
       const Value p[] = {connection_id, kind, org_id, Now(), sealed};
       SP_TRY(c.Exec(
           "INSERT INTO connection_documents (connection_id, kind, org_id, updated_at, "

@@ -36,6 +36,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -312,6 +313,15 @@ class Store {
   virtual Result<std::optional<std::string>> GetConnectionDocument(const std::string& org_id,
                                                                    const std::string& connection_id,
                                                                    const std::string& kind) = 0;
+  // Read-modify-write of one document: `update` gets the current document (nullopt when none
+  // was put) and returns the new one, which replaces it in the same transaction. Writers of the
+  // same document take turns, across instances sharing the store, so no update is lost. An error
+  // from `update` is returned and leaves the document as it was. `update` may run more than once
+  // only if the store retries; it must not have other effects. kNotFound as Put.
+  using DocumentUpdate = std::function<Result<std::string>(const std::optional<std::string>&)>;
+  virtual Status UpdateConnectionDocument(const std::string& org_id,
+                                          const std::string& connection_id, const std::string& kind,
+                                          const DocumentUpdate& update) = 0;
 
   // --- jobs (shared by instances through leases) ---
   virtual Result<Job> CreateJob(const NewJob& job) = 0;

@@ -313,6 +313,52 @@ TYPED_TEST(StoreConformanceTest, ConnectionDocumentsAreKeptPerKindAndGoWithTheCo
   EXPECT_EQ(s.GetConnectionDocument(this->org_.id, d.id, "decisions").value(), "three");
 }
 
+// Regression: the Data Map's decisions were read, changed and put back in three steps, so two
+// instances deciding at the same moment could lose one decision.
+TYPED_TEST(StoreConformanceTest, ConnectionDocumentUpdatesTakeTurnsAcrossInstances) {
+  Store& s = *this->store_;
+  const Connection c = s.CreateConnection(this->SampleConnection()).value();
+  // An error from the update leaves the document as it was (here: none).
+  EXPECT_EQ(
+      s.UpdateConnectionDocument(this->org_.id, c.id, "log",
+                                 [](const std::optional<std::string>&) -> Result<std::string> {
+                                   return InvalidArgument("no");
+                                 })
+          .code(),
+      Code::kInvalidArgument);
+  EXPECT_EQ(s.GetConnectionDocument(this->org_.id, c.id, "log").value(), std::nullopt);
+
+  auto other_instance = this->backend_.Open(this->deps());
+  ASSERT_TRUE(other_instance.ok()) << other_instance.status();
+  std::vector<Store*> stores = {&s, other_instance->get()};
+  constexpr int kThreads = 4, kEach = 10;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const Status st = stores[t % 2]->UpdateConnectionDocument(
+            this->org_.id, c.id, "log",
+            [&](const std::optional<std::string>& doc) -> Result<std::string> {
+              return doc.value_or("") + static_cast<char>('a' + t);
+            });
+        EXPECT_TRUE(st.ok()) << st;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const std::string log = s.GetConnectionDocument(this->org_.id, c.id, "log").value().value();
+  ASSERT_EQ(log.size(), static_cast<std::size_t>(kThreads * kEach)) << "an update was lost";
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(std::count(log.begin(), log.end(), static_cast<char>('a' + t)), kEach);
+  }
+  const Org other = s.CreateOrg("other").value();
+  EXPECT_EQ(s.UpdateConnectionDocument(
+                 other.id, c.id, "log",
+                 [](const std::optional<std::string>&) -> Result<std::string> { return "x"; })
+                .code(),
+            Code::kNotFound);
+}
+
 TYPED_TEST(StoreConformanceTest, ConnectionDocumentOfAnotherKindOrRowIsDataLoss) {
   Store& s = *this->store_;
   const Connection c = s.CreateConnection(this->SampleConnection()).value();
