@@ -317,7 +317,8 @@ class SystemRandom final : public Random {
   void Fill(std::span<std::uint8_t> out) override;
 };
 
-// A random identifier: 16 bytes (128 bits) as 22 characters of unpadded base64url.
+// A random identifier: 16 bytes (128 bits) as 22 characters of unpadded base64url, never
+// starting with '-' or '_' (so it never reads as an option on a command line).
 std::string NewId(Random& random);
 
 // base64url without padding, and standard base64 with padding.

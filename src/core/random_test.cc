@@ -46,6 +46,16 @@ TEST(RandomTest, IdsAreUrlSafeAnd128Bits) {
   EXPECT_EQ(ids.size(), 1000u);
 }
 
+// Regression: an id starting with '-' (1 in 64) read as an option, so `schemaport connections
+// show ID` said "ID is required" (seen in demo_test under ASan).
+TEST(RandomTest, IdsNeverStartWithADashOrAnUnderscore) {
+  SeededRandom r(7);
+  for (int i = 0; i < 5000; ++i) {
+    const std::string id = NewId(r);
+    ASSERT_TRUE(std::isalnum(static_cast<unsigned char>(id[0]))) << id;
+  }
+}
+
 TEST(RandomTest, Base64RoundTrips) {
   SeededRandom r(1);
   for (std::size_t n = 0; n < 40; ++n) {
